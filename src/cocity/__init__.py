@@ -1,0 +1,3 @@
+"""cocity: the co-created city."""
+
+__version__ = "0.1.0"

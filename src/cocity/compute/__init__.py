@@ -1,0 +1,1 @@
+"""Pure algorithms. Nothing in this package imports Django or any cocity app."""
