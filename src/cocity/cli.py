@@ -10,6 +10,9 @@ import os
 import sys
 
 
+ALIASES = {"seed-demo": "seed_demo"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "pb":
@@ -20,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
         from cocity.compute.opinion.cli import main as opinion_main
 
         return opinion_main(args[1:])
+    if args and args[0] in ALIASES:
+        args[0] = ALIASES[args[0]]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cocity.settings")
     from django.core.management import execute_from_command_line
 

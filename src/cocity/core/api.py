@@ -1,0 +1,188 @@
+"""REST API of the core app (mounted under /api/)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cocity.core import selectors, services
+from cocity.core.errors import DomainError
+from cocity.core.models import Area, AuditEntry, ConsentPurpose, ConsentRecord, Department, Organisation
+
+
+class AreaSerializer(serializers.ModelSerializer[Area]):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Area
+        fields = [
+            "code", "name", "kind", "parent", "population", "demographics",
+            "centroid_lat", "centroid_lon", "area_km2",
+        ]
+
+
+class AreaDetailSerializer(AreaSerializer):
+    class Meta(AreaSerializer.Meta):
+        fields = [*AreaSerializer.Meta.fields, "boundary"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer[Department]):
+    class Meta:
+        model = Department
+        fields = ["code", "name", "email"]
+
+
+class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name", "description", "area", "website"]
+
+
+class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id", "created_at", "actor_label", "action", "object_type", "object_id", "data",
+            "prev_hash", "hash",
+        ]
+
+
+class AreaList(generics.ListAPIView[Area]):
+    """Districts and neighbourhoods with population and demographics."""
+
+    serializer_class = AreaSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.area_list()
+
+
+class AreaDetail(generics.RetrieveAPIView[Area]):
+    """One area with its GeoJSON boundary."""
+
+    serializer_class = AreaDetailSerializer
+    lookup_field = "code"
+
+    def get_queryset(self) -> Any:
+        return selectors.area_list()
+
+
+class LocateQuery(serializers.Serializer[Any]):
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+
+
+class AreaLocate(APIView):
+    """Which area contains a point."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("lat", float, required=True),
+            OpenApiParameter("lon", float, required=True),
+        ],
+        responses=AreaSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        query = LocateQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        area = selectors.area_for_point(**query.validated_data)
+        if area is None:
+            raise DomainError("This point is outside the city.", code="outside_city", status=404)
+        return Response(AreaSerializer(area).data)
+
+
+class DepartmentList(generics.ListAPIView[Department]):
+    serializer_class = DepartmentSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.department_list()
+
+
+class OrganisationList(generics.ListAPIView[Organisation]):
+    serializer_class = OrganisationSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.organisation_list()
+
+
+class AuditList(generics.ListAPIView[AuditEntry]):
+    """The public, hash-chained audit log, newest first."""
+
+    serializer_class = AuditEntrySerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.audit_entries(
+            object_type=self.request.query_params.get("object_type", ""),
+            object_id=self.request.query_params.get("object_id", ""),
+        )
+
+
+class MeSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField()
+    public_name = serializers.CharField()
+    role = serializers.CharField()
+
+
+class Me(APIView):
+    """The signed-in person."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        user: Any = request.user
+        return Response(
+            {"email": user.email, "public_name": user.public_name, "role": user.role}
+        )
+
+
+class ConsentSerializer(serializers.ModelSerializer[ConsentRecord]):
+    class Meta:
+        model = ConsentRecord
+        fields = ["purpose", "granted_at", "withdrawn_at"]
+        read_only_fields = ["granted_at", "withdrawn_at"]
+
+
+class ConsentInput(serializers.Serializer[Any]):
+    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
+    granted = serializers.BooleanField()
+
+
+class Consents(APIView):
+    """Your consent records: list them, grant or withdraw one."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=ConsentSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        user: Any = request.user
+        return Response(ConsentSerializer(user.consents.all(), many=True).data)
+
+    @extend_schema(request=ConsentInput, responses=ConsentSerializer(many=True))
+    def post(self, request: Request) -> Response:
+        data = ConsentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user: Any = request.user
+        if data.validated_data["granted"]:
+            services.consent_grant(user=user, purpose=data.validated_data["purpose"])
+        else:
+            services.consent_withdraw(user=user, purpose=data.validated_data["purpose"])
+        return Response(ConsentSerializer(user.consents.all(), many=True).data, status=status.HTTP_200_OK)
+
+
+class MyData(APIView):
+    """Everything cocity holds about you, as JSON."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        return Response(services.personal_data_export(user=request.user))  # type: ignore[arg-type]
+
+

@@ -1,0 +1,144 @@
+"""One error type for domain failures, mapped in one place to every output format.
+
+Services raise ``DomainError``; the HTML side shows it as a message (``DomainErrorMiddleware``),
+the REST API as RFC 9457 ``application/problem+json`` (``problem_exception_handler``). Later
+protocols (Open311, NGSI-LD) map the same object to their own error shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_default_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A domain rule was broken. ``code`` is stable and machine-readable; ``message`` is for people;
+    ``fields`` maps field names to lists of messages."""
+
+    status = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        status: int | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = str(message)
+        self.code = code
+        if status is not None:
+            self.status = status
+        self.fields = fields or {}
+
+    @classmethod
+    def from_validation_error(cls, exc: ValidationError) -> DomainError:
+        fields: dict[str, list[str]] = {}
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.message_dict.items():
+                fields[name] = [str(e) for e in errors]
+        messages = [m for msgs in fields.values() for m in msgs] or [str(m) for m in exc.messages]
+        return cls("; ".join(messages), code="invalid", fields=fields)
+
+    def problem(self, instance: str = "") -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"https://cocity.example/problems/{self.code}",
+            "title": problem_title(self.status),
+            "status": self.status,
+            "detail": self.message,
+            "code": self.code,
+        }
+        if instance:
+            body["instance"] = instance
+        if self.fields:
+            body["errors"] = self.fields
+        return body
+
+
+class NotAllowed(DomainError):
+    status = 403
+
+    def __init__(self, message: str = "", *, code: str = "forbidden") -> None:
+        super().__init__(message or _("You are not allowed to do this."), code=code)
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+def problem_title(status: int) -> str:
+    titles = {
+        400: _("The request is not valid"),
+        401: _("Authentication is required"),
+        403: _("You are not allowed to do this"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        406: _("Not acceptable"),
+        409: _("Conflict with the current state"),
+        415: _("Unsupported media type"),
+        429: _("Too many requests"),
+    }
+    return titles.get(status, _("Server error") if status >= 500 else _("Request failed"))
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out.update(_flatten(value, name))
+    elif isinstance(detail, list):
+        if all(not isinstance(v, dict | list) for v in detail):
+            out[prefix or "non_field_errors"] = [str(v) for v in detail]
+        else:
+            for i, value in enumerate(detail):
+                out.update(_flatten(value, f"{prefix}[{i}]"))
+    else:
+        out[prefix or "non_field_errors"] = [str(detail)]
+    return out
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF exception handler producing RFC 9457 problem details for every error."""
+    request = context.get("request")
+    instance = request.get_full_path() if request is not None else ""
+    if isinstance(exc, ValidationError):
+        exc = DomainError.from_validation_error(exc)
+    if isinstance(exc, DomainError):
+        response = Response(exc.problem(instance), status=exc.status)
+        response.content_type = PROBLEM_CONTENT_TYPE
+        return response
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    response = drf_default_handler(exc, context)
+    if response is None:
+        return None
+    assert isinstance(exc, drf_exceptions.APIException)
+    body: dict[str, Any] = {
+        "type": f"https://cocity.example/problems/{exc.get_codes() if isinstance(exc.get_codes(), str) else 'invalid'}",
+        "title": problem_title(response.status_code),
+        "status": response.status_code,
+        "instance": instance,
+    }
+    if isinstance(exc, drf_exceptions.ValidationError):
+        body["detail"] = _("Some fields are not valid.")
+        body["code"] = "invalid"
+        body["errors"] = _flatten(exc.detail)
+    else:
+        body["detail"] = str(exc.detail)
+        body["code"] = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response

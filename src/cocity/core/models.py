@@ -1,0 +1,216 @@
+"""Core models: people and their roles, organisations, departments, areas, audit log, consent."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    ORGANISATION_MEMBER = "organisation_member", _("Organisation member")
+    MODERATOR = "moderator", _("Moderator")
+    OFFICIAL = "official", _("City official")
+    ADMIN = "admin", _("Administrator")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person. Logs in with an email address; the role says what they may do."""
+
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(_("public name"), max_length=100, blank=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.RESIDENT)
+    home_area = models.ForeignKey(
+        "core.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    departments = models.ManyToManyField(
+        "core.Department", blank=True, related_name="officials", verbose_name=_("departments")
+    )
+    organisations = models.ManyToManyField(
+        "core.Organisation", blank=True, related_name="members", verbose_name=_("organisations")
+    )
+    preferred_language = models.CharField(max_length=8, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        if self.anonymised_at:
+            return str(_("Former participant"))
+        return self.display_name or self.email.split("@", 1)[0]
+
+
+class Department(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("contact email"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    """A community organisation that speaks for residents."""
+
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=160)
+    description = models.TextField(_("description"), blank=True)
+    area = models.ForeignKey(
+        "core.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="organisations"
+    )
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("community organisation")
+        verbose_name_plural = _("community organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Area(models.Model):
+    """A district or neighbourhood: its boundary, population and demographics."""
+
+    class Kind(models.TextChoices):
+        CITY = "city", _("City")
+        DISTRICT = "district", _("District")
+        NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DISTRICT)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    population = models.PositiveIntegerField(_("population"), default=0)
+    # {"age_bands": {"0-14": 0.15, ...}, "income_quintiles": [0.2, 0.2, 0.2, 0.2, 0.2]}
+    demographics = models.JSONField(_("demographics"), default=dict, blank=True)
+    boundary = models.JSONField(_("boundary (GeoJSON geometry)"))
+    centroid_lat = models.FloatField()
+    centroid_lon = models.FloatField()
+    area_km2 = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(centroid_lat__gte=-90) & Q(centroid_lat__lte=90),
+                name="area_centroid_lat_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(centroid_lon__gte=-180) & Q(centroid_lon__lte=180),
+                name="area_centroid_lon_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def density(self) -> float:
+        return self.population / self.area_km2 if self.area_km2 else 0.0
+
+
+class AuditEntry(models.Model):
+    """One append-only entry of the public audit log, chained by SHA-256 to the one before."""
+
+    created_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=120, blank=True)
+    action = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action}"
+
+
+class AuditHead(models.Model):
+    """A single row locked while an entry is appended, so the chain never forks."""
+
+    last_hash = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField(default=0)
+
+
+class ConsentPurpose(models.TextChoices):
+    EMAIL_UPDATES = "email_updates", _("Email me updates on what I follow")
+    PUBLIC_NAME = "public_name", _("Show my public name next to my contributions")
+    RESEARCH_CONTACT = "research_contact", _("Researchers may contact me about my participation")
+    DEMOGRAPHICS = "demographics", _("Use my age band and district for representativeness checks")
+
+
+class ConsentRecord(models.Model):
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=40, choices=ConsentPurpose.choices)
+    granted_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "purpose"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_active_consent_per_purpose",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("granted_at")),
+                name="consent_withdrawn_after_granted",
+            ),
+        ]
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None

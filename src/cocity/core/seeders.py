@@ -1,0 +1,161 @@
+"""Demo content of the core app: a fictional mid-size city of twelve districts.
+
+Villaverde del Río is made up; its districts are laid around a real coordinate on the river Tormes
+(40.96 N, 5.66 W) so that map tiles, if configured, show a plausible place. Populations,
+age bands and income shares differ between districts on purpose, so equity analysis has
+something to find.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_noop
+
+from cocity.core import services
+from cocity.core.models import Area, Department, Role, User
+from cocity.core.seeding import SeedContext, register
+
+CENTRE_LAT, CENTRE_LON = 40.9601, -5.6635
+COLS, ROWS = 4, 3
+CELL_LAT, CELL_LON = 0.018, 0.024  # about 2 km × 2 km
+
+DEMO_PASSWORD = "cocity-demo"
+
+# code, name, population, age-band shares (0-14, 15-29, 30-44, 45-64, 65+), income quintile shares
+DISTRICTS: list[tuple[str, str, int, tuple[float, ...], tuple[float, ...]]] = [
+    ("d01", "Casco Antiguo", 18400, (0.09, 0.22, 0.21, 0.24, 0.24), (0.12, 0.14, 0.18, 0.24, 0.32)),
+    ("d02", "Ribera Norte", 31200, (0.16, 0.17, 0.24, 0.27, 0.16), (0.08, 0.14, 0.22, 0.27, 0.29)),
+    ("d03", "San Lázaro", 27900, (0.13, 0.16, 0.20, 0.26, 0.25), (0.20, 0.22, 0.22, 0.20, 0.16)),
+    ("d04", "Los Olivos", 39800, (0.19, 0.20, 0.24, 0.23, 0.14), (0.34, 0.26, 0.20, 0.13, 0.07)),
+    ("d05", "La Estación", 24500, (0.14, 0.24, 0.25, 0.22, 0.15), (0.24, 0.23, 0.21, 0.18, 0.14)),
+    ("d06", "El Ensanche", 35600, (0.15, 0.15, 0.23, 0.28, 0.19), (0.06, 0.11, 0.19, 0.28, 0.36)),
+    ("d07", "Huerta Baja", 22100, (0.18, 0.18, 0.21, 0.25, 0.18), (0.30, 0.25, 0.21, 0.15, 0.09)),
+    ("d08", "Barrio Alto", 16300, (0.11, 0.14, 0.18, 0.27, 0.30), (0.16, 0.20, 0.22, 0.22, 0.20)),
+    ("d09", "Las Canteras", 29400, (0.21, 0.21, 0.23, 0.22, 0.13), (0.38, 0.27, 0.18, 0.11, 0.06)),
+    ("d10", "Vista Alegre", 26800, (0.17, 0.16, 0.25, 0.26, 0.16), (0.14, 0.18, 0.23, 0.24, 0.21)),
+    ("d11", "El Polígono", 12700, (0.20, 0.23, 0.26, 0.21, 0.10), (0.41, 0.28, 0.17, 0.09, 0.05)),
+    ("d12", "Monte Claro", 20900, (0.16, 0.13, 0.22, 0.30, 0.19), (0.05, 0.09, 0.17, 0.29, 0.40)),
+]
+AGE_BANDS = ("0-14", "15-29", "30-44", "45-64", "65+")
+
+DEPARTMENTS = [
+    ("roads", gettext_noop("Roads and pavements")),
+    ("lighting", gettext_noop("Street lighting")),
+    ("waste", gettext_noop("Waste and cleaning")),
+    ("parks", gettext_noop("Parks and trees")),
+    ("water", gettext_noop("Water and drainage")),
+    ("transport", gettext_noop("Public transport")),
+    ("social-services", gettext_noop("Social services")),
+]
+
+ORGANISATIONS = [
+    ("vecinos-olivos", "Asociación Vecinal Los Olivos", "d04",
+     "Residents' association of Los Olivos, running a weekly advice desk."),
+    ("mayores-activos", "Mayores Activos", "d08",
+     "Older residents who visit neighbours and help them take part."),
+    ("juventud-canteras", "Colectivo Juvenil Las Canteras", "d09",
+     "Young people organising sport, music and study space."),
+    ("bici-ribera", "Bici Ribera", "d02", "Cyclists and walkers campaigning for safe streets."),
+]
+
+DEMO_ACCOUNTS = [
+    ("resident@demo.cocity.city", Role.RESIDENT, "Lucía (resident)"),
+    ("organiser@demo.cocity.city", Role.ORGANISATION_MEMBER, "Ahmed (Los Olivos association)"),
+    ("moderator@demo.cocity.city", Role.MODERATOR, "Marta (moderator)"),
+    ("official@demo.cocity.city", Role.OFFICIAL, "Jorge (roads and lighting)"),
+    ("admin@demo.cocity.city", Role.ADMIN, "Admin"),
+]
+
+
+def district_polygons(rng: Any) -> list[dict[str, Any]]:
+    """A 4 × 3 mesh of districts with jittered shared vertices and edge midpoints, so the
+    polygons tile without gaps or overlaps and look hand-drawn rather than square."""
+    south = CENTRE_LAT - ROWS * CELL_LAT / 2
+    west = CENTRE_LON - COLS * CELL_LON / 2
+
+    def jitter(i: int, j: int, imax: int, jmax: int) -> tuple[float, float]:
+        lat = south + i * CELL_LAT
+        lon = west + j * CELL_LON
+        if 0 < i < imax:
+            lat += rng.uniform(-0.2, 0.2) * CELL_LAT
+        if 0 < j < jmax:
+            lon += rng.uniform(-0.2, 0.2) * CELL_LON
+        return lon, lat
+
+    verts = [[jitter(i, j, ROWS, COLS) for j in range(COLS + 1)] for i in range(ROWS + 1)]
+
+    def midpoint(a: tuple[float, float], b: tuple[float, float], horizontal: bool) -> tuple[float, float]:
+        lon, lat = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
+        if horizontal:
+            lat += rng.uniform(-0.12, 0.12) * CELL_LAT
+        else:
+            lon += rng.uniform(-0.12, 0.12) * CELL_LON
+        return lon, lat
+
+    hmid = [[midpoint(verts[i][j], verts[i][j + 1], True) for j in range(COLS)] for i in range(ROWS + 1)]
+    vmid = [[midpoint(verts[i][j], verts[i + 1][j], False) for j in range(COLS + 1)] for i in range(ROWS)]
+    polygons = []
+    for r in range(ROWS - 1, -1, -1):  # north row first, so d01 is in the north-west
+        for c in range(COLS):
+            ring = [
+                verts[r][c], hmid[r][c], verts[r][c + 1], vmid[r][c + 1],
+                verts[r + 1][c + 1], hmid[r + 1][c], verts[r + 1][c], vmid[r][c], verts[r][c],
+            ]
+            coords = [[round(lon, 6), round(lat, 6)] for lon, lat in ring]
+            polygons.append({"type": "Polygon", "coordinates": [coords]})
+    return polygons
+
+
+@register("core", order=0)
+def seed_core(ctx: SeedContext) -> None:
+    if Area.objects.exists():
+        ctx.log("core: areas exist, skipping")
+        return
+    for (code, name, pop, ages, income), boundary in zip(
+        DISTRICTS, district_polygons(ctx.rng), strict=True
+    ):
+        services.area_upsert(
+            code=code,
+            name=name,
+            boundary=boundary,
+            population=pop * ctx.scale,
+            demographics={
+                "age_bands": dict(zip(AGE_BANDS, ages, strict=True)),
+                "income_quintiles": list(income),
+            },
+        )
+    departments = {
+        code: services.department_create(code=code, name=name, email=f"{code}@demo.cocity.city")
+        for code, name in DEPARTMENTS
+    }
+    areas = {a.code: a for a in Area.objects.all()}
+    organisations = [
+        services.organisation_create(slug=slug, name=name, description=desc, area=areas[area])
+        for slug, name, area, desc in ORGANISATIONS
+    ]
+    for email, role, display in DEMO_ACCOUNTS:
+        user = services.user_create(
+            email=email,
+            password=DEMO_PASSWORD,
+            role=role,
+            display_name=display,
+            departments=(
+                [departments["roads"], departments["lighting"]] if role == Role.OFFICIAL else None
+            ),
+            organisations=[organisations[0]] if role == Role.ORGANISATION_MEMBER else None,
+        )
+        user.home_area = areas["d04"] if role == Role.RESIDENT else None
+        user.save(update_fields=["home_area"])
+    # A crowd of residents (no password: they stand for people who took part on paper or by phone)
+    codes = list(areas)
+    weights = [a.population for a in areas.values()]
+    for i in range(60 * ctx.scale):
+        User.objects.create(
+            email=f"resident{i:04d}@demo.cocity.city",
+            display_name=f"Resident {i:04d}",
+            home_area=areas[ctx.rng.choices(codes, weights)[0]],
+            password="!",
+        )
+    ctx.shared["departments"] = departments
+    ctx.shared["areas"] = areas

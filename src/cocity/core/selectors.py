@@ -1,0 +1,90 @@
+"""Reads of the core app."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet, Sum
+
+from cocity.compute.geo import AreaIndex
+
+if TYPE_CHECKING:
+    from cocity.core.models import Area, AuditEntry, Department, Organisation, User
+
+_index_lock = threading.Lock()
+_index: AreaIndex | None = None
+_index_version: tuple[int, int] | None = None
+
+
+def area_list() -> QuerySet[Area]:
+    from cocity.core.models import Area
+
+    return Area.objects.select_related("parent").order_by("code")
+
+
+def districts() -> QuerySet[Area]:
+    from cocity.core.models import Area
+
+    return area_list().filter(kind=Area.Kind.DISTRICT)
+
+
+def city_population() -> int:
+    return districts().aggregate(total=Sum("population"))["total"] or 0
+
+
+def department_list() -> QuerySet[Department]:
+    from cocity.core.models import Department
+
+    return Department.objects.order_by("name")
+
+
+def organisation_list() -> QuerySet[Organisation]:
+    from cocity.core.models import Organisation
+
+    return Organisation.objects.select_related("area").order_by("name")
+
+
+def audit_entries(*, object_type: str = "", object_id: str = "") -> QuerySet[AuditEntry]:
+    from cocity.core.models import AuditEntry
+
+    qs = AuditEntry.objects.order_by("-id")
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    return qs
+
+
+def audit_entries_by(*, user: User) -> QuerySet[AuditEntry]:
+    from cocity.core.models import AuditEntry
+
+    return AuditEntry.objects.filter(actor=user).order_by("id")
+
+
+def area_index_reset() -> None:
+    global _index, _index_version
+    with _index_lock:
+        _index = None
+        _index_version = None
+
+
+def area_index() -> AreaIndex:
+    """The STRtree of all areas, built once per process and rebuilt when areas change."""
+    global _index, _index_version
+    from cocity.core.models import Area
+
+    with _index_lock:
+        stamp = (Area.objects.count(), Area.objects.order_by("-id").values_list("id", flat=True).first() or 0)
+        if _index is None or _index_version != stamp:
+            rows = Area.objects.values_list("id", "boundary")
+            _index = AreaIndex(list(rows))
+            _index_version = stamp
+        return _index
+
+
+def area_for_point(*, lat: float, lon: float) -> Area | None:
+    from cocity.core.models import Area
+
+    key = area_index().locate(lat, lon)
+    return Area.objects.filter(pk=key).first() if key is not None else None

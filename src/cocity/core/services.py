@@ -1,0 +1,344 @@
+"""Writes of the core app. Every change of public state records an audit entry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cocity.compute import audit as chain
+from cocity.compute.geo import GeometryError, area_km2, parse_boundary
+from cocity.core import selectors
+from cocity.core.errors import Conflict, DomainError
+from cocity.core.models import (
+    Area,
+    AuditEntry,
+    AuditHead,
+    ConsentPurpose,
+    ConsentRecord,
+    Department,
+    Organisation,
+    Role,
+    User,
+)
+
+# --- audit log --------------------------------------------------------------------------------
+
+
+def audit_payload(entry: AuditEntry) -> dict[str, Any]:
+    """What the hash covers. Kept in one place so writing and verifying never disagree."""
+    return {
+        "created_at": entry.created_at.isoformat(),
+        "actor": entry.actor_label,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "data": entry.data,
+    }
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    obj: Any = None,
+    data: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the chained audit log (inside the caller's transaction)."""
+    head, _ = AuditHead.objects.select_for_update().get_or_create(
+        pk=1, defaults={"last_hash": chain.GENESIS}
+    )
+    entry = AuditEntry(
+        created_at=timezone.now(),
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=f"user:{actor.pk}" if actor is not None and actor.pk else "system",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        # round-trip through JSON so the stored payload is exactly what was hashed
+        data=json.loads(json.dumps(dict(data or {}), default=str)),
+        prev_hash=head.last_hash,
+    )
+    entry.hash = chain.entry_hash(entry.prev_hash, audit_payload(entry))
+    entry.save(force_insert=True)
+    head.last_hash = entry.hash
+    head.count += 1
+    head.save(update_fields=["last_hash", "count"])
+    return entry
+
+
+def audit_verify() -> chain.Break | None:
+    """Walk the whole chain; return the first broken link or None."""
+    rows = AuditEntry.objects.order_by("id").iterator(chunk_size=2000)
+    return chain.verify_chain((e.pk, e.prev_hash, e.hash, audit_payload(e)) for e in rows)
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    password: str | None,
+    role: str = Role.RESIDENT,
+    display_name: str = "",
+    departments: list[Department] | None = None,
+    organisations: list[Organisation] | None = None,
+    actor: User | None = None,
+) -> User:
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict("An account with this email address already exists.", code="email_taken")
+    user = User(email=email, role=role, display_name=display_name)
+    user.is_staff = user.is_superuser = role == Role.ADMIN
+    user.set_password(password)
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
+    user.save()
+    if departments:
+        user.departments.set(departments)
+    if organisations:
+        user.organisations.set(organisations)
+    audit_record(action="user.created", actor=actor, obj=user, data={"role": role})
+    return user
+
+
+@transaction.atomic
+def user_set_role(*, user: User, role: str, actor: User | None) -> User:
+    if role not in Role.values:
+        raise DomainError(f"Unknown role: {role}", code="unknown_role")
+    user.role = role
+    user.is_staff = user.is_superuser = role == Role.ADMIN
+    user.save(update_fields=["role", "is_staff", "is_superuser"])
+    audit_record(action="user.role_changed", actor=actor, obj=user, data={"role": role})
+    return user
+
+
+@transaction.atomic
+def consent_grant(*, user: User, purpose: str) -> ConsentRecord:
+    if purpose not in ConsentPurpose.values:
+        raise DomainError(f"Unknown consent purpose: {purpose}", code="unknown_purpose")
+    existing = ConsentRecord.objects.filter(user=user, purpose=purpose, withdrawn_at=None).first()
+    if existing:
+        return existing
+    return ConsentRecord.objects.create(user=user, purpose=purpose, granted_at=timezone.now())
+
+
+@transaction.atomic
+def consent_withdraw(*, user: User, purpose: str) -> int:
+    return ConsentRecord.objects.filter(user=user, purpose=purpose, withdrawn_at=None).update(
+        withdrawn_at=timezone.now()
+    )
+
+
+# Apps add their personal data to the export here: name -> function(user) -> JSON-able data.
+PERSONAL_DATA_EXPORTERS: dict[str, Any] = {}
+
+
+def personal_data_export(*, user: User) -> dict[str, Any]:
+    """Everything cocity holds about a person, as JSON-able data (GDPR art. 15/20)."""
+    data: dict[str, Any] = {
+        "account": {
+            "email": user.email,
+            "public_name": user.display_name,
+            "role": user.role,
+            "language": user.preferred_language,
+            "joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "home_area": user.home_area.code if user.home_area else None,
+            "departments": [d.code for d in user.departments.all()],
+            "organisations": [o.slug for o in user.organisations.all()],
+        },
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "granted_at": c.granted_at.isoformat(),
+                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+            }
+            for c in user.consents.all()
+        ],
+        "audit_entries": [
+            {"at": e.created_at.isoformat(), "action": e.action, "object": e.object_type}
+            for e in selectors.audit_entries_by(user=user)
+        ],
+    }
+    for name, exporter in PERSONAL_DATA_EXPORTERS.items():
+        data[name] = exporter(user)
+    return data
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> None:
+    """Delete the person, keep their public contributions under an anonymous name."""
+    if user.anonymised_at:
+        return
+    user_id = user.pk
+    user.email = f"deleted-{user_id}@invalid"
+    user.display_name = ""
+    user.preferred_language = ""
+    user.home_area = None
+    user.is_active = False
+    user.is_staff = user.is_superuser = False
+    user.anonymised_at = timezone.now()
+    user.set_unusable_password()
+    user.save()
+    user.departments.clear()
+    user.organisations.clear()
+    user.consents.all().delete()
+    user.socialaccount_set.all().delete() if hasattr(user, "socialaccount_set") else None
+    user.emailaddress_set.all().delete()
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    audit_record(action="user.anonymised", actor=None, obj=user)
+
+
+# --- areas, departments, organisations ------------------------------------------------------
+
+
+@transaction.atomic
+def area_upsert(
+    *,
+    code: str,
+    name: str,
+    boundary: Mapping[str, Any],
+    population: int = 0,
+    demographics: Mapping[str, Any] | None = None,
+    kind: str = Area.Kind.DISTRICT,
+    parent: Area | None = None,
+    actor: User | None = None,
+) -> Area:
+    try:
+        geom = parse_boundary(boundary)
+    except GeometryError as exc:
+        raise DomainError(str(exc), code="invalid_geometry", fields={"boundary": [str(exc)]}) from exc
+    _validate_demographics(demographics or {})
+    area = Area.objects.filter(code=code).first() or Area(code=code)
+    created = area.pk is None
+    area.name = name
+    area.kind = kind
+    area.parent = parent
+    area.population = population
+    area.demographics = dict(demographics or {})
+    area.boundary = dict(boundary)
+    area.centroid_lat = geom.centroid.y
+    area.centroid_lon = geom.centroid.x
+    area.area_km2 = round(area_km2(geom), 4)
+    try:
+        area.full_clean()
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
+    area.save()
+    selectors.area_index_reset()
+    audit_record(
+        action="area.created" if created else "area.updated",
+        actor=actor,
+        obj=area,
+        data={"code": code, "population": population},
+    )
+    return area
+
+
+def _validate_demographics(demographics: Mapping[str, Any]) -> None:
+    for key in ("age_bands",):
+        bands = demographics.get(key)
+        if bands is not None:
+            if not isinstance(bands, Mapping) or not all(
+                isinstance(v, int | float) and v >= 0 for v in bands.values()
+            ):
+                raise DomainError(f"'{key}' must map band names to non-negative shares.")
+    quintiles = demographics.get("income_quintiles")
+    if quintiles is not None and (
+        not isinstance(quintiles, list)
+        or len(quintiles) != 5
+        or not all(isinstance(v, int | float) and v >= 0 for v in quintiles)
+    ):
+        raise DomainError("'income_quintiles' must be a list of five non-negative shares.")
+
+
+@transaction.atomic
+def areas_import_geojson(
+    *, collection: Mapping[str, Any], actor: User | None = None, kind: str = Area.Kind.DISTRICT
+) -> list[Area]:
+    """Import a GeoJSON FeatureCollection: each feature needs ``properties.code`` and ``name``;
+    optional ``population``, ``demographics``, ``parent`` (a code) and ``kind``. All or nothing."""
+    if not isinstance(collection, Mapping) or collection.get("type") != "FeatureCollection":
+        raise DomainError("The file must hold a GeoJSON FeatureCollection.", code="invalid_geojson")
+    features = collection.get("features") or []
+    if not features:
+        raise DomainError("The FeatureCollection has no features.", code="invalid_geojson")
+    areas: list[Area] = []
+    for number, feature in enumerate(features, start=1):
+        props = feature.get("properties") or {}
+        code = str(props.get("code") or "").strip()
+        name = str(props.get("name") or "").strip()
+        if not code or not name:
+            raise DomainError(
+                f"Feature {number} needs 'code' and 'name' properties.", code="invalid_geojson"
+            )
+        parent = None
+        if props.get("parent"):
+            parent = Area.objects.filter(code=props["parent"]).first()
+            if parent is None:
+                raise DomainError(f"Feature {number}: unknown parent area '{props['parent']}'.")
+        try:
+            population = int(props.get("population") or 0)
+        except (TypeError, ValueError) as exc:
+            raise DomainError(f"Feature {number}: population must be a whole number.") from exc
+        if population < 0:
+            raise DomainError(f"Feature {number}: population must not be negative.")
+        try:
+            areas.append(
+                area_upsert(
+                    code=code,
+                    name=name,
+                    boundary=feature.get("geometry") or {},
+                    population=population,
+                    demographics=props.get("demographics") or {},
+                    kind=props.get("kind") or kind,
+                    parent=parent,
+                    actor=actor,
+                )
+            )
+        except DomainError as exc:
+            raise DomainError(f"Feature {number} ({code}): {exc.message}", code=exc.code) from exc
+    return areas
+
+
+@transaction.atomic
+def department_create(*, code: str, name: str, email: str = "", actor: User | None = None) -> Department:
+    dept = Department(code=code, name=name, email=email)
+    try:
+        dept.full_clean()
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
+    dept.save()
+    audit_record(action="department.created", actor=actor, obj=dept, data={"code": code})
+    return dept
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    slug: str,
+    name: str,
+    description: str = "",
+    area: Area | None = None,
+    actor: User | None = None,
+) -> Organisation:
+    org = Organisation(slug=slug, name=name, description=description, area=area)
+    try:
+        org.full_clean()
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
+    org.save()
+    audit_record(action="organisation.created", actor=actor, obj=org, data={"slug": slug})
+    return org

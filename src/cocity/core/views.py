@@ -1,0 +1,153 @@
+"""HTML pages of the core app: home, districts, privacy, the public audit log, error pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from cocity.compute.geo import svg_paths
+from cocity.core import selectors, services
+from cocity.core.forms import ConsentForm, DeleteAccountForm
+from cocity.core.models import Area
+
+CAPABILITIES = [
+    ("needs", "Needs", "Report a problem or a need, support others, follow the city's answer."),
+    ("cocreation", "Co-creation", "Propose ideas, co-design them and follow them from pilot to service."),
+    ("deliberation", "Deliberation", "Say what you think in short statements and find common ground."),
+    ("budgeting", "Participatory budgets", "Decide together how part of the budget is spent."),
+    ("sensing", "Urban sensing", "See sensor data as evidence for needs and outcomes."),
+    ("equity", "Equity and open data", "Who takes part, who benefits, and the data to check it."),
+]
+
+
+def _district_map() -> dict[str, Any]:
+    """SVG paths of the districts, cached until the areas change."""
+    areas = list(selectors.districts().values("id", "code", "name", "boundary"))
+    key = "core:district-map:" + ",".join(f"{a['id']}" for a in areas)
+    cached = cache.get(key)
+    if cached is None:
+        paths, width, height = svg_paths([a["boundary"] for a in areas], width=560)
+        cached = {
+            "width": width,
+            "height": height,
+            "shapes": [
+                {"code": a["code"], "name": a["name"], "d": d} for a, d in zip(areas, paths, strict=True)
+            ],
+        }
+        cache.set(key, cached, 3600)
+    return cached
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    districts = list(selectors.districts())
+    return render(
+        request,
+        "core/home.html",
+        {
+            "districts": districts,
+            "population": sum(d.population for d in districts),
+            "district_map": _district_map(),
+            "capabilities": CAPABILITIES,
+        },
+    )
+
+
+def area_detail(request: HttpRequest, code: str) -> HttpResponse:
+    area = get_object_or_404(selectors.area_list(), code=code)
+    demographics = area.demographics or {}
+    quintiles = demographics.get("income_quintiles") or []
+    return render(
+        request,
+        "core/area_detail.html",
+        {
+            "area": area,
+            "age_bands": [(band, round(share * 100)) for band, share in (demographics.get("age_bands") or {}).items()],
+            "quintiles": [(i + 1, round(share * 100)) for i, share in enumerate(quintiles)],
+        },
+    )
+
+
+def audit_log(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.audit_entries(), 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_log.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def privacy(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    active = set(user.consents.filter(withdrawn_at=None).values_list("purpose", flat=True))
+    form = ConsentForm(request.POST or None, initial={"purposes": sorted(active)})
+    if request.method == "POST" and form.is_valid():
+        chosen = set(form.cleaned_data["purposes"])
+        for purpose in chosen - active:
+            services.consent_grant(user=user, purpose=purpose)
+        for purpose in active - chosen:
+            services.consent_withdraw(user=user, purpose=purpose)
+        messages.success(request, _("Your choices are saved."))
+        return redirect("core:privacy")
+    return render(
+        request,
+        "core/privacy.html",
+        {"form": form, "history": user.consents.all(), "delete_form": DeleteAccountForm()},
+    )
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    data = services.personal_data_export(user=request.user)  # type: ignore[arg-type]
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-cocity-data.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = DeleteAccountForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "core/privacy.html",
+            {
+                "form": ConsentForm(),
+                "history": user.consents.all(),
+                "delete_form": form,
+            },
+            status=400,
+        )
+    services.account_delete(user=user)
+    logout(request)
+    messages.success(request, _("Your account is deleted. Thank you for taking part."))
+    return redirect("core:home")
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)
+
+

@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from cocity.core import health
+
+admin.site.site_header = settings.COCITY_NAME + " · cocity"
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/token/", obtain_auth_token, name="api-token"),
+    path("api/", include("cocity.core.api_urls")),
+    path("", include("cocity.core.urls")),
+]
+
+handler400 = "cocity.core.views.error_400"
+handler403 = "cocity.core.views.error_403"
+handler404 = "cocity.core.views.error_404"
+handler500 = "cocity.core.views.error_500"
