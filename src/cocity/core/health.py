@@ -20,12 +20,17 @@ def _database() -> dict[str, object]:
     return {"ok": True, "vendor": connections[DEFAULT_DB_ALIAS].vendor}
 
 
-def _task_queue() -> dict[str, object]:
+def _default_backend() -> object:
     from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+
+    return task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+
+
+def _task_queue() -> dict[str, object]:
     from django_tasks_db import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
-    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    backend = _default_backend()
     info: dict[str, object] = {"backend": type(backend).__name__}
     if not isinstance(backend, DatabaseBackend):
         return {**info, "ok": True}

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from cocity.compute.geo import svg_paths
@@ -21,12 +22,18 @@ from cocity.core.forms import ConsentForm, DeleteAccountForm
 from cocity.core.models import Area
 
 CAPABILITIES = [
-    ("needs", "Needs", "Report a problem or a need, support others, follow the city's answer."),
-    ("cocreation", "Co-creation", "Propose ideas, co-design them and follow them from pilot to service."),
-    ("deliberation", "Deliberation", "Say what you think in short statements and find common ground."),
-    ("budgeting", "Participatory budgets", "Decide together how part of the budget is spent."),
-    ("sensing", "Urban sensing", "See sensor data as evidence for needs and outcomes."),
-    ("equity", "Equity and open data", "Who takes part, who benefits, and the data to check it."),
+    ("needs", gettext_noop("Needs"),
+     gettext_noop("Report a problem or a need, support others, follow the city's answer.")),
+    ("cocreation", gettext_noop("Co-creation"),
+     gettext_noop("Propose ideas, co-design them and follow them from pilot to service.")),
+    ("deliberation", gettext_noop("Deliberation"),
+     gettext_noop("Say what you think in short statements and find common ground.")),
+    ("budgeting", gettext_noop("Participatory budgets"),
+     gettext_noop("Decide together how part of the budget is spent.")),
+    ("sensing", gettext_noop("Urban sensing"),
+     gettext_noop("See sensor data as evidence for needs and outcomes.")),
+    ("equity", gettext_noop("Equity and open data"),
+     gettext_noop("Who takes part, who benefits, and the data to check it.")),
 ]
 
 

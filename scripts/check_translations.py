@@ -1,0 +1,66 @@
+"""Translation gate: the Spanish catalog has every message of the code, none empty or fuzzy,
+and the committed .mo matches the .po. Leaves the tree as it found it."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = ROOT / "src" / "cocity"
+LOCALE = PKG / "locale"
+
+
+def main() -> int:
+    if shutil.which("msgfmt") is None:
+        if os.environ.get("CI") == "true":
+            print("gettext is missing under CI", file=sys.stderr)
+            return 1
+        print("skipped: gettext (msgfmt) is not installed")
+        return 0
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "cocity"
+        shutil.copytree(PKG, copy, ignore=shutil.ignore_patterns("__pycache__", "migrations"))
+        subprocess.run(
+            [sys.executable, "-m", "django", "makemessages", "-l", "es", "--no-obsolete",
+             "--no-location", "--ignore", "compute/*"],
+            cwd=copy, check=True, capture_output=True,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "cocity.settings"},
+        )
+        po = copy / "locale" / "es" / "LC_MESSAGES" / "django.po"
+        untranslated = subprocess.run(
+            ["msgattrib", "--untranslated", "--no-obsolete", str(po)],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        fuzzy = subprocess.run(
+            ["msgattrib", "--only-fuzzy", "--no-obsolete", str(po)],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        for name, text in (("untranslated", untranslated), ("fuzzy", fuzzy)):
+            entries = [b for b in text.split("\n\n") if "msgid" in b and 'msgid ""\nmsgstr ""\n"' not in b]
+            if entries:
+                failures.append(f"{len(entries)} {name} entries in the es catalog:\n" + "\n\n".join(entries[:20]))
+        committed = LOCALE / "es" / "LC_MESSAGES"
+        mo = Path(tmp) / "check.mo"
+        subprocess.run(["msgfmt", "-o", str(mo), str(committed / "django.po")], check=True)
+        if not (committed / "django.mo").exists() or not filecmp.cmp(mo, committed / "django.mo", shallow=False):
+            failures.append("django.mo is stale: run `cocity compilemessages` from src/cocity")
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    if failures:
+        print("Update with: cd src/cocity && ../../.venv/bin/cocity makemessages -l es --no-location "
+              "--ignore 'compute/*' && translate && ../../.venv/bin/cocity compilemessages",
+              file=sys.stderr)
+        return 1
+    print("es catalog complete")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""Shared fixtures. Service-backed tests use ``require_service``: on a bare machine a missing
+service skips the test with the reason; under CI=true it fails instead (nothing may be skipped)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+IN_CI = os.environ.get("CI") == "true"
+
+SERVICES = {
+    "postgres": ("127.0.0.1", 5432),
+    "redis": ("127.0.0.1", 6379),
+    "mqtt": ("127.0.0.1", 1883),
+}
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def require_service() -> Callable[[str], None]:
+    def check(name: str) -> None:
+        host, port = SERVICES[name]
+        if not _reachable(host, port):
+            message = f"{name} is not answering on {host}:{port}"
+            if IN_CI:
+                pytest.fail(f"{message} (CI=true: service-backed tests must run)")
+            pytest.skip(message)
+
+    return check
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    """Under CI, a skipped service-backed or browser test is a failure, whatever skipped it."""
+    outcome: Any = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and (item.get_closest_marker("service") or item.get_closest_marker("e2e")):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, which is not allowed: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def square(lon0: float, lat0: float, size: float = 0.01) -> dict[str, Any]:
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[lon0, lat0], [lon0 + size, lat0], [lon0 + size, lat0 + size], [lon0, lat0 + size], [lon0, lat0]]
+        ],
+    }
+
+
+@pytest.fixture
+def city(db: None) -> dict[str, Any]:
+    """A small city built through the services: 4 districts (2 × 2 squares of 0.01°),
+    two departments, one organisation and one account per role (password 'pw-12345-long')."""
+    from cocity.core import services
+    from cocity.core.models import Role
+
+    areas = {}
+    for i, (code, name, pop) in enumerate(
+        [("n1", "North One", 1000), ("n2", "North Two", 2000), ("s1", "South One", 3000), ("s2", "South Two", 4000)]
+    ):
+        lon0 = -5.70 + (i % 2) * 0.01
+        lat0 = 40.96 - (i // 2) * 0.01
+        areas[code] = services.area_upsert(
+            code=code,
+            name=name,
+            boundary=square(lon0, lat0),
+            population=pop,
+            demographics={"age_bands": {"0-14": 0.2, "15-64": 0.6, "65+": 0.2}, "income_quintiles": [0.2] * 5},
+        )
+    roads = services.department_create(code="roads", name="Roads")
+    parks = services.department_create(code="parks", name="Parks")
+    org = services.organisation_create(slug="neighbours", name="Neighbours", area=areas["n1"])
+    users = {}
+    for role in Role.values:
+        users[role] = services.user_create(
+            email=f"{role}@example.org",
+            password="pw-12345-long",
+            role=role,
+            display_name=role.title(),
+            departments=[roads] if role == Role.OFFICIAL else None,
+            organisations=[org] if role == Role.ORGANISATION_MEMBER else None,
+        )
+    return {"areas": areas, "departments": {"roads": roads, "parks": parks}, "organisation": org, "users": users}

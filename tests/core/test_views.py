@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from cocity.core.models import AuditEntry, Role, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_city_districts_and_capabilities(client: Client, city: dict[str, Any]) -> None:
+    res = client.get("/")
+    html = res.content.decode()
+    assert res.status_code == 200
+    assert "North One" in html and "South Two" in html
+    assert "10,000" in html  # total residents
+    assert 'href="/districts/n1/"' in html
+    assert html.count("<path") == 4
+    assert "Participatory budgets" in html
+    assert 'class="skip-link"' in html and 'id="main"' in html
+    assert "<script" not in html
+
+
+def test_home_is_small_and_cheap(client: Client, city: dict[str, Any]) -> None:
+    client.get("/")  # warm the map cache
+    with CaptureQueriesContext(connection) as queries:
+        res = client.get("/")
+    assert len(queries) <= 15
+    assert len(res.content) < 100_000
+
+
+def test_home_in_spanish(client: Client, city: dict[str, Any]) -> None:
+    res = client.get("/", HTTP_ACCEPT_LANGUAGE="es")
+    html = res.content.decode()
+    assert '<html lang="es">' in html
+    assert "Distritos" in html
+    assert "Presupuestos participativos" in html
+
+
+def test_language_switcher_works_without_javascript(client: Client, city: dict[str, Any]) -> None:
+    res = client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+    assert res.status_code == 302
+    assert "Distritos" in client.get("/").content.decode()
+
+
+def test_area_page(client: Client, city: dict[str, Any]) -> None:
+    res = client.get("/districts/s1/")
+    assert res.status_code == 200
+    assert "South One" in res.content.decode()
+    assert "3,000" in res.content.decode()
+
+
+def test_friendly_404(client: Client, db: None) -> None:
+    res = client.get("/no/such/page/")
+    assert res.status_code == 404
+    assert "could not find" in res.content.decode()
+
+
+def test_audit_page_lists_entries(client: Client, city: dict[str, Any]) -> None:
+    res = client.get("/audit/")
+    assert res.status_code == 200
+    assert "area.created" in res.content.decode()
+
+
+def test_privacy_needs_login(client: Client, db: None) -> None:
+    res = client.get("/me/privacy/")
+    assert res.status_code == 302
+    assert "/accounts/login/" in res["Location"]
+
+
+def test_privacy_consents_export_and_delete(client: Client, city: dict[str, Any]) -> None:
+    user = city["users"][Role.RESIDENT]
+    client.force_login(user)
+    res = client.post("/me/privacy/", {"purposes": ["email_updates", "public_name"]})
+    assert res.status_code == 302
+    assert set(user.consents.filter(withdrawn_at=None).values_list("purpose", flat=True)) == {
+        "email_updates",
+        "public_name",
+    }
+    client.post("/me/privacy/", {"purposes": ["public_name"]})
+    assert set(user.consents.filter(withdrawn_at=None).values_list("purpose", flat=True)) == {"public_name"}
+    assert "Email me updates" in client.get("/me/privacy/").content.decode()
+    export = client.get("/me/data.json")
+    assert export["Content-Disposition"].startswith("attachment")
+    assert json.loads(export.content)["account"]["email"] == "resident@example.org"
+    wrong = client.post("/me/delete/", {"confirm": "maybe"})
+    assert wrong.status_code == 400
+    assert "Type DELETE" in wrong.content.decode()
+    User.objects.get(pk=user.pk)  # still there
+    res = client.post("/me/delete/", {"confirm": "DELETE"})
+    assert res.status_code == 302
+    user.refresh_from_db()
+    assert user.anonymised_at is not None
+    assert client.get("/me/privacy/").status_code == 302  # logged out
+
+
+@pytest.mark.parametrize("role", [r for r in Role.values])
+def test_admin_is_reachable_only_by_admins(client: Client, city: dict[str, Any], role: str) -> None:
+    client.force_login(city["users"][role])
+    res = client.get("/admin/")
+    if role == Role.ADMIN:
+        assert res.status_code == 200
+        assert client.get("/admin/core/auditentry/").status_code == 200
+        assert client.get("/admin/core/user/").status_code == 200
+    else:
+        assert res.status_code == 302
+        assert "/admin/login/" in res["Location"]
+
+
+def test_login_with_email(client: Client, city: dict[str, Any]) -> None:
+    res = client.post("/accounts/login/", {"login": "moderator@example.org", "password": "pw-12345-long"})
+    assert res.status_code == 302
+    assert "Signed in as Moderator" in client.get("/").content.decode()
+    client.logout()
+    bad = client.post("/accounts/login/", {"login": "moderator@example.org", "password": "nope"})
+    assert bad.status_code == 200
+    assert "not correct" in bad.content.decode()
+
+
+def test_signup_creates_a_resident(client: Client, db: None) -> None:
+    res = client.post(
+        "/accounts/signup/",
+        {"email": "new@example.org", "password1": "a-Long-pass-123", "password2": "a-Long-pass-123"},
+    )
+    assert res.status_code == 302
+    assert User.objects.get(email="new@example.org").role == Role.RESIDENT
+
+
+def test_domain_error_in_html_post_becomes_a_message(client: Client, city: dict[str, Any]) -> None:
+    from django.urls import path
+
+    from cocity.core.errors import DomainError
+
+    def boom(request: Any) -> Any:
+        raise DomainError("Nope, not like that.")
+
+    from cocity import urls
+
+    urls.urlpatterns.insert(0, path("boom/", boom))
+    try:
+        from django.urls import clear_url_caches
+
+        clear_url_caches()
+        res = client.get("/boom/")
+        assert res.status_code == 400
+        assert "Nope, not like that." in res.content.decode()
+        res = client.post("/boom/", HTTP_REFERER="http://testserver/audit/")
+        assert res.status_code == 302
+        assert "Nope, not like that." in client.get("/audit/").content.decode()
+    finally:
+        urls.urlpatterns.pop(0)
+        clear_url_caches()
+    assert AuditEntry.objects.exists()
