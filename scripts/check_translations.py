@@ -28,35 +28,60 @@ def main() -> int:
         copy = Path(tmp) / "cocity"
         shutil.copytree(PKG, copy, ignore=shutil.ignore_patterns("__pycache__", "migrations"))
         subprocess.run(
-            [sys.executable, "-m", "django", "makemessages", "-l", "es", "--no-obsolete",
-             "--no-location", "--ignore", "compute/*"],
-            cwd=copy, check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "django",
+                "makemessages",
+                "-l",
+                "es",
+                "--no-obsolete",
+                "--no-location",
+                "--ignore",
+                "compute/*",
+            ],
+            cwd=copy,
+            check=True,
+            capture_output=True,
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "cocity.settings"},
         )
         po = copy / "locale" / "es" / "LC_MESSAGES" / "django.po"
         untranslated = subprocess.run(
             ["msgattrib", "--untranslated", "--no-obsolete", str(po)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         fuzzy = subprocess.run(
             ["msgattrib", "--only-fuzzy", "--no-obsolete", str(po)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         for name, text in (("untranslated", untranslated), ("fuzzy", fuzzy)):
-            entries = [b for b in text.split("\n\n") if "msgid" in b and 'msgid ""\nmsgstr ""\n"' not in b]
+            entries = [
+                b for b in text.split("\n\n") if "msgid" in b and 'msgid ""\nmsgstr ""\n"' not in b
+            ]
             if entries:
-                failures.append(f"{len(entries)} {name} entries in the es catalog:\n" + "\n\n".join(entries[:20]))
+                failures.append(
+                    f"{len(entries)} {name} entries in the es catalog:\n"
+                    + "\n\n".join(entries[:20])
+                )
         committed = LOCALE / "es" / "LC_MESSAGES"
         mo = Path(tmp) / "check.mo"
         subprocess.run(["msgfmt", "-o", str(mo), str(committed / "django.po")], check=True)
-        if not (committed / "django.mo").exists() or not filecmp.cmp(mo, committed / "django.mo", shallow=False):
+        if not (committed / "django.mo").exists() or not filecmp.cmp(
+            mo, committed / "django.mo", shallow=False
+        ):
             failures.append("django.mo is stale: run `cocity compilemessages` from src/cocity")
     for failure in failures:
         print(failure, file=sys.stderr)
     if failures:
-        print("Update with: cd src/cocity && ../../.venv/bin/cocity makemessages -l es --no-location "
-              "--ignore 'compute/*' && translate && ../../.venv/bin/cocity compilemessages",
-              file=sys.stderr)
+        print(
+            "Update with: cd src/cocity && ../../.venv/bin/cocity makemessages -l es --no-location "
+            "--ignore 'compute/*' && translate && ../../.venv/bin/cocity compilemessages",
+            file=sys.stderr,
+        )
         return 1
     print("es catalog complete")
     return 0

@@ -45,7 +45,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     """Under CI, a skipped service-backed or browser test is a failure, whatever skipped it."""
     outcome: Any = yield
     report = outcome.get_result()
-    if IN_CI and report.skipped and (item.get_closest_marker("service") or item.get_closest_marker("e2e")):
+    if (
+        IN_CI
+        and report.skipped
+        and (item.get_closest_marker("service") or item.get_closest_marker("e2e"))
+    ):
         report.outcome = "failed"
         report.longrepr = f"skipped under CI=true, which is not allowed: {report.longrepr}"
 
@@ -59,7 +63,13 @@ def square(lon0: float, lat0: float, size: float = 0.01) -> dict[str, Any]:
     return {
         "type": "Polygon",
         "coordinates": [
-            [[lon0, lat0], [lon0 + size, lat0], [lon0 + size, lat0 + size], [lon0, lat0 + size], [lon0, lat0]]
+            [
+                [lon0, lat0],
+                [lon0 + size, lat0],
+                [lon0 + size, lat0 + size],
+                [lon0, lat0 + size],
+                [lon0, lat0],
+            ]
         ],
     }
 
@@ -73,7 +83,12 @@ def city(db: None) -> dict[str, Any]:
 
     areas = {}
     for i, (code, name, pop) in enumerate(
-        [("n1", "North One", 1000), ("n2", "North Two", 2000), ("s1", "South One", 3000), ("s2", "South Two", 4000)]
+        [
+            ("n1", "North One", 1000),
+            ("n2", "North Two", 2000),
+            ("s1", "South One", 3000),
+            ("s2", "South Two", 4000),
+        ]
     ):
         lon0 = -5.70 + (i % 2) * 0.01
         lat0 = 40.96 - (i // 2) * 0.01
@@ -82,7 +97,10 @@ def city(db: None) -> dict[str, Any]:
             name=name,
             boundary=square(lon0, lat0),
             population=pop,
-            demographics={"age_bands": {"0-14": 0.2, "15-64": 0.6, "65+": 0.2}, "income_quintiles": [0.2] * 5},
+            demographics={
+                "age_bands": {"0-14": 0.2, "15-64": 0.6, "65+": 0.2},
+                "income_quintiles": [0.2] * 5,
+            },
         )
     roads = services.department_create(code="roads", name="Roads")
     parks = services.department_create(code="parks", name="Parks")
@@ -97,4 +115,9 @@ def city(db: None) -> dict[str, Any]:
             departments=[roads] if role == Role.OFFICIAL else None,
             organisations=[org] if role == Role.ORGANISATION_MEMBER else None,
         )
-    return {"areas": areas, "departments": {"roads": roads, "parks": parks}, "organisation": org, "users": users}
+    return {
+        "areas": areas,
+        "departments": {"roads": roads, "parks": parks},
+        "organisation": org,
+        "users": users,
+    }

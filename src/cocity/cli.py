@@ -1,14 +1,14 @@
 """The ``cocity`` console command.
 
 ``cocity pb ...`` and ``cocity opinion ...`` run pure algorithms without Django; every other
-sub-command is a Django management command (``cocity demo``, ``cocity serve``, ``cocity migrate``...).
+sub-command is a Django management command (``cocity demo``, ``cocity serve``,
+``cocity migrate``...).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-
 
 ALIASES = {"seed-demo": "seed_demo"}
 

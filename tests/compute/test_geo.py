@@ -8,7 +8,13 @@ from cocity.compute.geo import AreaIndex, GeometryError, area_km2, parse_boundar
 
 
 def square(lon0: float, lat0: float, size: float = 1.0) -> dict[str, object]:
-    ring = [[lon0, lat0], [lon0 + size, lat0], [lon0 + size, lat0 + size], [lon0, lat0 + size], [lon0, lat0]]
+    ring = [
+        [lon0, lat0],
+        [lon0 + size, lat0],
+        [lon0 + size, lat0 + size],
+        [lon0, lat0 + size],
+        [lon0, lat0],
+    ]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
@@ -34,7 +40,9 @@ def test_locate_many_agrees_with_locate(index: AreaIndex) -> None:
     rng = random.Random(1)
     lats = [rng.uniform(-0.5, 1.5) for _ in range(500)]
     lons = [rng.uniform(-0.5, 2.5) for _ in range(500)]
-    assert index.locate_many(lats, lons) == [index.locate(la, lo) for la, lo in zip(lats, lons, strict=True)]
+    assert index.locate_many(lats, lons) == [
+        index.locate(la, lo) for la, lo in zip(lats, lons, strict=True)
+    ]
     assert len(index) == 3
 
 
@@ -51,7 +59,9 @@ def test_locate_many_agrees_with_locate(index: AreaIndex) -> None:
         ({"type": "Polygon", "coordinates": [[["x"]]]}, "not valid GeoJSON"),
     ],
 )
-def test_bad_boundaries_are_rejected_with_a_reason(geometry: dict[str, object], message: str) -> None:
+def test_bad_boundaries_are_rejected_with_a_reason(
+    geometry: dict[str, object], message: str
+) -> None:
     with pytest.raises(GeometryError, match=message):
         parse_boundary(geometry)
 
@@ -76,7 +86,10 @@ def test_svg_paths_draw_holes_and_multipolygons() -> None:
         "type": "Polygon",
         "coordinates": [square(0, 0, 4)["coordinates"][0], square(1, 1, 1)["coordinates"][0]],  # type: ignore[index]
     }
-    multi = {"type": "MultiPolygon", "coordinates": [square(5, 0)["coordinates"], square(7, 0)["coordinates"]]}  # type: ignore[index]
+    multi = {
+        "type": "MultiPolygon",
+        "coordinates": [square(5, 0)["coordinates"], square(7, 0)["coordinates"]],
+    }  # type: ignore[index]
     paths, _, _ = svg_paths([holed, multi])
     assert paths[0].count("M") == 2
     assert paths[1].count("M") == 2

@@ -54,7 +54,8 @@ def test_locate_errors_are_problem_json(
     body = res.json()
     assert body["status"] == status
     assert body["code"] == code
-    assert body["title"] and body["detail"]
+    assert body["title"]
+    assert body["detail"]
     if status == 400:
         assert "lat" in body["errors"] or "lon" in body["errors"]
 
@@ -66,7 +67,9 @@ def test_unknown_area_is_problem_json_404(api: APIClient, city: dict[str, Any]) 
     assert res.json()["code"] == "not_found"
 
 
-def test_departments_organisations_and_audit_are_public(api: APIClient, city: dict[str, Any]) -> None:
+def test_departments_organisations_and_audit_are_public(
+    api: APIClient, city: dict[str, Any]
+) -> None:
     assert [d["code"] for d in api.get("/api/departments/").json()["results"]] == ["parks", "roads"]
     assert api.get("/api/organisations/").json()["results"][0]["area"] == "n1"
     audit = api.get("/api/audit/", {"object_type": "core.area"}).json()
@@ -99,10 +102,14 @@ def test_bad_token_login_is_problem_json(api: APIClient, city: dict[str, Any]) -
 
 def test_consents_api_grant_withdraw_and_export(api: APIClient, city: dict[str, Any]) -> None:
     api.force_authenticate(city["users"][Role.RESIDENT])
-    res = api.post("/api/me/consents/", {"purpose": "research_contact", "granted": True}, format="json")
+    res = api.post(
+        "/api/me/consents/", {"purpose": "research_contact", "granted": True}, format="json"
+    )
     assert res.status_code == 200
     assert res.json()[0]["withdrawn_at"] is None
-    res = api.post("/api/me/consents/", {"purpose": "research_contact", "granted": False}, format="json")
+    res = api.post(
+        "/api/me/consents/", {"purpose": "research_contact", "granted": False}, format="json"
+    )
     assert res.json()[0]["withdrawn_at"] is not None
     bad = api.post("/api/me/consents/", {"purpose": "everything", "granted": True}, format="json")
     assert bad.status_code == 400

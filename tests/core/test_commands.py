@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from tests.conftest import square
 
 from cocity import cli
 from cocity.core.models import Area, AuditEntry, Department, Organisation, Role, User
 from cocity.core.seeders import DISTRICTS
-from tests.conftest import square
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +39,9 @@ def test_seed_demo_builds_the_demo_city_deterministically(db: None) -> None:
         assert area_for_point(lat=area.centroid_lat, lon=area.centroid_lon) == area
     # same seed, same city
     Area.objects.all().delete()
-    from cocity.core.seeders import district_polygons
     import random
 
+    from cocity.core.seeders import district_polygons
     from cocity.core.seeding import DEMO_SEED
 
     rng = random.Random(f"{DEMO_SEED}:core")
@@ -79,7 +79,11 @@ def test_areas_import_command(tmp_path: Path, db: None) -> None:
             {
                 "type": "FeatureCollection",
                 "features": [
-                    {"type": "Feature", "properties": {"code": "z1", "name": "Zeta", "population": 7}, "geometry": square(0, 0)}
+                    {
+                        "type": "Feature",
+                        "properties": {"code": "z1", "name": "Zeta", "population": 7},
+                        "geometry": square(0, 0),
+                    }
                 ],
             }
         )

@@ -32,7 +32,9 @@ def test_healthz_fails_when_tasks_wait_too_long(client: Client) -> None:
     assert res.json()["checks"]["tasks"]["stale"] is True
 
 
-def test_healthz_fails_when_the_database_fails(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_healthz_fails_when_the_database_fails(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cocity.core import health
 
     def broken() -> Any:
@@ -48,7 +50,9 @@ def test_readyz_ok_when_migrated(client: Client) -> None:
     assert client.get("/readyz").json() == {"status": "ok"}
 
 
-def test_readyz_fails_with_pending_migrations(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readyz_fails_with_pending_migrations(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from django.db.migrations.executor import MigrationExecutor
 
     monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: ["x"])

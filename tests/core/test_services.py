@@ -21,7 +21,8 @@ def test_every_city_write_is_in_an_intact_audit_chain(city: dict[str, Any]) -> N
     assert actions.count("user.created") == len(Role.values)
     assert services.audit_verify() is None
     first = AuditEntry.objects.order_by("id").first()
-    assert first is not None and first.prev_hash == "0" * 64
+    assert first is not None
+    assert first.prev_hash == "0" * 64
 
 
 def test_audit_verify_finds_a_deliberately_altered_entry(city: dict[str, Any], capsys: Any) -> None:
@@ -61,7 +62,8 @@ def test_user_create_rejects_bad_email_and_leaves_nothing(db: None) -> None:
 
 def test_admin_role_gives_staff_and_changing_role_removes_it(city: dict[str, Any]) -> None:
     admin = city["users"][Role.ADMIN]
-    assert admin.is_staff and admin.is_superuser
+    assert admin.is_staff
+    assert admin.is_superuser
     services.user_set_role(user=admin, role=Role.RESIDENT, actor=None)
     admin.refresh_from_db()
     assert not admin.is_staff
@@ -108,17 +110,29 @@ def test_point_to_area_uses_the_index_and_follows_changes(city: dict[str, Any]) 
 def test_geojson_import_is_all_or_nothing(db: None) -> None:
     from tests.conftest import square
 
-    good = {"type": "Feature", "properties": {"code": "a", "name": "A", "population": 5}, "geometry": square(0, 0)}
-    bad = {"type": "Feature", "properties": {"code": "b", "name": "B"}, "geometry": {"type": "Point"}}
+    good = {
+        "type": "Feature",
+        "properties": {"code": "a", "name": "A", "population": 5},
+        "geometry": square(0, 0),
+    }
+    bad = {
+        "type": "Feature",
+        "properties": {"code": "b", "name": "B"},
+        "geometry": {"type": "Point"},
+    }
     with pytest.raises(DomainError, match="Feature 2"):
-        services.areas_import_geojson(collection={"type": "FeatureCollection", "features": [good, bad]})
+        services.areas_import_geojson(
+            collection={"type": "FeatureCollection", "features": [good, bad]}
+        )
     assert not Area.objects.exists()
     child = {
         "type": "Feature",
         "properties": {"code": "a1", "name": "A1", "parent": "a", "kind": "neighbourhood"},
         "geometry": square(0, 0, 0.005),
     }
-    areas = services.areas_import_geojson(collection={"type": "FeatureCollection", "features": [good, child]})
+    areas = services.areas_import_geojson(
+        collection={"type": "FeatureCollection", "features": [good, child]}
+    )
     assert [a.code for a in areas] == ["a", "a1"]
     assert areas[1].parent == areas[0]
 
@@ -128,22 +142,36 @@ def test_geojson_import_is_all_or_nothing(db: None) -> None:
     [
         ({"type": "Feature"}, "FeatureCollection"),
         ({"type": "FeatureCollection", "features": []}, "no features"),
-        ({"type": "FeatureCollection", "features": [{"properties": {"name": "x"}}]}, "'code' and 'name'"),
         (
-            {"type": "FeatureCollection", "features": [{"properties": {"code": "x", "name": "x", "parent": "zz"}}]},
+            {"type": "FeatureCollection", "features": [{"properties": {"name": "x"}}]},
+            "'code' and 'name'",
+        ),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [{"properties": {"code": "x", "name": "x", "parent": "zz"}}],
+            },
             "unknown parent",
         ),
         (
-            {"type": "FeatureCollection", "features": [{"properties": {"code": "x", "name": "x", "population": "lots"}}]},
+            {
+                "type": "FeatureCollection",
+                "features": [{"properties": {"code": "x", "name": "x", "population": "lots"}}],
+            },
             "whole number",
         ),
         (
-            {"type": "FeatureCollection", "features": [{"properties": {"code": "x", "name": "x", "population": -3}}]},
+            {
+                "type": "FeatureCollection",
+                "features": [{"properties": {"code": "x", "name": "x", "population": -3}}],
+            },
             "negative",
         ),
     ],
 )
-def test_geojson_import_errors_name_the_problem(db: None, collection: dict[str, Any], message: str) -> None:
+def test_geojson_import_errors_name_the_problem(
+    db: None, collection: dict[str, Any], message: str
+) -> None:
     with pytest.raises(DomainError, match=message):
         services.areas_import_geojson(collection=collection)
 
@@ -180,7 +208,8 @@ def test_account_delete_anonymises_and_keeps_the_public_record(city: dict[str, A
     services.account_delete(user=user)
     user.refresh_from_db()
     assert user.email == f"deleted-{user.pk}@invalid"
-    assert not user.is_active and not user.has_usable_password()
+    assert not user.is_active
+    assert not user.has_usable_password()
     assert user.public_name == "Former participant"
     assert not user.organisations.exists()
     assert not user.consents.exists()

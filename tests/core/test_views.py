@@ -17,12 +17,14 @@ def test_home_shows_city_districts_and_capabilities(client: Client, city: dict[s
     res = client.get("/")
     html = res.content.decode()
     assert res.status_code == 200
-    assert "North One" in html and "South Two" in html
+    assert "North One" in html
+    assert "South Two" in html
     assert "10,000" in html  # total residents
     assert 'href="/districts/n1/"' in html
     assert html.count("<path") == 4
     assert "Participatory budgets" in html
-    assert 'class="skip-link"' in html and 'id="main"' in html
+    assert 'class="skip-link"' in html
+    assert 'id="main"' in html
     assert "<script" not in html
 
 
@@ -83,7 +85,9 @@ def test_privacy_consents_export_and_delete(client: Client, city: dict[str, Any]
         "public_name",
     }
     client.post("/me/privacy/", {"purposes": ["public_name"]})
-    assert set(user.consents.filter(withdrawn_at=None).values_list("purpose", flat=True)) == {"public_name"}
+    assert set(user.consents.filter(withdrawn_at=None).values_list("purpose", flat=True)) == {
+        "public_name"
+    }
     assert "Email me updates" in client.get("/me/privacy/").content.decode()
     export = client.get("/me/data.json")
     assert export["Content-Disposition"].startswith("attachment")
@@ -99,7 +103,7 @@ def test_privacy_consents_export_and_delete(client: Client, city: dict[str, Any]
     assert client.get("/me/privacy/").status_code == 302  # logged out
 
 
-@pytest.mark.parametrize("role", [r for r in Role.values])
+@pytest.mark.parametrize("role", list(Role.values))
 def test_admin_is_reachable_only_by_admins(client: Client, city: dict[str, Any], role: str) -> None:
     client.force_login(city["users"][role])
     res = client.get("/admin/")
@@ -113,7 +117,9 @@ def test_admin_is_reachable_only_by_admins(client: Client, city: dict[str, Any],
 
 
 def test_login_with_email(client: Client, city: dict[str, Any]) -> None:
-    res = client.post("/accounts/login/", {"login": "moderator@example.org", "password": "pw-12345-long"})
+    res = client.post(
+        "/accounts/login/", {"login": "moderator@example.org", "password": "pw-12345-long"}
+    )
     assert res.status_code == 302
     assert "Signed in as Moderator" in client.get("/").content.decode()
     client.logout()
@@ -125,7 +131,11 @@ def test_login_with_email(client: Client, city: dict[str, Any]) -> None:
 def test_signup_creates_a_resident(client: Client, db: None) -> None:
     res = client.post(
         "/accounts/signup/",
-        {"email": "new@example.org", "password1": "a-Long-pass-123", "password2": "a-Long-pass-123"},
+        {
+            "email": "new@example.org",
+            "password1": "a-Long-pass-123",
+            "password2": "a-Long-pass-123",
+        },
     )
     assert res.status_code == 302
     assert User.objects.get(email="new@example.org").role == Role.RESIDENT

@@ -1,7 +1,8 @@
 """Point → area lookup with a shapely STRtree (no Django).
 
 ``AreaIndex`` is built once from (key, GeoJSON geometry) pairs and answers which area contains a
-point. Vectorised ``locate_many`` uses shapely's bulk ``STRtree.query(..., predicate="intersects")``.
+point. Vectorised ``locate_many`` uses shapely's bulk
+``STRtree.query(..., predicate="intersects")``.
 """
 
 from __future__ import annotations

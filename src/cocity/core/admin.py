@@ -15,7 +15,9 @@ class UserAdmin(BaseUserAdmin):
         ("Memberships", {"fields": ("departments", "organisations")}),
         ("Status", {"fields": ("is_active", "is_staff", "is_superuser", "anonymised_at")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "role")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "password1", "password2", "role")}),
+    )
     filter_horizontal = ["departments", "organisations"]
     readonly_fields = ["anonymised_at"]
 
@@ -36,13 +38,13 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
 
     list_display = ["id", "created_at", "actor_label", "action", "object_type", "object_id"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -50,5 +52,5 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
 class ConsentRecordAdmin(admin.ModelAdmin[ConsentRecord]):
     list_display = ["user", "purpose", "granted_at", "withdrawn_at"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

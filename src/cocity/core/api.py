@@ -12,17 +12,33 @@ from rest_framework.views import APIView
 
 from cocity.core import selectors, services
 from cocity.core.errors import DomainError
-from cocity.core.models import Area, AuditEntry, ConsentPurpose, ConsentRecord, Department, Organisation
+from cocity.core.models import (
+    Area,
+    AuditEntry,
+    ConsentPurpose,
+    ConsentRecord,
+    Department,
+    Organisation,
+)
 
 
 class AreaSerializer(serializers.ModelSerializer[Area]):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent: serializers.SlugRelatedField[Area] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Area
         fields = [
-            "code", "name", "kind", "parent", "population", "demographics",
-            "centroid_lat", "centroid_lon", "area_km2",
+            "code",
+            "name",
+            "kind",
+            "parent",
+            "population",
+            "demographics",
+            "centroid_lat",
+            "centroid_lon",
+            "area_km2",
         ]
 
 
@@ -38,7 +54,9 @@ class DepartmentSerializer(serializers.ModelSerializer[Department]):
 
 
 class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    area: serializers.SlugRelatedField[Area] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Organisation
@@ -49,8 +67,15 @@ class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
     class Meta:
         model = AuditEntry
         fields = [
-            "id", "created_at", "actor_label", "action", "object_type", "object_id", "data",
-            "prev_hash", "hash",
+            "id",
+            "created_at",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "data",
+            "prev_hash",
+            "hash",
         ]
 
 
@@ -137,9 +162,7 @@ class Me(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
         user: Any = request.user
-        return Response(
-            {"email": user.email, "public_name": user.public_name, "role": user.role}
-        )
+        return Response({"email": user.email, "public_name": user.public_name, "role": user.role})
 
 
 class ConsentSerializer(serializers.ModelSerializer[ConsentRecord]):
@@ -173,7 +196,9 @@ class Consents(APIView):
             services.consent_grant(user=user, purpose=data.validated_data["purpose"])
         else:
             services.consent_withdraw(user=user, purpose=data.validated_data["purpose"])
-        return Response(ConsentSerializer(user.consents.all(), many=True).data, status=status.HTTP_200_OK)
+        return Response(
+            ConsentSerializer(user.consents.all(), many=True).data, status=status.HTTP_200_OK
+        )
 
 
 class MyData(APIView):
@@ -184,5 +209,3 @@ class MyData(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
         return Response(services.personal_data_export(user=request.user))  # type: ignore[arg-type]
-
-

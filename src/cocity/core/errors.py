@@ -115,9 +115,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, ValidationError):
         exc = DomainError.from_validation_error(exc)
     if isinstance(exc, DomainError):
-        response = Response(exc.problem(instance), status=exc.status)
-        response.content_type = PROBLEM_CONTENT_TYPE
-        return response
+        problem = Response(exc.problem(instance), status=exc.status)
+        problem.content_type = PROBLEM_CONTENT_TYPE
+        return problem
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -126,8 +126,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if response is None:
         return None
     assert isinstance(exc, drf_exceptions.APIException)
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else "invalid"
     body: dict[str, Any] = {
-        "type": f"https://cocity.example/problems/{exc.get_codes() if isinstance(exc.get_codes(), str) else 'invalid'}",
+        "type": f"https://cocity.example/problems/{code}",
         "title": problem_title(response.status_code),
         "status": response.status_code,
         "instance": instance,
@@ -138,7 +140,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         body["errors"] = _flatten(exc.detail)
     else:
         body["detail"] = str(exc.detail)
-        body["code"] = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+        body["code"] = code
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response

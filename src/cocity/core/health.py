@@ -49,7 +49,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception as exc:  # any failure makes the instance unhealthy
             checks[name] = {"ok": False, "error": type(exc).__name__}
     ok = all(c.get("ok") for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503
+    )
 
 
 @never_cache

@@ -183,6 +183,9 @@ class AuditHead(models.Model):
     last_hash = models.CharField(max_length=64)
     count = models.PositiveBigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.count} entries, last {self.last_hash[:12]}"
+
 
 class ConsentPurpose(models.TextChoices):
     EMAIL_UPDATES = "email_updates", _("Email me updates on what I follow")
@@ -206,10 +209,14 @@ class ConsentRecord(models.Model):
                 name="one_active_consent_per_purpose",
             ),
             models.CheckConstraint(
-                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("granted_at")),
+                condition=Q(withdrawn_at__isnull=True)
+                | Q(withdrawn_at__gte=models.F("granted_at")),
                 name="consent_withdrawn_after_granted",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} ({'active' if self.active else 'withdrawn'})"
 
     @property
     def active(self) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from cocity.core import services
-from cocity.core.models import Area, Department, Role, User
+from cocity.core.models import Area, Role, User
 from cocity.core.seeding import SeedContext, register
 
 CENTRE_LAT, CENTRE_LON = 40.9601, -5.6635
@@ -50,12 +50,24 @@ DEPARTMENTS = [
 ]
 
 ORGANISATIONS = [
-    ("vecinos-olivos", "Asociación Vecinal Los Olivos", "d04",
-     "Residents' association of Los Olivos, running a weekly advice desk."),
-    ("mayores-activos", "Mayores Activos", "d08",
-     "Older residents who visit neighbours and help them take part."),
-    ("juventud-canteras", "Colectivo Juvenil Las Canteras", "d09",
-     "Young people organising sport, music and study space."),
+    (
+        "vecinos-olivos",
+        "Asociación Vecinal Los Olivos",
+        "d04",
+        "Residents' association of Los Olivos, running a weekly advice desk.",
+    ),
+    (
+        "mayores-activos",
+        "Mayores Activos",
+        "d08",
+        "Older residents who visit neighbours and help them take part.",
+    ),
+    (
+        "juventud-canteras",
+        "Colectivo Juvenil Las Canteras",
+        "d09",
+        "Young people organising sport, music and study space.",
+    ),
     ("bici-ribera", "Bici Ribera", "d02", "Cyclists and walkers campaigning for safe streets."),
 ]
 
@@ -85,7 +97,9 @@ def district_polygons(rng: Any) -> list[dict[str, Any]]:
 
     verts = [[jitter(i, j, ROWS, COLS) for j in range(COLS + 1)] for i in range(ROWS + 1)]
 
-    def midpoint(a: tuple[float, float], b: tuple[float, float], horizontal: bool) -> tuple[float, float]:
+    def midpoint(
+        a: tuple[float, float], b: tuple[float, float], horizontal: bool
+    ) -> tuple[float, float]:
         lon, lat = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
         if horizontal:
             lat += rng.uniform(-0.12, 0.12) * CELL_LAT
@@ -93,14 +107,26 @@ def district_polygons(rng: Any) -> list[dict[str, Any]]:
             lon += rng.uniform(-0.12, 0.12) * CELL_LON
         return lon, lat
 
-    hmid = [[midpoint(verts[i][j], verts[i][j + 1], True) for j in range(COLS)] for i in range(ROWS + 1)]
-    vmid = [[midpoint(verts[i][j], verts[i + 1][j], False) for j in range(COLS + 1)] for i in range(ROWS)]
+    hmid = [
+        [midpoint(verts[i][j], verts[i][j + 1], True) for j in range(COLS)] for i in range(ROWS + 1)
+    ]
+    vmid = [
+        [midpoint(verts[i][j], verts[i + 1][j], False) for j in range(COLS + 1)]
+        for i in range(ROWS)
+    ]
     polygons = []
     for r in range(ROWS - 1, -1, -1):  # north row first, so d01 is in the north-west
         for c in range(COLS):
             ring = [
-                verts[r][c], hmid[r][c], verts[r][c + 1], vmid[r][c + 1],
-                verts[r + 1][c + 1], hmid[r + 1][c], verts[r + 1][c], vmid[r][c], verts[r][c],
+                verts[r][c],
+                hmid[r][c],
+                verts[r][c + 1],
+                vmid[r][c + 1],
+                verts[r + 1][c + 1],
+                hmid[r + 1][c],
+                verts[r + 1][c],
+                vmid[r][c],
+                verts[r][c],
             ]
             coords = [[round(lon, 6), round(lat, 6)] for lon, lat in ring]
             polygons.append({"type": "Polygon", "coordinates": [coords]})

@@ -35,7 +35,9 @@ class Seeder:
 _REGISTRY: dict[str, Seeder] = {}
 
 
-def register(name: str, *, order: int = 50) -> Callable[[Callable[[SeedContext], None]], Callable[[SeedContext], None]]:
+def register(
+    name: str, *, order: int = 50
+) -> Callable[[Callable[[SeedContext], None]], Callable[[SeedContext], None]]:
     def decorator(func: Callable[[SeedContext], None]) -> Callable[[SeedContext], None]:
         _REGISTRY[name] = Seeder(name, order, func)
         return func
@@ -47,7 +49,9 @@ def seeders() -> list[Seeder]:
     return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.name))
 
 
-def run_all(*, scale: int = 1, seed: int = DEMO_SEED, log: Callable[[str], Any] = print) -> SeedContext:
+def run_all(
+    *, scale: int = 1, seed: int = DEMO_SEED, log: Callable[[str], Any] = print
+) -> SeedContext:
     from django.db import transaction
 
     ctx = SeedContext(scale=scale, rng=random.Random(seed), log=log)

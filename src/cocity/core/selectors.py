@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db.models import QuerySet, Sum
 
@@ -75,7 +75,10 @@ def area_index() -> AreaIndex:
     from cocity.core.models import Area
 
     with _index_lock:
-        stamp = (Area.objects.count(), Area.objects.order_by("-id").values_list("id", flat=True).first() or 0)
+        stamp = (
+            Area.objects.count(),
+            Area.objects.order_by("-id").values_list("id", flat=True).first() or 0,
+        )
         if _index is None or _index_version != stamp:
             rows = Area.objects.values_list("id", "boundary")
             _index = AreaIndex(list(rows))
@@ -87,4 +90,4 @@ def area_for_point(*, lat: float, lon: float) -> Area | None:
     from cocity.core.models import Area
 
     key = area_index().locate(lat, lon)
-    return Area.objects.filter(pk=key).first() if key is not None else None
+    return Area.objects.filter(pk=cast(int, key)).first() if key is not None else None

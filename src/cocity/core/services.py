@@ -6,9 +6,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from cocity.compute import audit as chain
 from cocity.compute.geo import GeometryError, area_km2, parse_boundary
@@ -193,10 +195,7 @@ def account_delete(*, user: User) -> None:
     user.departments.clear()
     user.organisations.clear()
     user.consents.all().delete()
-    user.socialaccount_set.all().delete() if hasattr(user, "socialaccount_set") else None
-    user.emailaddress_set.all().delete()
-    from rest_framework.authtoken.models import Token
-
+    EmailAddress.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()
     audit_record(action="user.anonymised", actor=None, obj=user)
 
@@ -219,7 +218,9 @@ def area_upsert(
     try:
         geom = parse_boundary(boundary)
     except GeometryError as exc:
-        raise DomainError(str(exc), code="invalid_geometry", fields={"boundary": [str(exc)]}) from exc
+        raise DomainError(
+            str(exc), code="invalid_geometry", fields={"boundary": [str(exc)]}
+        ) from exc
     _validate_demographics(demographics or {})
     area = Area.objects.filter(code=code).first() or Area(code=code)
     created = area.pk is None
@@ -250,11 +251,11 @@ def area_upsert(
 def _validate_demographics(demographics: Mapping[str, Any]) -> None:
     for key in ("age_bands",):
         bands = demographics.get(key)
-        if bands is not None:
-            if not isinstance(bands, Mapping) or not all(
-                isinstance(v, int | float) and v >= 0 for v in bands.values()
-            ):
-                raise DomainError(f"'{key}' must map band names to non-negative shares.")
+        if bands is not None and (
+            not isinstance(bands, Mapping)
+            or not all(isinstance(v, int | float) and v >= 0 for v in bands.values())
+        ):
+            raise DomainError(f"'{key}' must map band names to non-negative shares.")
     quintiles = demographics.get("income_quintiles")
     if quintiles is not None and (
         not isinstance(quintiles, list)
@@ -314,7 +315,9 @@ def areas_import_geojson(
 
 
 @transaction.atomic
-def department_create(*, code: str, name: str, email: str = "", actor: User | None = None) -> Department:
+def department_create(
+    *, code: str, name: str, email: str = "", actor: User | None = None
+) -> Department:
     dept = Department(code=code, name=name, email=email)
     try:
         dept.full_clean()

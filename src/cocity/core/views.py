@@ -19,21 +19,38 @@ from django.views.decorators.http import require_http_methods
 from cocity.compute.geo import svg_paths
 from cocity.core import selectors, services
 from cocity.core.forms import ConsentForm, DeleteAccountForm
-from cocity.core.models import Area
 
 CAPABILITIES = [
-    ("needs", gettext_noop("Needs"),
-     gettext_noop("Report a problem or a need, support others, follow the city's answer.")),
-    ("cocreation", gettext_noop("Co-creation"),
-     gettext_noop("Propose ideas, co-design them and follow them from pilot to service.")),
-    ("deliberation", gettext_noop("Deliberation"),
-     gettext_noop("Say what you think in short statements and find common ground.")),
-    ("budgeting", gettext_noop("Participatory budgets"),
-     gettext_noop("Decide together how part of the budget is spent.")),
-    ("sensing", gettext_noop("Urban sensing"),
-     gettext_noop("See sensor data as evidence for needs and outcomes.")),
-    ("equity", gettext_noop("Equity and open data"),
-     gettext_noop("Who takes part, who benefits, and the data to check it.")),
+    (
+        "needs",
+        gettext_noop("Needs"),
+        gettext_noop("Report a problem or a need, support others, follow the city's answer."),
+    ),
+    (
+        "cocreation",
+        gettext_noop("Co-creation"),
+        gettext_noop("Propose ideas, co-design them and follow them from pilot to service."),
+    ),
+    (
+        "deliberation",
+        gettext_noop("Deliberation"),
+        gettext_noop("Say what you think in short statements and find common ground."),
+    ),
+    (
+        "budgeting",
+        gettext_noop("Participatory budgets"),
+        gettext_noop("Decide together how part of the budget is spent."),
+    ),
+    (
+        "sensing",
+        gettext_noop("Urban sensing"),
+        gettext_noop("See sensor data as evidence for needs and outcomes."),
+    ),
+    (
+        "equity",
+        gettext_noop("Equity and open data"),
+        gettext_noop("Who takes part, who benefits, and the data to check it."),
+    ),
 ]
 
 
@@ -48,7 +65,8 @@ def _district_map() -> dict[str, Any]:
             "width": width,
             "height": height,
             "shapes": [
-                {"code": a["code"], "name": a["name"], "d": d} for a, d in zip(areas, paths, strict=True)
+                {"code": a["code"], "name": a["name"], "d": d}
+                for a, d in zip(areas, paths, strict=True)
             ],
         }
         cache.set(key, cached, 3600)
@@ -78,7 +96,10 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         "core/area_detail.html",
         {
             "area": area,
-            "age_bands": [(band, round(share * 100)) for band, share in (demographics.get("age_bands") or {}).items()],
+            "age_bands": [
+                (band, round(share * 100))
+                for band, share in (demographics.get("age_bands") or {}).items()
+            ],
             "quintiles": [(i + 1, round(share * 100)) for i, share in enumerate(quintiles)],
         },
     )
@@ -156,5 +177,3 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
-
-

@@ -17,7 +17,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         imp = sub.add_parser("import", help="import a GeoJSON FeatureCollection (all or nothing)")
         imp.add_argument("file", type=Path)
-        imp.add_argument("--kind", default="district", choices=["city", "district", "neighbourhood"])
+        imp.add_argument(
+            "--kind", default="district", choices=["city", "district", "neighbourhood"]
+        )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         path: Path = options["file"]

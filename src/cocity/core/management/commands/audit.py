@@ -9,7 +9,9 @@ from cocity.core.models import AuditEntry
 
 
 class Command(BaseCommand):
-    help = "Audit log tools: 'audit verify' checks the SHA-256 chain and names the first broken entry."
+    help = (
+        "Audit log tools: 'audit verify' checks the SHA-256 chain and names the first broken entry."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

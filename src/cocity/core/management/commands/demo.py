@@ -18,10 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--no-serve", action="store_true", help="prepare only, do not serve")
 
-    def handle(self, *args: Any, host: str, port: int, workers: int, no_serve: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, host: str, port: int, workers: int, no_serve: bool, **options: Any
+    ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("seed_demo", if_empty=True, stdout=self.stdout)
-        self.stdout.write("\nDemo accounts (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for email, role, _name in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<20} {email}")
         if no_serve:
