@@ -55,8 +55,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_passwords(request: pytest.FixtureRequest) -> None:
+    """Cheap password hashing in tests (pure tests run without the Django plugin too)."""
+    if "settings" in request.fixturenames or request.config.pluginmanager.has_plugin("django"):
+        settings = request.getfixturevalue("settings")
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def square(lon0: float, lat0: float, size: float = 0.01) -> dict[str, Any]:

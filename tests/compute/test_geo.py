@@ -93,3 +93,23 @@ def test_svg_paths_draw_holes_and_multipolygons() -> None:
     paths, _, _ = svg_paths([holed, multi])
     assert paths[0].count("M") == 2
     assert paths[1].count("M") == 2
+
+
+@pytest.mark.parametrize("grid", [1, 7, 64])
+def test_grid_answers_equal_the_tree_everywhere(grid: int) -> None:
+    # irregular, touching and nested polygons, with points on edges and corners
+    tri = {"type": "Polygon", "coordinates": [[[0, 0], [2, 0], [0, 2], [0, 0]]]}
+    other = {"type": "Polygon", "coordinates": [[[2, 0], [2, 2], [0, 2], [2, 0]]]}
+    nested = square(0.1, 0.1, 0.3)
+    index = AreaIndex([("tri", tri), ("other", other), ("nested", nested)], grid=grid)
+    rng = random.Random(grid)
+    points = [(rng.uniform(-0.2, 2.2), rng.uniform(-0.2, 2.2)) for _ in range(3000)]
+    points += [(x / 4, y / 4) for x in range(9) for y in range(9)]  # grid-aligned and edges
+    for lat, lon in points:
+        assert index.locate(lat, lon) == index.locate_tree(lat, lon), (lat, lon)
+
+
+def test_empty_index_finds_nothing() -> None:
+    index = AreaIndex([])
+    assert index.locate(0, 0) is None
+    assert index.locate_many([0], [0]) == [None]

@@ -53,15 +53,54 @@ def area_km2(geom: shapely.Geometry) -> float:
 
 
 class AreaIndex:
-    """Which area contains a point. Keys are whatever the caller uses (ids or codes)."""
+    """Which area contains a point. Keys are whatever the caller uses (ids or codes).
 
-    def __init__(self, areas: Iterable[tuple[Hashable, Mapping[str, Any]]]) -> None:
+    Built with a shapely STRtree. For single lookups the tree is also used once, at build time,
+    to classify the cells of a ``grid`` × ``grid`` raster over the city: a cell that lies wholly
+    inside one area (and touches no other) answers at once, a cell that touches no area answers
+    None, and only cells on a border fall back to exact point-in-polygon tests of the few areas
+    they touch. Answers are identical to querying the tree for every point.
+    """
+
+    def __init__(
+        self, areas: Iterable[tuple[Hashable, Mapping[str, Any]]], *, grid: int = 256
+    ) -> None:
         pairs = list(areas)
         self.keys: list[Hashable] = [key for key, _ in pairs]
         self.geometries: list[shapely.Geometry] = [parse_boundary(g) for _, g in pairs]
         for geom in self.geometries:
             shapely.prepare(geom)
         self._tree = STRtree(self.geometries)
+        self._build_grid(grid)
+
+    def _build_grid(self, n: int) -> None:
+        self._n = n
+        self._cells: list[Any] = [None] * (n * n)
+        if not self.geometries:
+            self._bounds = (0.0, 0.0, -1.0, -1.0)
+            return
+        minx, miny, maxx, maxy = shapely.GeometryCollection(self.geometries).bounds
+        self._bounds = (minx, miny, maxx, maxy)
+        self._sx = n / max(maxx - minx, 1e-12)
+        self._sy = n / max(maxy - miny, 1e-12)
+        xs = minx + np.arange(n + 1) / self._sx
+        ys = miny + np.arange(n + 1) / self._sy
+        ii, jj = np.meshgrid(np.arange(n), np.arange(n))  # ii: column (x), jj: row (y)
+        boxes = shapely.box(xs[ii.ravel()], ys[jj.ravel()], xs[ii.ravel() + 1], ys[jj.ravel() + 1])
+        cell_idx, geom_idx = self._tree.query(boxes, predicate="intersects")
+        touching: dict[int, list[int]] = {}
+        for c, g in zip(cell_idx.tolist(), geom_idx.tolist(), strict=True):
+            touching.setdefault(c, []).append(g)
+        inside_cell, inside_geom = self._tree.query(boxes, predicate="within")
+        inside = dict(zip(inside_cell.tolist(), inside_geom.tolist(), strict=True))
+        areas = [g.area for g in self.geometries]
+        for cell, geoms in touching.items():
+            # the flat cell number is row * n + column, as in locate()
+            flat = int(jj.ravel()[cell]) * n + int(ii.ravel()[cell])
+            if len(geoms) == 1 and inside.get(cell) == geoms[0]:
+                self._cells[flat] = ("in", self.keys[geoms[0]])
+            else:
+                self._cells[flat] = ("test", sorted(geoms, key=lambda g: areas[g]))
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -69,11 +108,28 @@ class AreaIndex:
     def locate(self, lat: float, lon: float) -> Hashable | None:
         """The key of the area containing (lat, lon), or None. Boundary points count as inside;
         when areas overlap (e.g. a district and its neighbourhoods) the smallest one wins."""
+        minx, miny, maxx, maxy = self._bounds
+        if not (minx <= lon <= maxx and miny <= lat <= maxy):
+            return None
+        n = self._n
+        col = min(int((lon - minx) * self._sx), n - 1)
+        row = min(int((lat - miny) * self._sy), n - 1)
+        cell = self._cells[row * n + col]
+        if cell is None:
+            return None
+        kind, value = cell
+        if kind == "in":
+            return value  # type: ignore[no-any-return]
+        for g in value:
+            if shapely.intersects_xy(self.geometries[g], lon, lat):
+                return self.keys[g]
+        return None
+
+    def locate_tree(self, lat: float, lon: float) -> Hashable | None:
+        """The same answer as ``locate``, straight from the STRtree (the reference path)."""
         hits = self._tree.query(shapely.Point(lon, lat), predicate="intersects")
         if len(hits) == 0:
             return None
-        if len(hits) == 1:
-            return self.keys[int(hits[0])]
         best = min(hits, key=lambda i: self.geometries[int(i)].area)
         return self.keys[int(best)]
 
