@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "cocity.core",
+    "cocity.needs",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,9 @@ urlpatterns = [
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/token/", obtain_auth_token, name="api-token"),
     path("api/", include("cocity.core.api_urls")),
+    path("api/needs/", include("cocity.needs.api_urls")),
+    path("open311/v2/", include("cocity.needs.open311_urls")),
+    path("needs/", include("cocity.needs.urls")),
     path("", include("cocity.core.urls")),
 ]
 
