@@ -41,7 +41,7 @@ def test_audit_chain_stays_linear_under_concurrent_writers() -> None:
         try:
             for i in range(10):
                 services.department_create(code=f"d{n}-{i}", name=f"Dept {n}-{i}")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

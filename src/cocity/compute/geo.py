@@ -119,7 +119,7 @@ class AreaIndex:
             return None
         kind, value = cell
         if kind == "in":
-            return value  # type: ignore[no-any-return]
+            return value
         for g in value:
             if shapely.intersects_xy(self.geometries[g], lon, lat):
                 return self.keys[g]
