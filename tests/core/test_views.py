@@ -166,3 +166,34 @@ def test_domain_error_in_html_post_becomes_a_message(client: Client, city: dict[
         urls.urlpatterns.pop(0)
         clear_url_caches()
     assert AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("handler", "status", "text"),
+    [
+        ("error_400", 400, "could not understand"),
+        ("error_403", 403, "not open to you"),
+        ("error_404", 404, "could not find"),
+    ],
+)
+def test_friendly_error_pages(rf: Any, db: None, handler: str, status: int, text: str) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    from cocity.core import views
+
+    request = rf.get("/x/")
+    request.user = AnonymousUser()
+    res = getattr(views, handler)(request, Exception("x"))
+    assert res.status_code == status
+    assert text in res.content.decode()
+    assert 'id="main"' in res.content.decode()
+
+
+def test_server_error_page_needs_nothing_but_itself(rf: Any) -> None:
+    from cocity.core import views
+
+    res = views.error_500(rf.get("/x/"))
+    assert res.status_code == 500
+    html = res.content.decode()
+    assert "Something went wrong" in html
+    assert "Algo ha fallado" in html
