@@ -29,7 +29,9 @@ def browser() -> Iterator[Any]:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         if os.environ.get("CI") == "true":
             pytest.fail(f"Chromium not installed at {CHROMIUM}; browser tests must run under CI")
-        pytest.skip(f"Chromium not installed at {CHROMIUM} (scripts/test installs Debian's chromium)")
+        pytest.skip(
+            f"Chromium not installed at {CHROMIUM} (scripts/test installs Debian's chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
