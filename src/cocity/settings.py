@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "cocity.core",
     "cocity.needs",
+    "cocity.deliberation",
 ]
 
 MIDDLEWARE = [

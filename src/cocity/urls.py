@@ -22,6 +22,8 @@ urlpatterns = [
     path("api/needs/", include("cocity.needs.api_urls")),
     path("open311/v2/", include("cocity.needs.open311_urls")),
     path("needs/", include("cocity.needs.urls")),
+    path("api/conversations/", include("cocity.deliberation.api_urls")),
+    path("conversations/", include("cocity.deliberation.urls")),
     path("", include("cocity.core.urls")),
 ]
 
