@@ -25,7 +25,7 @@ os.environ["COCITY_VAR_DIR"] = tempfile.mkdtemp(prefix="cocity-bench-")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cocity.settings")
 os.environ.pop("DATABASE_URL", None)
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -72,13 +72,17 @@ def point_to_area() -> None:
     agree = sum(a == b for a, b in zip(ours[:m], ref, strict=True)) / m
     assert bulk_result == ours
     outside = sum(r is None for r in ours) / n
-    print("point → area on the demo city (12 districts, 200,000 random points, "
-          f"{outside:.0%} outside the city)")
+    print(
+        "point → area on the demo city (12 districts, 200,000 random points, "
+        f"{outside:.0%} outside the city)"
+    )
     print(f"  ours, one call per point : {single:>12,.0f} lookups/s   (target ≥ 100,000)")
     print(f"  ours, bulk locate_many   : {bulk:>12,.0f} lookups/s")
-    print(f"  reference, contains loop : {naive:>12,.0f} lookups/s   "
-          f"(ours ×{single / naive:.1f}); answers agree on {agree:.2%} "
-          "(points on a shared border may go either way)")
+    print(
+        f"  reference, contains loop : {naive:>12,.0f} lookups/s   "
+        f"(ours ×{single / naive:.1f}); answers agree on {agree:.2%} "
+        "(points on a shared border may go either way)"
+    )
 
 
 def ok_view(request: object) -> HttpResponse:
@@ -112,9 +116,13 @@ def home_page() -> None:
     p50, p95, queries, size = measure("/")
     b50, b95, bq, _ = measure("/bare/")
     print("home page with the demo city (Django test client, SQLite, 300 requests)")
-    print(f"  home  : p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  {queries} queries  {size / 1024:.1f} KB "
-          "(targets p50 < 30 ms, ≤ 15 queries, < 100 KB)")
-    print(f"  bare view through the same middleware: p50 {b50:6.2f} ms  p95 {b95:6.2f} ms  {bq} queries")
+    print(
+        f"  home  : p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  {queries} queries  {size / 1024:.1f} KB "
+        "(targets p50 < 30 ms, ≤ 15 queries, < 100 KB)"
+    )
+    print(
+        f"  bare view through the same middleware: p50 {b50:6.2f} ms  p95 {b95:6.2f} ms  {bq} queries"
+    )
 
 
 def main() -> int:
