@@ -6,3 +6,6 @@ class DeliberationConfig(AppConfig):
     name = "cocity.deliberation"
     label = "deliberation"
     verbose_name = _("Deliberation")
+
+    def ready(self) -> None:
+        from cocity.deliberation import rules, seeders  # noqa: F401  (permissions, demo seeder)

@@ -1,0 +1,153 @@
+"""REST API of deliberation (mounted under /api/conversations/)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cocity.deliberation import selectors, services
+from cocity.deliberation.models import Conversation, Statement
+
+
+class ConversationSerializer(serializers.ModelSerializer[Conversation]):
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    is_open = serializers.BooleanField(read_only=True)
+    n_statements = serializers.IntegerField(read_only=True)
+    n_participants = serializers.IntegerField(read_only=True)
+    n_votes = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id",
+            "topic",
+            "description",
+            "area",
+            "opens_at",
+            "closes_at",
+            "allow_anonymous",
+            "is_open",
+            "source",
+            "attribution",
+            "n_statements",
+            "n_participants",
+            "n_votes",
+        ]
+
+
+class StatementSerializer(serializers.ModelSerializer[Statement]):
+    id = serializers.IntegerField(source="number", read_only=True)
+
+    class Meta:
+        model = Statement
+        fields = ["id", "body", "status", "is_seed", "created_at"]
+
+
+class VoteInputSerializer(serializers.Serializer[Any]):
+    statement = serializers.IntegerField(help_text="Statement id (its number in the conversation)")
+    vote = serializers.CharField(help_text="1 / agree, -1 / disagree, 0 / pass")
+
+
+class StatementInputSerializer(serializers.Serializer[Any]):
+    body = serializers.CharField(max_length=1000, allow_blank=True)
+
+
+def _conversation(pk: int) -> Conversation:
+    try:
+        return selectors.conversation_get(pk)
+    except Conversation.DoesNotExist:
+        raise Http404 from None
+
+
+class ConversationList(generics.ListAPIView[Conversation]):
+    serializer_class = ConversationSerializer
+    queryset = selectors.conversations()
+
+
+class ConversationDetail(generics.RetrieveAPIView[Conversation]):
+    serializer_class = ConversationSerializer
+    queryset = selectors.conversations()
+
+
+class StatementList(APIView):
+    """Accepted statements (GET); add a statement (POST; moderated unless you may seed)."""
+
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses=StatementSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        statements = selectors.statements_accepted(_conversation(pk))
+        return Response(StatementSerializer(statements, many=True).data)
+
+    @extend_schema(request=StatementInputSerializer, responses={201: StatementSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = StatementInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        statement = services.statement_submit(
+            conversation=_conversation(pk),
+            body=data.validated_data["body"],
+            user=request.user,  # type: ignore[arg-type]
+        )
+        similar = selectors.similar_statements(
+            statement.conversation, statement.body, exclude=statement.pk
+        )
+        body = {**StatementSerializer(statement).data, "similar": [s.number for s in similar]}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class VoteCreate(APIView):
+    """Vote on a statement; voting again replaces your earlier vote."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=VoteInputSerializer, responses={200: VoteInputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = VoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conversation = _conversation(pk)
+        statement = Statement.objects.filter(
+            conversation=conversation, number=data.validated_data["statement"]
+        ).first()
+        if statement is None:
+            raise Http404
+        vote = services.vote_cast(
+            statement=statement,
+            value=data.validated_data["vote"],
+            user=request.user,  # type: ignore[arg-type]
+        )
+        return Response({"statement": statement.number, "vote": vote.value})
+
+
+class Results(APIView):
+    """The latest analysis: groups, their representative statements, consensus, the map."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, pk: int) -> Response:
+        data = selectors.results(_conversation(pk))
+        if data is None:
+            return Response({"k": 0, "groups": [], "consensus": {"agree": [], "disagree": []}})
+        a = data["analysis"]
+        return Response(
+            {
+                "computed_at": a.computed_at,
+                "parameters": a.parameters,
+                "k": a.k,
+                "n_participants": a.n_participants,
+                "n_clustered": a.n_clustered,
+                "n_statements": a.n_statements,
+                "n_votes": a.n_votes,
+                "groups": [
+                    {"id": g.number, "size": g.size, "representative": g.representative}
+                    for g in data["groups"]
+                ],
+                "consensus": data["consensus"],
+                "labels": a.labels,
+                "projections": a.projections,
+            }
+        )
