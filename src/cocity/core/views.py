@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
@@ -73,6 +74,21 @@ def _district_map() -> dict[str, Any]:
     return cached
 
 
+# where each capability lives once its app provides it (URL names; missing ones show "coming")
+CAPABILITY_PAGES = {"needs": "needs:list", "deliberation": "deliberation:list"}
+
+
+def _capabilities() -> list[dict[str, str]]:
+    cards = []
+    for code, title, text in CAPABILITIES:
+        try:
+            url = reverse(CAPABILITY_PAGES[code]) if code in CAPABILITY_PAGES else ""
+        except NoReverseMatch:
+            url = ""
+        cards.append({"code": code, "title": title, "text": text, "url": url})
+    return cards
+
+
 def home(request: HttpRequest) -> HttpResponse:
     districts = list(selectors.districts())
     return render(
@@ -82,7 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "districts": districts,
             "population": sum(d.population for d in districts),
             "district_map": _district_map(),
-            "capabilities": CAPABILITIES,
+            "capabilities": _capabilities(),
         },
     )
 
