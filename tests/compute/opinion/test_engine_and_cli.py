@@ -102,7 +102,10 @@ def test_cli_json(polis_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert out["k"] == len(out["repness"]) == len(out["group_sizes"])
     assert sum(out["group_sizes"]) == len(out["labels"]) == out["clustered"]
     assert all(isinstance(i, int) for ids in out["repness"].values() for i in ids)
-    assert set(out["consensus"]) == {"agree", "disagree"}
+    split = out["consensus_direction"]
+    assert set(split) == {"agree", "disagree"}
+    assert out["consensus"] == split["agree"] + split["disagree"]
+    assert all(isinstance(i, int) for i in out["consensus"])
 
 
 def test_cli_text_and_polis_mode(polis_data: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -51,7 +51,10 @@ def analysis_result(model: OpinionAnalysis, seconds: float) -> dict[str, Any]:
         "repness_direction": {
             str(g): [s.repful_for for s in stmts] for g, stmts in model.repness_.items()
         },
-        "consensus": model.consensus_,
+        # the contract: consensus statement ids (agree first, then disagree) ...
+        "consensus": [*model.consensus_["agree"], *model.consensus_["disagree"]],
+        # ... and the same split by direction
+        "consensus_direction": model.consensus_,
         "seconds": round(seconds, 6),
     }
 
@@ -68,8 +71,8 @@ def _print_text(result: dict[str, Any], folder: str) -> None:
         directions = result["repness_direction"][g]
         items = ", ".join(f"#{i} {d}" for i, d in zip(ids, directions, strict=True))
         print(f"  group {g}: representative statements {items or '-'}")
-    agree = ", ".join(f"#{i}" for i in result["consensus"]["agree"]) or "-"
-    disagree = ", ".join(f"#{i}" for i in result["consensus"]["disagree"]) or "-"
+    agree = ", ".join(f"#{i}" for i in result["consensus_direction"]["agree"]) or "-"
+    disagree = ", ".join(f"#{i}" for i in result["consensus_direction"]["disagree"]) or "-"
     print(f"Consensus: agree {agree}; disagree {disagree}")
     print(f"Computed in {result['seconds']:.3f} s")
 
