@@ -6,3 +6,6 @@ class NeedsConfig(AppConfig):
     name = "cocity.needs"
     label = "needs"
     verbose_name = _("Needs")
+
+    def ready(self) -> None:
+        from cocity.needs import rules, seeders  # noqa: F401  (register perms and the seeder)

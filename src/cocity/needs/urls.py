@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from cocity.needs import sms, views
 
 app_name = "needs"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("report/", views.report_new, name="report_new"),
+    path("submitted/<str:token>/", views.report_submitted, name="submitted"),
+    path("track/<str:token>/", views.report_track, name="track"),
+    path("<int:pk>/", views.report_detail, name="detail"),
+    path("<int:pk>/support/", views.report_support, name="support"),
+    path("<int:pk>/follow/", views.report_follow, name="follow"),
+    path("sms/", sms.inbound, name="sms"),
+    path("triage/", views.triage_list, name="triage"),
+    path("triage/<int:pk>/", views.triage_report, name="triage_report"),
+]

@@ -1,0 +1,245 @@
+"""REST API of the needs app (mounted under /api/needs/). Thin: parse, one selector or
+service, serialise. Errors are problem+json through the core handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cocity.core.errors import DomainError
+from cocity.needs import selectors, services
+from cocity.needs.models import Channel, Report, ReportUpdate, ServiceCategory
+
+
+class CategorySerializer(serializers.ModelSerializer[ServiceCategory]):
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+
+    class Meta:
+        model = ServiceCategory
+        fields = ["code", "name", "description", "group", "department", "expected_days"]
+
+
+class ReportSerializer(serializers.ModelSerializer[Report]):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    open311_status = serializers.CharField(read_only=True)
+    reporter = serializers.CharField(source="reporter_name", read_only=True)
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "category",
+            "description",
+            "lat",
+            "lon",
+            "area",
+            "h3_cell",
+            "address",
+            "reporter",
+            "channel",
+            "status",
+            "open311_status",
+            "priority",
+            "department",
+            "support_count",
+            "duplicate_of",
+            "created_at",
+            "updated_at",
+            "expected_at",
+            "closed_at",
+        ]
+
+
+class UpdateSerializer(serializers.ModelSerializer[ReportUpdate]):
+    class Meta:
+        model = ReportUpdate
+        fields = ["id", "created_at", "old_status", "new_status", "text"]
+
+
+class ReportDetailSerializer(ReportSerializer):
+    updates = serializers.SerializerMethodField()
+
+    class Meta(ReportSerializer.Meta):
+        fields = [*ReportSerializer.Meta.fields, "updates"]
+
+    def get_updates(self, report: Report) -> list[dict[str, Any]]:
+        return list(UpdateSerializer(selectors.report_timeline(report=report), many=True).data)
+
+
+class ReportInput(serializers.Serializer[Any]):
+    category = serializers.SlugField()
+    description = serializers.CharField(max_length=4000)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+    address = serializers.CharField(max_length=200, required=False, default="")
+    anonymous = serializers.BooleanField(required=False, default=False)
+    attributes = serializers.DictField(required=False, default=dict)
+
+
+class CategoryList(generics.ListAPIView[ServiceCategory]):
+    """What can be reported, and which department answers it."""
+
+    serializer_class = CategorySerializer
+    pagination_class = None
+
+    def get_queryset(self) -> Any:
+        return selectors.category_list()
+
+
+class ReportList(generics.ListCreateAPIView[Report]):
+    """Reports newest first (filters ``category``, ``area``, ``status`` = a status, ``open`` or
+    ``closed``). POST files a report as the signed-in person; an ``Idempotency-Key`` header makes
+    a retry return the first report."""
+
+    serializer_class = ReportSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("category", str),
+            OpenApiParameter("area", str),
+            OpenApiParameter("status", str),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        query = self.request.query_params
+        return selectors.report_list(
+            category=query.get("category", ""),
+            area=query.get("area", ""),
+            status=query.get("status", ""),
+        )
+
+    @extend_schema(request=ReportInput, responses={201: ReportSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user: Any = request.user
+        report = services.report_submit(
+            category=data.validated_data["category"],
+            description=data.validated_data["description"],
+            lat=data.validated_data["lat"],
+            lon=data.validated_data["lon"],
+            address=data.validated_data["address"],
+            anonymous=data.validated_data["anonymous"],
+            attributes=data.validated_data["attributes"],
+            reporter=user,
+            channel=Channel.API,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            idempotency_scope=f"api:{user.pk}",
+        )
+        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class ReportDetail(generics.RetrieveAPIView[Report]):
+    """One report with its public timeline."""
+
+    serializer_class = ReportDetailSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.report_list()
+
+
+class NearbyQuery(serializers.Serializer[Any]):
+    category = serializers.SlugField()
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+
+
+class NearbySerializer(serializers.Serializer[Any]):
+    distance_m = serializers.FloatField()
+    report = ReportSerializer()
+
+
+class Nearby(APIView):
+    """Open reports of the same category within 250 m, nearest first (the duplicate check)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("category", str, required=True),
+            OpenApiParameter("lat", float, required=True),
+            OpenApiParameter("lon", float, required=True),
+        ],
+        responses=NearbySerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        query = NearbyQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        category = selectors.category_by_code(query.validated_data["category"])
+        if category is None:
+            raise DomainError("Unknown category.", code="unknown_service", status=404)
+        found = selectors.reports_nearby_open(
+            category=category, lat=query.validated_data["lat"], lon=query.validated_data["lon"]
+        )
+        rows = [{"distance_m": round(n.distance_m, 1), "report": n.report} for n in found]
+        return Response(NearbySerializer(rows, many=True).data)
+
+
+class CellsQuery(serializers.Serializer[Any]):
+    bbox = serializers.CharField(help_text="min_lon,min_lat,max_lon,max_lat")
+    category = serializers.SlugField(required=False, default="")
+    status = serializers.CharField(required=False, default="")
+
+    def validate_bbox(self, value: str) -> tuple[float, float, float, float]:
+        try:
+            west, south, east, north = (float(v) for v in value.split(","))
+        except ValueError:
+            raise serializers.ValidationError(
+                "Four numbers: min_lon,min_lat,max_lon,max_lat."
+            ) from None
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise serializers.ValidationError("Not a valid box.")
+        return west, south, east, north
+
+
+class CellCount(serializers.Serializer[Any]):
+    cell = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class Cells(APIView):
+    """Map aggregation: report counts per h3 cell (resolution 9) in a viewport."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("bbox", str, required=True),
+            OpenApiParameter("category", str),
+            OpenApiParameter("status", str),
+        ],
+        responses=CellCount(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        query = CellsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = selectors.report_cells(
+            bbox=query.validated_data["bbox"],
+            category=query.validated_data["category"],
+            status=query.validated_data["status"],
+        )
+        return Response(CellCount(rows, many=True).data)
+
+
+class Support(APIView):
+    """Add your "me too" to a report (you also follow it)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses=ReportSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        report = selectors.report_get(pk)
+        if report is None:
+            raise DomainError("Report not found.", code="not_found", status=404)
+        services.report_support(report=report, user=request.user)  # type: ignore[arg-type]
+        return Response(ReportSerializer(report).data)

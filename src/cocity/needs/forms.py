@@ -1,0 +1,150 @@
+"""HTML forms of the needs app: they parse input only; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cocity.core.models import Area, Department
+from cocity.needs import selectors
+from cocity.needs.models import Priority, ServiceCategory, Status
+
+
+class ReportForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("What is the problem about?"),
+        queryset=ServiceCategory.objects.none(),
+        empty_label=_("Choose a category"),
+    )
+    district = forms.ModelChoiceField(
+        label=_("District"),
+        queryset=Area.objects.none(),
+        required=False,
+        empty_label=_("Choose a district"),
+        help_text=_("Choose a district, or give the exact coordinates below."),
+    )
+    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    address = forms.CharField(
+        label=_("Address or landmark"),
+        required=False,
+        max_length=200,
+        help_text=_("For example: in front of Calle Mayor 12."),
+    )
+    description = forms.CharField(
+        label=_("Describe the problem"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000
+    )
+    anonymous = forms.BooleanField(
+        label=_("Hide my name on the public page"),
+        required=False,
+        help_text=_("Officials can still contact you through your account."),
+    )
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        district = self.fields["district"]
+        assert isinstance(category, forms.ModelChoiceField)
+        assert isinstance(district, forms.ModelChoiceField)
+        category.queryset = selectors.category_list()
+        district.queryset = selectors.district_choices()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lat, lon, district = data.get("lat"), data.get("lon"), data.get("district")
+        if (lat is None) != (lon is None):
+            raise forms.ValidationError(_("Give both latitude and longitude, or neither."))
+        if lat is None and district is None:
+            raise forms.ValidationError(_("Say where: choose a district or give coordinates."))
+        if lat is None and district is not None:
+            data["lat"], data["lon"] = district.centroid_lat, district.centroid_lon
+        return data
+
+
+class ReportFilterForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    district = forms.ChoiceField(label=_("District"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        category = self.fields["category"]
+        district = self.fields["district"]
+        status = self.fields["status"]
+        assert isinstance(category, forms.ChoiceField)
+        assert isinstance(district, forms.ChoiceField)
+        assert isinstance(status, forms.ChoiceField)
+        category.choices = everything + [
+            (c.code, c.name) for c in selectors.category_list(active_only=False)
+        ]
+        district.choices = everything + [(a.code, a.name) for a in selectors.district_choices()]
+        status.choices = [
+            *everything,
+            ("open", _("Open")),
+            ("closed", _("Closed")),
+            *Status.choices,
+        ]
+
+
+# Ready-made public answers an official can pick instead of writing one (key → text).
+RESPONSE_TEMPLATES = {
+    "received": _("Thank you for your report. We have received it and will inspect the place."),
+    "crew": _("A crew has been assigned and will visit soon."),
+    "scheduled": _("The work is scheduled. We will post here when it is done."),
+    "fixed": _("This has been fixed. Thank you for telling us."),
+    "private": _("This is on private land, so the city cannot act; we have informed the owner."),
+    "duplicate": _("This was already reported; please follow the original report."),
+}
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
+    template = forms.ChoiceField(
+        label=_("Answer template"),
+        required=False,
+        choices=[("", _("None: write the note below")), *RESPONSE_TEMPLATES.items()],
+        help_text=_("Used when the public note is left empty."),
+    )
+    note = forms.CharField(
+        label=_("Public note"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Everyone can read this note on the report's page."),
+    )
+    duplicate_of = forms.IntegerField(
+        label=_("Duplicate of report number"), required=False, min_value=1
+    )
+
+
+class BulkStatusForm(forms.Form):
+    reports = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    status = forms.ChoiceField(
+        label=_("New status for the selected reports"), choices=Status.choices
+    )
+    template = forms.ChoiceField(
+        label=_("Answer template"),
+        required=False,
+        choices=[("", _("No public note")), *RESPONSE_TEMPLATES.items()],
+    )
+
+    def __init__(self, *args: Any, report_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["reports"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [(pk, str(pk)) for pk in report_ids]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Internal note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReassignForm(forms.Form):
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all())
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)

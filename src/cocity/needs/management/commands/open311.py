@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cocity.core.errors import DomainError
+from cocity.needs import services
+
+
+class Command(BaseCommand):
+    help = "Open311 tools: 'open311 create-key NAME' issues an API key to a client app."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create-key", help="issue a key and print it (shown once)")
+        create.add_argument("name", help="the client app's name")
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        try:
+            _, key = services.open311_key_create(name=options["name"])
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(key)

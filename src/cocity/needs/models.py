@@ -1,0 +1,268 @@
+"""Needs: service categories, reports of problems and needs, their public timeline, supporters,
+followers, and the keys of Open311 client apps."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+H3_RESOLUTION = 9
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    API = "api", _("Open311 / API")
+    SMS = "sms", _("SMS")
+    PHONE = "phone", _("Phone")
+    PAPER = "paper", _("Paper")
+    ORGANISATION = "organisation", _("Community organisation")
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SCHEDULED = "scheduled", _("Scheduled")
+    FIXED = "fixed", _("Fixed")
+    DUPLICATE = "duplicate", _("Duplicate")
+    NOT_OUR_RESPONSIBILITY = "not_our_responsibility", _("Not our responsibility")
+    NO_FURTHER_ACTION = "no_further_action", _("No further action")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = frozenset(
+    {Status.SUBMITTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.SCHEDULED}
+)
+
+
+def open311_status(status: str) -> str:
+    """Every cocity status maps to Open311's two: ``open`` or ``closed``."""
+    return "open" if status in OPEN_STATUSES else "closed"
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class ServiceCategory(models.Model):
+    """What can be reported (an Open311 *service*), and which department answers it."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    group = models.CharField(_("group"), max_length=80, blank=True)
+    keywords = models.CharField(_("keywords"), max_length=200, blank=True)
+    department = models.ForeignKey(
+        "core.Department", on_delete=models.PROTECT, related_name="service_categories"
+    )
+    expected_days = models.PositiveSmallIntegerField(_("expected days to answer"), default=7)
+    # Open311 attribute definitions: [{"code", "datatype", "description", "required",
+    # "order", "variable", "datatype_description", "values": [{"key", "name"}]}]
+    attributes = models.JSONField(_("Open311 attributes"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_metadata(self) -> bool:
+        return bool(self.attributes)
+
+
+class Open311Key(models.Model):
+    """An API key issued to an Open311 client app. Only its SHA-256 is stored."""
+
+    name = models.CharField(_("name"), max_length=120)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Open311 key")
+        verbose_name_plural = _("Open311 keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class Report(models.Model):
+    """A problem or need reported by a resident, on any channel."""
+
+    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="reports")
+    description = models.TextField(_("description"))
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    # SET_NULL: a report outlives a redrawn map; its lat/lon can be located again
+    area = models.ForeignKey(
+        "core.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    h3_cell = models.CharField(max_length=16, db_index=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="needs_reports",
+    )
+    anonymous = models.BooleanField(_("hide my name"), default=False)
+    tracking_token = models.CharField(max_length=32, unique=True)
+    contact_email = models.EmailField(blank=True)
+    # SMS and phone reports: the number only as a keyed hash (to link a person's reports) and
+    # its last four digits (for a human to recognise it)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_last4 = models.CharField(max_length=4, blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
+    api_key = models.ForeignKey(
+        Open311Key, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    status = models.CharField(
+        _("status"), max_length=32, choices=Status.choices, default=Status.SUBMITTED
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    department = models.ForeignKey(
+        "core.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    attributes = models.JSONField(default=dict, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    support_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    expected_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        indexes = [
+            models.Index(fields=["category", "created_at"]),
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["department", "status"]),
+            models.Index(fields=["category", "h3_cell"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__gte=-90) & Q(lat__lte=90), name="report_lat_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(lon__gte=-180) & Q(lon__lte=180), name="report_lon_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="report_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__gte=1) & Q(priority__lte=4), name="report_priority_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def open311_status(self) -> str:
+        return open311_status(self.status)
+
+    @property
+    def reporter_name(self) -> str:
+        if self.anonymous or self.reporter is None:
+            return str(_("Anonymous"))
+        return self.reporter.public_name
+
+
+class ReportUpdate(models.Model):
+    """One entry of a report's timeline: a public update (maybe with a status change) or an
+    internal note that only officials see."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    public = models.BooleanField(default=True)
+    text = models.TextField(blank=True)
+    old_status = models.CharField(max_length=32, choices=Status.choices, blank=True)
+    new_status = models.CharField(max_length=32, choices=Status.choices, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("report update")
+        verbose_name_plural = _("report updates")
+        indexes = [models.Index(fields=["report", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"update {self.pk} of report {self.report_id}"
+
+
+class ReportSupport(models.Model):
+    """A "me too" from a person."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="needs_supports"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="one_support_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} supports {self.report_id}"
+
+
+class ReportFollow(models.Model):
+    """A person who is told about every public update of a report."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="needs_follows"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="one_follow_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.report_id}"
+
+
+class SubmissionKey(models.Model):
+    """An ``Idempotency-Key`` (API) or one-time form token (web) already used: sending the
+    same submission again returns the first report instead of filing a second."""
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=120)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="one_report_per_submission_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

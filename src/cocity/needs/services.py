@@ -1,0 +1,555 @@
+"""Writes of the needs app. Every write is one transaction and records an audit entry."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cocity.core import selectors as core_selectors
+from cocity.core.errors import Conflict, DomainError, NotAllowed
+from cocity.core.models import Department, User
+from cocity.core.services import audit_record
+from cocity.needs import selectors
+from cocity.needs.geo import h3_cell
+from cocity.needs.models import (
+    OPEN_STATUSES,
+    Channel,
+    Open311Key,
+    Priority,
+    Report,
+    ReportFollow,
+    ReportSupport,
+    ReportUpdate,
+    ServiceCategory,
+    Status,
+    SubmissionKey,
+)
+
+MAX_DESCRIPTION = 4000
+MAX_NOTE = 4000
+
+
+def _clean(obj: Any, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
+
+
+# --- categories and Open311 keys --------------------------------------------------------------
+
+
+@transaction.atomic
+def category_create(
+    *,
+    code: str,
+    name: str,
+    department: Department,
+    expected_days: int = 7,
+    description: str = "",
+    group: str = "",
+    keywords: str = "",
+    attributes: list[dict[str, Any]] | None = None,
+    actor: User | None = None,
+) -> ServiceCategory:
+    category = ServiceCategory(
+        code=code,
+        name=name,
+        department=department,
+        expected_days=expected_days,
+        description=description,
+        group=group,
+        keywords=keywords,
+        attributes=list(attributes or []),
+    )
+    _validate_attribute_definitions(category.attributes)
+    _clean(category)
+    category.save()
+    audit_record(
+        action="needs.category_created",
+        actor=actor,
+        obj=category,
+        data={"code": code, "department": department.code},
+    )
+    return category
+
+
+DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
+
+
+def _validate_attribute_definitions(attributes: list[dict[str, Any]]) -> None:
+    for attr in attributes:
+        if not attr.get("code") or attr.get("datatype") not in DATATYPES:
+            raise DomainError(
+                "Each attribute needs a code and one of the six Open311 datatypes.",
+                code="invalid_attribute_definition",
+            )
+
+
+def open311_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def open311_key_create(*, name: str, actor: User | None = None) -> tuple[Open311Key, str]:
+    """Issue a key to a client app. Returns the row and the key itself (shown once)."""
+    name = name.strip()
+    if not name:
+        raise DomainError("A key needs a name.", code="invalid", fields={"name": ["Required."]})
+    key = secrets.token_urlsafe(24)
+    row = Open311Key(name=name, key_hash=open311_key_hash(key), prefix=key[:8])
+    _clean(row)
+    row.save()
+    audit_record(action="needs.open311_key_created", actor=actor, obj=row, data={"name": name})
+    return row, key
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+def _coordinate(value: Any, name: str, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise DomainError(
+            f"'{name}' must be a number.", code="invalid_location", fields={name: ["Not a number."]}
+        ) from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise DomainError(
+            f"'{name}' is out of range.", code="invalid_location", fields={name: ["Out of range."]}
+        )
+    return number
+
+
+def _digits(phone: str) -> str:
+    return "".join(c for c in phone or "" if c.isdigit())
+
+
+def phone_hash(phone: str) -> str:
+    """A keyed hash of the phone number's digits: the same number always gives the same value,
+    but the number cannot be read back without the server's secret key."""
+    return hmac.new(
+        settings.SECRET_KEY.encode(), b"phone:" + _digits(phone).encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def _clean_attributes(
+    category: ServiceCategory, values: Mapping[str, Any], *, enforce_required: bool
+) -> dict[str, Any]:
+    definitions = {a["code"]: a for a in category.attributes}
+    cleaned: dict[str, Any] = {}
+    for code, value in values.items():
+        definition = definitions.get(code)
+        if definition is None:
+            raise DomainError(f"Unknown attribute '{code}'.", code="unknown_attribute")
+        keys = {str(v.get("key")) for v in definition.get("values") or []}
+        if definition["datatype"] == "multivaluelist":
+            items = [str(v) for v in (value if isinstance(value, list | tuple) else [value])]
+            if keys and not set(items) <= keys:
+                raise DomainError(f"Attribute '{code}' has an unknown value.", code="invalid")
+            cleaned[code] = items
+            continue
+        text = str(value[-1] if isinstance(value, list | tuple) else value)
+        if definition["datatype"] == "singlevaluelist" and keys and text not in keys:
+            raise DomainError(f"Attribute '{code}' has an unknown value.", code="invalid")
+        if definition["datatype"] == "number":
+            try:
+                float(text)
+            except ValueError:
+                raise DomainError(f"Attribute '{code}' must be a number.", code="invalid") from None
+        cleaned[code] = text
+    for code, definition in definitions.items():
+        if (
+            enforce_required
+            and definition.get("required")
+            and definition.get("variable", True)
+            and code not in cleaned
+        ):
+            raise DomainError(
+                f"Attribute '{code}' is required.",
+                code="missing_attribute",
+                fields={f"attribute[{code}]": ["Required."]},
+            )
+    return cleaned
+
+
+@transaction.atomic
+def report_submit(
+    *,
+    idempotency_key: str = "",
+    idempotency_scope: str = "",
+    category: ServiceCategory | str,
+    description: str,
+    lat: Any,
+    lon: Any,
+    reporter: User | None = None,
+    anonymous: bool = False,
+    channel: str = Channel.WEB,
+    address: str = "",
+    contact_email: str = "",
+    phone: str = "",
+    attributes: Mapping[str, Any] | None = None,
+    api_key: Open311Key | None = None,
+    priority: int = Priority.NORMAL,
+) -> Report:
+    """File a report. Anonymous reports (no account, or ``anonymous``) are tracked by the
+    report's private ``tracking_token``. All or nothing: any error leaves no rows.
+
+    With an ``idempotency_key`` (unique within ``idempotency_scope``), sending the same
+    submission again returns the report filed the first time, even when both race."""
+    key = (idempotency_key or "").strip()[:120]
+    if key:
+        seen = _submission(idempotency_scope, key)
+        if seen is not None:
+            return seen
+        try:
+            with transaction.atomic():
+                report = _report_create(
+                    category=category,
+                    description=description,
+                    lat=lat,
+                    lon=lon,
+                    reporter=reporter,
+                    anonymous=anonymous,
+                    channel=channel,
+                    address=address,
+                    contact_email=contact_email,
+                    phone=phone,
+                    attributes=attributes,
+                    api_key=api_key,
+                    priority=priority,
+                )
+                SubmissionKey.objects.create(scope=idempotency_scope, key=key, report=report)
+        except IntegrityError:
+            seen = _submission(idempotency_scope, key)
+            if seen is None:
+                raise
+            return seen
+        return report
+    return _report_create(
+        category=category,
+        description=description,
+        lat=lat,
+        lon=lon,
+        reporter=reporter,
+        anonymous=anonymous,
+        channel=channel,
+        address=address,
+        contact_email=contact_email,
+        phone=phone,
+        attributes=attributes,
+        api_key=api_key,
+        priority=priority,
+    )
+
+
+def _submission(scope: str, key: str) -> Report | None:
+    return selectors.report_for_submission(scope=scope, key=key)
+
+
+def _report_create(
+    *,
+    category: ServiceCategory | str,
+    description: str,
+    lat: Any,
+    lon: Any,
+    reporter: User | None,
+    anonymous: bool,
+    channel: str,
+    address: str,
+    contact_email: str,
+    phone: str,
+    attributes: Mapping[str, Any] | None,
+    api_key: Open311Key | None,
+    priority: int,
+) -> Report:
+    if isinstance(category, str):
+        found = ServiceCategory.objects.filter(code=category, active=True).first()
+        if found is None:
+            raise DomainError(
+                f"Unknown service code '{category}'.",
+                code="unknown_service",
+                fields={"service_code": ["Unknown service code."]},
+            )
+        category = found
+    elif not category.active:
+        raise DomainError("This category no longer takes reports.", code="unknown_service")
+    if channel not in Channel.values:
+        raise DomainError(f"Unknown channel '{channel}'.", code="invalid")
+    description = (description or "").strip()
+    if not description:
+        raise DomainError(
+            "Describe the problem.",
+            code="missing_description",
+            fields={"description": ["Required."]},
+        )
+    if len(description) > MAX_DESCRIPTION:
+        raise DomainError(
+            f"The description is longer than {MAX_DESCRIPTION} characters.",
+            code="invalid",
+            fields={"description": ["Too long."]},
+        )
+    lat_f = _coordinate(lat, "lat", -90, 90)
+    lon_f = _coordinate(lon, "long" if channel == Channel.API else "lon", -180, 180)
+    area = core_selectors.area_for_point(lat=lat_f, lon=lon_f)
+    if area is None:
+        raise DomainError(
+            "This place is outside the city.",
+            code="outside_city",
+            fields={"lat": ["Outside the city."]},
+        )
+    now = timezone.now()
+    report = Report(
+        category=category,
+        description=description,
+        lat=lat_f,
+        lon=lon_f,
+        area=area,
+        h3_cell=h3_cell(lat_f, lon_f),
+        address=(address or "").strip()[:200],
+        reporter=reporter if reporter is not None and reporter.pk else None,
+        anonymous=bool(anonymous) or reporter is None,
+        tracking_token=secrets.token_urlsafe(12),
+        contact_email=(contact_email or "").strip(),
+        phone_hash=phone_hash(phone) if phone else "",
+        phone_last4=_digits(phone)[-4:],
+        channel=channel,
+        api_key=api_key,
+        priority=priority,
+        department=category.department,
+        # required attributes bind Open311 clients (they read the service definition); a
+        # resident on the web form, by SMS or phone is never refused for lacking one
+        attributes=_clean_attributes(
+            category, attributes or {}, enforce_required=channel == Channel.API
+        ),
+        created_at=now,
+        updated_at=now,
+        expected_at=now + timedelta(days=category.expected_days),
+    )
+    _clean(report, exclude=["tracking_token"])
+    report.save(force_insert=True)
+    if report.reporter is not None:
+        ReportFollow.objects.create(report=report, user=report.reporter)
+    audit_record(
+        action="needs.report_submitted",
+        # the public log must not reveal who filed an anonymous report
+        actor=None if report.anonymous else report.reporter,
+        obj=report,
+        data={
+            "category": category.code,
+            "area": area.code,
+            "channel": channel,
+            "department": category.department.code,
+        },
+    )
+    return report
+
+
+def _notify_followers(update: ReportUpdate) -> None:
+    """After the commit, queue the email to the report's followers."""
+    from cocity.needs.tasks import notify_followers_task
+
+    transaction.on_commit(lambda: notify_followers_task.enqueue(update.pk))
+
+
+def _require_triage(actor: User | None, report: Report) -> User:
+    if actor is None or not actor.has_perm("needs.triage_report", report):
+        raise NotAllowed(code="not_department_official")
+    return actor
+
+
+def _lock(report: Report) -> Report:
+    return Report.objects.select_for_update().get(pk=report.pk)
+
+
+@transaction.atomic
+def report_change_status(
+    *,
+    report: Report,
+    status: str,
+    actor: User | None,
+    note: str = "",
+    duplicate_of: Report | None = None,
+) -> ReportUpdate:
+    """Move a report to another status with an optional public note (an official of its
+    department or an admin)."""
+    actor = _require_triage(actor, report)
+    if status not in Status.values:
+        raise DomainError(f"Unknown status '{status}'.", code="unknown_status")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise DomainError("The note is too long.", code="invalid")
+    locked = _lock(report)
+    if locked.status == status:
+        raise Conflict("The report already has this status.", code="same_status")
+    if status == Status.DUPLICATE:
+        if duplicate_of is None or duplicate_of.pk == locked.pk:
+            raise DomainError("Say which report this one duplicates.", code="missing_duplicate")
+        if duplicate_of.duplicate_of_id == locked.pk:
+            raise DomainError("The two reports would point at each other.", code="merge_loop")
+        locked.duplicate_of = duplicate_of
+    now = timezone.now()
+    old = locked.status
+    locked.status = status
+    locked.updated_at = now
+    if status in OPEN_STATUSES:
+        locked.closed_at = None
+    elif old in OPEN_STATUSES:
+        locked.closed_at = now
+    locked.save(update_fields=["status", "updated_at", "closed_at", "duplicate_of"])
+    update = ReportUpdate.objects.create(
+        report=locked,
+        author=actor,
+        public=True,
+        text=note,
+        old_status=old,
+        new_status=status,
+        created_at=now,
+    )
+    _notify_followers(update)
+    moved = _merge_people(locked, duplicate_of) if status == Status.DUPLICATE else {}
+    audit_record(
+        action="needs.report_status_changed",
+        actor=actor,
+        obj=locked,
+        data={
+            "from": old,
+            "to": status,
+            "note": bool(note),
+            **({"into": duplicate_of.pk, **moved} if duplicate_of and moved else {}),
+        },
+    )
+    report.status, report.updated_at, report.closed_at = status, now, locked.closed_at
+    report.duplicate_of = locked.duplicate_of
+    return update
+
+
+def _merge_people(duplicate: Report, into: Report | None) -> dict[str, int]:
+    """Merging a duplicate: its supporters move to the original (once each); its reporter and
+    followers also follow the original, and stay on the duplicate to hear of the merge."""
+    assert into is not None
+    already = set(ReportSupport.objects.filter(report=into).values_list("user_id", flat=True))
+    moving = ReportSupport.objects.filter(report=duplicate).exclude(user_id__in=already)
+    moved_supporters = moving.update(report=into)
+    ReportSupport.objects.filter(report=duplicate).delete()
+    people = set(ReportFollow.objects.filter(report=duplicate).values_list("user_id", flat=True))
+    if duplicate.reporter_id is not None:
+        people.add(duplicate.reporter_id)
+    following = set(ReportFollow.objects.filter(report=into).values_list("user_id", flat=True))
+    ReportFollow.objects.bulk_create(
+        [ReportFollow(report=into, user_id=uid) for uid in sorted(people - following)]
+    )
+    for report in (duplicate, into):
+        count = ReportSupport.objects.filter(report=report).count()
+        Report.objects.filter(pk=report.pk).update(support_count=count)
+        report.support_count = count
+    return {"supporters_moved": moved_supporters, "followers_added": len(people - following)}
+
+
+@transaction.atomic
+def report_add_note(
+    *, report: Report, actor: User | None, text: str, public: bool = True
+) -> ReportUpdate:
+    """A public update without a status change, or an internal note (``public=False``)."""
+    actor = _require_triage(actor, report)
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("Write the note.", code="invalid", fields={"text": ["Required."]})
+    if len(text) > MAX_NOTE:
+        raise DomainError("The note is too long.", code="invalid")
+    now = timezone.now()
+    update = ReportUpdate.objects.create(
+        report=report, author=actor, public=public, text=text, created_at=now
+    )
+    if public:
+        Report.objects.filter(pk=report.pk).update(updated_at=now)
+        _notify_followers(update)
+    audit_record(
+        action="needs.report_update_added" if public else "needs.report_note_added",
+        actor=actor,
+        obj=report,
+        data={"public": public},
+    )
+    return update
+
+
+@transaction.atomic
+def report_reassign(*, report: Report, department: Department, actor: User | None) -> Report:
+    actor = _require_triage(actor, report)
+    old = report.department.code if report.department else None
+    Report.objects.filter(pk=report.pk).update(department=department, updated_at=timezone.now())
+    report.department = department
+    audit_record(
+        action="needs.report_reassigned",
+        actor=actor,
+        obj=report,
+        data={"from": old, "to": department.code},
+    )
+    return report
+
+
+@transaction.atomic
+def report_set_priority(*, report: Report, priority: int, actor: User | None) -> Report:
+    actor = _require_triage(actor, report)
+    if priority not in Priority.values:
+        raise DomainError("Unknown priority.", code="invalid")
+    Report.objects.filter(pk=report.pk).update(priority=priority)
+    report.priority = priority
+    audit_record(
+        action="needs.report_priority_set", actor=actor, obj=report, data={"priority": priority}
+    )
+    return report
+
+
+def _require_person(user: User | None) -> User:
+    if user is None or not user.has_perm("needs.support_report"):
+        raise NotAllowed(code="sign_in_required")
+    return user
+
+
+@transaction.atomic
+def report_support(*, report: Report, user: User | None) -> bool:
+    """Add a "me too". Returns False when the person already supports it. The supporter also
+    follows the report."""
+    user = _require_person(user)
+    if not report.is_open:
+        raise DomainError("This report is closed.", code="report_closed")
+    try:
+        with transaction.atomic():
+            ReportSupport.objects.create(report=report, user=user)
+    except IntegrityError:
+        return False
+    Report.objects.filter(pk=report.pk).update(support_count=F("support_count") + 1)
+    report.support_count += 1
+    ReportFollow.objects.get_or_create(report=report, user=user)
+    audit_record(action="needs.report_supported", actor=user, obj=report)
+    return True
+
+
+@transaction.atomic
+def report_follow(*, report: Report, user: User | None, follow: bool = True) -> bool:
+    """Follow or unfollow. Returns whether anything changed."""
+    user = _require_person(user)
+    if follow:
+        _, created = ReportFollow.objects.get_or_create(report=report, user=user)
+        changed = created
+    else:
+        changed = ReportFollow.objects.filter(report=report, user=user).delete()[0] > 0
+    if changed:
+        audit_record(
+            action="needs.report_followed" if follow else "needs.report_unfollowed",
+            actor=user,
+            obj=report,
+        )
+    return changed
