@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-DATA = Path("/work/shared/data/pabulib")
+DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "pabulib"
 ORACLE_DIR = Path(__file__).parent / "oracle"
 
 # rule name -> description; all use cost satisfaction and pabutools' lexicographic tie-breaking
@@ -45,7 +45,9 @@ def run_pabutools(path: Path | str, rule: str, *, multiprofile: bool = True) -> 
     elif rule == "mes":
         out = method_of_equal_shares(instance, profile, sat_class=Cost_Sat)
     elif rule == "mes-add1-exhaustive":
-        out = method_of_equal_shares(instance, profile, sat_class=Cost_Sat, voter_budget_increment=1)
+        out = method_of_equal_shares(
+            instance, profile, sat_class=Cost_Sat, voter_budget_increment=1
+        )
     elif rule == "phragmen":
         out = sequential_phragmen(instance, profile)
     else:  # pragma: no cover

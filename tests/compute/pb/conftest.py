@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "pabulib"
+FILES = sorted(p.name for p in DATA.glob("*.pb"))
+
+
+@pytest.fixture(scope="session")
+def elections() -> dict:
+    """Parsed elections, cached for the session."""
+    from cocity.compute.pb.pabulib import read_pb
+
+    cache: dict = {}
+
+    class Loader(dict):
+        def __missing__(self, name: str):
+            cache[name] = read_pb(DATA / name)
+            self[name] = cache[name]
+            return cache[name]
+
+    return Loader()

@@ -1,0 +1,92 @@
+"""The ``cocity pb`` command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cocity.compute.pb.cli import main
+from conftest import DATA
+
+ASSEN = str(DATA / "Netherlands_Assen_2024.pb")
+DIEPPE = str(DATA / "Canada_Stanford_Dataset_PB_Dieppe_2018_vote_approvals.pb")
+WIELICZKA = str(DATA / "Poland_Wieliczka_2023_Green_Budget.pb")
+
+
+def test_tally_json(capsys) -> None:
+    assert main(["tally", WIELICZKA, "--rule", "mes", "--completion", "add1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rule"] == "mes"
+    assert out["completion"] == "add1"
+    assert len(out["winners"]) == 30
+    assert out["spent"] <= out["budget"] == 1000000
+    assert out["seconds"] >= 0
+
+
+@pytest.mark.parametrize("rule", ["greedy", "greedy-card", "mes", "mes-card", "phragmen"])
+def test_tally_text_for_every_rule(capsys, rule) -> None:
+    assert (
+        main(
+            [
+                "tally",
+                ASSEN,
+                "--rule",
+                rule,
+                "--float",
+                "--ejr",
+                "--tie-break",
+                "cost-votes-lot",
+                "--threshold",
+                "--no-skip",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "winners" in out
+    assert "EJR" in out
+
+
+def test_compare_and_explain(capsys) -> None:
+    assert main(["compare", DIEPPE]) == 0
+    table = capsys.readouterr().out
+    assert "phragmen" in table
+    assert "spent" in table
+    assert main(["compare", DIEPPE, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["rule"] for r in rows} >= {"greedy", "mes", "phragmen"}
+    assert main(["explain", ASSEN, "--project", "8"]) == 0
+    assert "not funded" in capsys.readouterr().out
+    assert main(["explain", ASSEN, "--project", "3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["won"] is True
+
+
+def test_errors_exit_2_without_traceback(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pb"
+    bad.write_text(
+        "META\nkey;value\nbudget;10\nvote_type;approval\nPROJECTS\n"
+        "project_id;cost\n1;5\nVOTES\nvoter_id;vote\nv1;7\n"
+    )
+    assert main(["tally", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "line 10" in err
+    assert "'7'" in err
+    assert "Traceback" not in err
+    assert main(["tally", str(tmp_path / "missing.pb")]) == 2
+    assert main(["explain", ASSEN, "--project", "nope"]) == 2
+
+
+def test_console_command_in_a_subprocess() -> None:
+    exe = Path(sys.executable).parent / "cocity"
+    proc = subprocess.run(
+        [str(exe), "pb", "tally", ASSEN, "--rule", "mes", "--completion", "add1", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert len(json.loads(proc.stdout)["winners"]) == 9
