@@ -417,6 +417,19 @@ ES: dict[str, str | list[str]] = {
     "Apply to the selected reports": "Aplicar a los avisos seleccionados",
     "Select at least one report and a status.": "Selecciona al menos un aviso y un estado.",
     "%(count)s report changed.": ["%(count)s aviso cambiado.", "%(count)s avisos cambiados."],
+    "Photos": "Fotos",
+    "Up to 3 photos, 8 MB each. Location and camera data are removed.": "Hasta 3 fotos, de 8 MB cada una. Se eliminan los datos de ubicación y de la cámara.",
+    "photo": "foto",
+    "photos": "fotos",
+    "“%(name)s” is not a photo we can read (use JPEG, PNG, WebP or GIF).": "«%(name)s» no es una foto que podamos leer (usa JPEG, PNG, WebP o GIF).",
+    "Not an image.": "No es una imagen.",
+    "“%(name)s” is larger than %(mb)s MB.": "«%(name)s» ocupa más de %(mb)s MB.",
+    "File too large.": "Archivo demasiado grande.",
+    "At most %(count)s photos per report.": "Como máximo %(count)s fotos por aviso.",
+    "Too many photos.": "Demasiadas fotos.",
+    "Photo %(number)s of the report": "Foto %(number)s del aviso",
+    "Attach your photos again (a browser cannot carry files from one page to the next)": "Vuelve a adjuntar tus fotos (un navegador no puede llevar archivos de una página a otra)",
+    "Photos (optional, up to 3)": "Fotos (opcional, hasta 3)",
 }
 
 

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
+from django.views.static import serve as media_serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.authtoken.views import obtain_auth_token
 
@@ -26,6 +27,12 @@ urlpatterns = [
     path("conversations/", include("cocity.deliberation.urls")),
     path("", include("cocity.core.urls")),
 ]
+
+if not settings.PRODUCTION:
+    # Uploaded photos in the demo and in development; in production the proxy serves /media/.
+    urlpatterns.insert(
+        0, re_path(r"^media/(?P<path>.*)$", media_serve, {"document_root": settings.MEDIA_ROOT})
+    )
 
 handler400 = "cocity.core.views.error_400"
 handler403 = "cocity.core.views.error_403"

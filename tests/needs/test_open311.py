@@ -413,3 +413,22 @@ def test_service_request_updates(client: Client, history: dict[str, Report], fmt
     assert requests_of(old, fmt) == [] if fmt == "json" else len(parse(old, fmt)) == 0
     bad = client.get(f"{BASE}/servicerequestupdates.{fmt}", {"start_date": "soon"})
     assert bad.status_code == 400
+
+
+def test_post_request_is_cheap(client: Client, needs: dict[str, Any]) -> None:
+    """The write path: key, category with department, the area lookup, one INSERT and the
+    audit entry; no per-field existence checks or constraint round trips."""
+    data = {
+        "api_key": needs["api_key"],
+        "service_code": "fallen-tree",
+        "lat": "40.955",
+        "long": "-5.695",
+        "description": "Tree on the road",
+    }
+    post_request(client, "json", data)  # builds the point → area index
+    with CaptureQueriesContext(connection) as queries:
+        res = post_request(client, "json", data)
+    assert res.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len([s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]) <= 10
+    assert not any(s.startswith('SELECT 1 AS "_check"') for s in statements)

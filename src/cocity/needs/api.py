@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
@@ -30,6 +31,7 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
     open311_status = serializers.CharField(read_only=True)
     reporter = serializers.CharField(source="reporter_name", read_only=True)
+    photos = serializers.SerializerMethodField()
 
     class Meta:
         model = Report
@@ -54,7 +56,14 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
             "updated_at",
             "expected_at",
             "closed_at",
+            "photos",
         ]
+
+    def get_photos(self, report: Report) -> list[str]:
+        """Absolute URLs of the report's photos (at most three)."""
+        request = self.context.get("request")
+        urls = [p.image.url for p in report.photos.all()]
+        return [request.build_absolute_uri(u) for u in urls] if request else urls
 
 
 class UpdateSerializer(serializers.ModelSerializer[ReportUpdate]):
@@ -81,6 +90,12 @@ class ReportInput(serializers.Serializer[Any]):
     address = serializers.CharField(max_length=200, required=False, default="")
     anonymous = serializers.BooleanField(required=False, default=False)
     attributes = serializers.DictField(required=False, default=dict)
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        help_text="Up to 3 images (multipart), 8 MB each; re-encoded without EXIF.",
+    )
 
 
 class CategoryList(generics.ListAPIView[ServiceCategory]):
@@ -116,7 +131,7 @@ class ReportList(generics.ListCreateAPIView[Report]):
             category=query.get("category", ""),
             area=query.get("area", ""),
             status=query.get("status", ""),
-        )
+        ).prefetch_related("photos")
 
     @extend_schema(request=ReportInput, responses={201: ReportSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -135,8 +150,10 @@ class ReportList(generics.ListCreateAPIView[Report]):
             channel=Channel.API,
             idempotency_key=request.headers.get("Idempotency-Key", ""),
             idempotency_scope=f"api:{user.pk}",
+            photos=data.validated_data["photos"],
         )
-        return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)
+        body = ReportSerializer(report, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class ReportDetail(generics.RetrieveAPIView[Report]):
@@ -145,7 +162,7 @@ class ReportDetail(generics.RetrieveAPIView[Report]):
     serializer_class = ReportDetailSerializer
 
     def get_queryset(self) -> Any:
-        return selectors.report_list()
+        return selectors.report_list().prefetch_related("photos")
 
 
 class NearbyQuery(serializers.Serializer[Any]):
@@ -181,8 +198,9 @@ class Nearby(APIView):
         found = selectors.reports_nearby_open(
             category=category, lat=query.validated_data["lat"], lon=query.validated_data["lon"]
         )
+        prefetch_related_objects([n.report for n in found], "photos")
         rows = [{"distance_m": round(n.distance_m, 1), "report": n.report} for n in found]
-        return Response(NearbySerializer(rows, many=True).data)
+        return Response(NearbySerializer(rows, many=True, context={"request": request}).data)
 
 
 class CellsQuery(serializers.Serializer[Any]):
@@ -242,4 +260,4 @@ class Support(APIView):
         if report is None:
             raise DomainError("Report not found.", code="not_found", status=404)
         services.report_support(report=report, user=request.user)  # type: ignore[arg-type]
-        return Response(ReportSerializer(report).data)
+        return Response(ReportSerializer(report, context={"request": request}).data)

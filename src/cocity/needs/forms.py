@@ -12,6 +12,22 @@ from cocity.needs import selectors
 from cocity.needs.models import Priority, ServiceCategory, Status
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several files from one ``<input type="file" multiple>``; the service checks them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(PhotosField, self).clean(item, initial) for item in items if item]
+
+
 class ReportForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("What is the problem about?"),
@@ -35,6 +51,11 @@ class ReportForm(forms.Form):
     )
     description = forms.CharField(
         label=_("Describe the problem"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000
+    )
+    photos = PhotosField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("Up to 3 photos, 8 MB each. Location and camera data are removed."),
     )
     anonymous = forms.BooleanField(
         label=_("Hide my name on the public page"),

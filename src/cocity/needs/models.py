@@ -156,6 +156,8 @@ class Report(models.Model):
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["department", "status"]),
             models.Index(fields=["category", "h3_cell"]),
+            # the map aggregation (counts per h3 cell in a viewport) reads only this index
+            models.Index(fields=["lat", "lon", "h3_cell"], name="needs_report_viewport"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -266,3 +268,30 @@ class SubmissionKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class ReportPhoto(models.Model):
+    """A photo of a report (at most three), validated and re-encoded by ``photos.prepare_photo``:
+    the stored file holds only pixels, no EXIF."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    position = models.PositiveSmallIntegerField(default=0)
+    image = models.FileField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["report", "position"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "position"], name="one_photo_per_position"),
+            # three photos per report at most: positions 0, 1, 2
+            models.CheckConstraint(condition=Q(position__lte=2), name="at_most_three_photos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"photo {self.position} of report {self.report_id}"

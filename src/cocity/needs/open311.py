@@ -213,7 +213,7 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 # --- requests ---------------------------------------------------------------------------------
 
 
-def _request(report: Report, notes: Mapping[int, str]) -> dict[str, Any]:
+def _request(report: Report, notes: Mapping[int, str], media: Mapping[int, str]) -> dict[str, Any]:
     return {
         "service_request_id": str(report.pk),
         "status": report.open311_status,
@@ -231,13 +231,18 @@ def _request(report: Report, notes: Mapping[int, str]) -> dict[str, Any]:
         "zipcode": "",
         "lat": report.lat,
         "long": report.lon,
-        "media_url": "",
+        "media_url": media.get(report.pk, ""),
     }
 
 
-def _requests_response(reports: list[Report], fmt: str) -> HttpResponse:
+def _requests_response(request: HttpRequest, reports: list[Report], fmt: str) -> HttpResponse:
     notes = selectors.latest_public_notes(reports)
-    return render([_request(r, notes) for r in reports], fmt, "service_requests")
+    # Open311 has one media_url per request: the first photo's absolute URL
+    media = {
+        pk: request.build_absolute_uri(urls[0])
+        for pk, urls in selectors.photo_urls(reports).items()
+    }
+    return render([_request(r, notes, media) for r in reports], fmt, "service_requests")
 
 
 @open311_view
@@ -252,7 +257,7 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
             ids = [int(x) for x in ids_param.split(",") if x.strip()]
         except ValueError:
             raise Open311Error("service_request_id must be numbers.", code="invalid") from None
-        return _requests_response(selectors.open311_requests(ids=ids), fmt)
+        return _requests_response(request, selectors.open311_requests(ids=ids), fmt)
     codes = _param(query, "service_code")
     status = _param(query, "status")
     statuses = [s.strip().lower() for s in status.split(",")] if status else None
@@ -266,7 +271,7 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
         end=end,
         limit=MAX_RESULTS,
     )
-    return _requests_response(reports, fmt)
+    return _requests_response(request, reports, fmt)
 
 
 def _attributes(data: QueryDict) -> dict[str, Any]:
@@ -316,6 +321,9 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         anonymous=True,
         idempotency_key=request.headers.get("Idempotency-Key", ""),
         idempotency_scope=f"open311:{key.pk}",
+        # a photo uploaded as the ``media`` file (multipart); a remote ``media_url`` is not
+        # fetched (the server would make requests on a client's behalf)
+        photos=request.FILES.getlist("media"),
     )
     body = [
         {
@@ -334,7 +342,7 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
     report = selectors.report_get(request_id)
     if report is None:
         raise Open311Error(f"Service request '{request_id}' not found.", status=404)
-    return _requests_response([report], fmt)
+    return _requests_response(request, [report], fmt)
 
 
 @open311_view

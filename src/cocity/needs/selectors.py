@@ -14,6 +14,7 @@ from cocity.needs.models import (
     OPEN_STATUSES,
     Open311Key,
     Report,
+    ReportPhoto,
     ReportUpdate,
     ServiceCategory,
     SubmissionKey,
@@ -57,6 +58,21 @@ def report_list(
     if department_ids is not None:
         qs = qs.filter(department_id__in=department_ids)
     return qs
+
+
+def report_photos(report: Report) -> QuerySet[ReportPhoto]:
+    return ReportPhoto.objects.filter(report=report).order_by("position")
+
+
+def photo_urls(reports: list[Report]) -> dict[int, list[str]]:
+    """Each report's photo URLs (relative to the site), in one query."""
+    urls: dict[int, list[str]] = {}
+    rows = ReportPhoto.objects.filter(report__in=[r.pk for r in reports]).order_by(
+        "report_id", "position"
+    )
+    for photo in rows:
+        urls.setdefault(photo.report_id, []).append(photo.image.url)
+    return urls
 
 
 def report_get(pk: Any) -> Report | None:
@@ -110,15 +126,21 @@ def reports_nearby_open(
     Candidates come from the h3 cells around the point (an indexed lookup), then the exact
     great-circle distance decides; so the answer is explainable: "same category, open, N m away"."""
     cells = cells_within(lat, lon, radius_m)
-    candidates = _reports().filter(
+    candidates = Report.objects.filter(
         category=category, h3_cell__in=cells, status__in=OPEN_STATUSES, duplicate_of=None
     )
     if exclude_id is not None:
         candidates = candidates.exclude(pk=exclude_id)
-    found = [Nearby(r, haversine_m(lat, lon, r.lat, r.lon)) for r in candidates]
-    return sorted(
-        (n for n in found if n.distance_m <= radius_m), key=lambda n: (n.distance_m, n.report.pk)
-    )
+    # distances from bare (id, lat, lon) tuples; full rows only for the few within the radius
+    distances = {
+        pk: d
+        for pk, r_lat, r_lon in candidates.values_list("pk", "lat", "lon")
+        if (d := haversine_m(lat, lon, r_lat, r_lon)) <= radius_m
+    }
+    if not distances:
+        return []
+    found = [Nearby(r, distances[r.pk]) for r in _reports().filter(pk__in=list(distances))]
+    return sorted(found, key=lambda n: (n.distance_m, n.report.pk))
 
 
 def triage_queue(
@@ -165,7 +187,7 @@ def open311_requests(
     limit: int = 1000,
 ) -> list[Report]:
     """Reports for GET requests: ``ids`` override every other filter."""
-    qs = _reports()
+    qs = Report.objects.select_related("category", "department")
     if ids is not None:
         return list(qs.filter(pk__in=ids).order_by("-created_at", "-id")[:limit])
     if service_codes:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import logging
 import math
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -29,20 +33,24 @@ from cocity.needs.models import (
     Priority,
     Report,
     ReportFollow,
+    ReportPhoto,
     ReportSupport,
     ReportUpdate,
     ServiceCategory,
     Status,
     SubmissionKey,
 )
+from cocity.needs.photos import PreparedPhoto, prepare_photos
 
 MAX_DESCRIPTION = 4000
 MAX_NOTE = 4000
 
+log = logging.getLogger(__name__)
 
-def _clean(obj: Any, exclude: list[str] | None = None) -> None:
+
+def _clean(obj: Any, exclude: list[str] | None = None, *, constraints: bool = True) -> None:
     try:
-        obj.full_clean(exclude=exclude)
+        obj.full_clean(exclude=exclude, validate_constraints=constraints)
     except ValidationError as exc:
         raise DomainError.from_validation_error(exc) from exc
 
@@ -184,7 +192,6 @@ def _clean_attributes(
     return cleaned
 
 
-@transaction.atomic
 def report_submit(
     *,
     idempotency_key: str = "",
@@ -202,9 +209,14 @@ def report_submit(
     attributes: Mapping[str, Any] | None = None,
     api_key: Open311Key | None = None,
     priority: int = Priority.NORMAL,
+    photos: Sequence[Any] = (),
 ) -> Report:
     """File a report. Anonymous reports (no account, or ``anonymous``) are tracked by the
     report's private ``tracking_token``. All or nothing: any error leaves no rows.
+
+    ``photos`` (at most three uploaded files) are checked and re-encoded before anything is
+    written, and their files are stored only once the transaction commits: a failure anywhere
+    leaves no rows and no files.
 
     With an ``idempotency_key`` (unique within ``idempotency_scope``), sending the same
     submission again returns the report filed the first time, even when both race."""
@@ -213,31 +225,9 @@ def report_submit(
         seen = _submission(idempotency_scope, key)
         if seen is not None:
             return seen
-        try:
-            with transaction.atomic():
-                report = _report_create(
-                    category=category,
-                    description=description,
-                    lat=lat,
-                    lon=lon,
-                    reporter=reporter,
-                    anonymous=anonymous,
-                    channel=channel,
-                    address=address,
-                    contact_email=contact_email,
-                    phone=phone,
-                    attributes=attributes,
-                    api_key=api_key,
-                    priority=priority,
-                )
-                SubmissionKey.objects.create(scope=idempotency_scope, key=key, report=report)
-        except IntegrityError:
-            seen = _submission(idempotency_scope, key)
-            if seen is None:
-                raise
-            return seen
-        return report
-    return _report_create(
+    # validation and lookups first, outside the transaction: on SQLite the write lock is held
+    # only for the INSERTs and the audit entry
+    report, prepared = _report_prepare(
         category=category,
         description=description,
         lat=lat,
@@ -251,14 +241,26 @@ def report_submit(
         attributes=attributes,
         api_key=api_key,
         priority=priority,
+        photos=photos,
     )
+    try:
+        with transaction.atomic():
+            _report_save(report, prepared)
+            if key:
+                SubmissionKey.objects.create(scope=idempotency_scope, key=key, report=report)
+    except IntegrityError:
+        seen = _submission(idempotency_scope, key) if key else None
+        if seen is None:
+            raise
+        return seen
+    return report
 
 
 def _submission(scope: str, key: str) -> Report | None:
     return selectors.report_for_submission(scope=scope, key=key)
 
 
-def _report_create(
+def _report_prepare(
     *,
     category: ServiceCategory | str,
     description: str,
@@ -273,9 +275,15 @@ def _report_create(
     attributes: Mapping[str, Any] | None,
     api_key: Open311Key | None,
     priority: int,
-) -> Report:
+    photos: Sequence[Any] = (),
+) -> tuple[Report, list[PreparedPhoto]]:
+    """Everything that can fail before a write: the unsaved report and its photos."""
     if isinstance(category, str):
-        found = ServiceCategory.objects.filter(code=category, active=True).first()
+        found = (
+            ServiceCategory.objects.select_related("department")
+            .filter(code=category, active=True)
+            .first()
+        )
         if found is None:
             raise DomainError(
                 f"Unknown service code '{category}'.",
@@ -309,6 +317,7 @@ def _report_create(
             code="outside_city",
             fields={"lat": ["Outside the city."]},
         )
+    prepared = prepare_photos(list(photos))
     now = timezone.now()
     report = Report(
         category=category,
@@ -337,10 +346,23 @@ def _report_create(
         updated_at=now,
         expected_at=now + timedelta(days=category.expected_days),
     )
-    _clean(report, exclude=["tracking_token"])
+    # the related rows were just looked up and the values range-checked above, and the check
+    # constraints hold in the database itself: validating them here would cost ~20 queries
+    _clean(
+        report,
+        exclude=["tracking_token", "category", "area", "department", "api_key", "reporter"],
+        constraints=False,
+    )
+    return report, prepared
+
+
+def _report_save(report: Report, prepared: list[PreparedPhoto]) -> None:
+    category, area = report.category, report.area
+    assert area is not None
     report.save(force_insert=True)
     if report.reporter is not None:
         ReportFollow.objects.create(report=report, user=report.reporter)
+    _photos_add(report, prepared)
     audit_record(
         action="needs.report_submitted",
         # the public log must not reveal who filed an anonymous report
@@ -349,11 +371,38 @@ def _report_create(
         data={
             "category": category.code,
             "area": area.code,
-            "channel": channel,
+            "channel": report.channel,
             "department": category.department.code,
+            **({"photos": len(prepared)} if prepared else {}),
         },
     )
-    return report
+
+
+def _photos_add(report: Report, prepared: list[PreparedPhoto]) -> None:
+    """Rows now, files after the commit: a rolled-back submission leaves no file behind."""
+    for position, photo in enumerate(prepared):
+        row = ReportPhoto.objects.create(
+            report=report,
+            position=position,
+            image=photo.storage_name(),
+            content_type=photo.content_type,
+            width=photo.width,
+            height=photo.height,
+            size=len(photo.content),
+        )
+        transaction.on_commit(functools.partial(_photo_store, row, photo))
+
+
+def _photo_store(row: ReportPhoto, photo: PreparedPhoto) -> None:
+    try:
+        name = default_storage.save(row.image.name, ContentFile(photo.content))
+    except OSError:
+        # the report stands; a photo that could not be written is dropped, not left dangling
+        log.exception("could not store photo %s of report %s", row.image.name, row.report_id)
+        ReportPhoto.objects.filter(pk=row.pk).delete()
+        return
+    if name != row.image.name:  # pragma: no cover - the storage renamed a 128-bit random name
+        ReportPhoto.objects.filter(pk=row.pk).update(image=name)
 
 
 def _notify_followers(update: ReportUpdate) -> None:

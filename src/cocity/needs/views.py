@@ -67,7 +67,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         form = ReportForm(initial={"form_token": secrets.token_urlsafe(16)})
         return render(request, "needs/report_form.html", {"form": form})
-    form = ReportForm(request.POST)
+    form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "needs/report_form.html", {"form": form}, status=400)
     data = form.cleaned_data
@@ -80,9 +80,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
             category=data["category"], lat=data["lat"], lon=data["lon"]
         )
         if nearby:
-            return render(
-                request, "needs/report_nearby.html", {"form": form, "nearby": nearby[:10]}
-            )
+            # files cannot travel in hidden fields: the next step asks for them again
+            context = {"form": form, "nearby": nearby[:10], "had_photos": bool(data["photos"])}
+            return render(request, "needs/report_nearby.html", context)
     user = request.user if request.user.is_authenticated else None
     try:
         report = services.report_submit(
@@ -97,6 +97,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
             # the one-time form token: the same form sent twice files one report
             idempotency_key=data.get("form_token") or "",
             idempotency_scope=scope,
+            photos=data.get("photos") or [],
         )
     except DomainError as exc:
         form.add_error(None, exc.message)
@@ -119,6 +120,7 @@ def _detail(request: HttpRequest, report: Report, *, tracking: bool = False) -> 
     internal = user.has_perm("needs.view_internal_notes", report)
     context = {
         "report": report,
+        "photos": selectors.report_photos(report),
         "timeline": selectors.report_timeline(report=report, include_internal=internal),
         "tracking": tracking,
         "can_triage": user.has_perm("needs.triage_report", report),
@@ -280,6 +282,7 @@ def triage_report(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("needs:triage_report", pk=report.pk)
     context = {
         "report": report,
+        "photos": selectors.report_photos(report),
         "timeline": selectors.report_timeline(report=report, include_internal=True),
         "status_form": status_form,
         "note_form": note_form,
