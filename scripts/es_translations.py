@@ -13,6 +13,18 @@ import sys
 from pathlib import Path
 
 ES: dict[str, str | list[str]] = {
+    # deliberation: a conversation's district, need and dates
+    "need": "necesidad",
+    "The whole city": "Toda la ciudad",
+    "Reported need (report number)": "Necesidad avisada (número de aviso)",
+    "Optional: the number of the report this conversation is about.": "Opcional: el número del aviso del que trata esta conversación.",
+    "Opens at": "Se abre el",
+    "Closes at": "Se cierra el",
+    "Empty: now.": "Vacío: ahora.",
+    "Empty: open until an official closes it.": "Vacío: abierta hasta que un responsable municipal la cierre.",
+    "There is no report with this number.": "No hay ningún aviso con este número.",
+    "The closing time must come after the opening time.": "El cierre debe ser posterior a la apertura.",
+    "About the reported need": "Sobre la necesidad avisada",
     "Core": "Núcleo",
     "You are not allowed to do this.": "No tienes permiso para hacer esto.",
     "The request is not valid": "La petición no es válida",

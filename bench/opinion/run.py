@@ -88,26 +88,21 @@ def best_time(fn: Any, repeat: int) -> tuple[float, float]:
     return best, best_cpu
 
 
-def reddwarf(folder: Path, repeat: int) -> dict[str, Any] | None:
-    if not ORACLE_PYTHON.exists():
-        return None
+def _json_from(command: list[str]) -> dict[str, Any]:
+    """Run a child process (one thread, the same environment) and parse the JSON it prints."""
     proc = subprocess.run(
-        [
-            str(ORACLE_PYTHON),
-            "-W",
-            "ignore",
-            str(ORACLE_SCRIPT),
-            str(folder),
-            "--time",
-            str(repeat),
-        ],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        check=True,
+        command, capture_output=True, text=True, env=os.environ.copy(), check=True
     )
     result: dict[str, Any] = json.loads(proc.stdout)
     return result
+
+
+def reddwarf(folder: Path, repeat: int) -> dict[str, Any] | None:
+    if not ORACLE_PYTHON.exists():
+        return None
+    return _json_from(
+        [str(ORACLE_PYTHON), "-W", "ignore", str(ORACLE_SCRIPT), str(folder), "--time", str(repeat)]
+    )
 
 
 def fit(export: PolisExport, mode: str = "compatible") -> OpinionAnalysis:
@@ -172,15 +167,7 @@ def synthetic_child(n: int, s: int, density: float, mode: str) -> None:
 
 
 def run_synthetic(n: int, s: int, density: float, mode: str) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(n), str(s), str(density), mode],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(proc.stdout)
-    return result
+    return _json_from([sys.executable, __file__, "--child", str(n), str(s), str(density), mode])
 
 
 def write_votes_csv(matrix: VoteMatrix, folder: Path) -> None:

@@ -46,9 +46,11 @@ def test_vote_with_a_token_and_vote_again(city: dict[str, Any], conversation: Co
 
 def test_vote_errors_are_problem_json(city: dict[str, Any], conversation: Conversation) -> None:
     url = f"/api/conversations/{conversation.pk}/votes/"
+    Conversation.objects.filter(pk=conversation.pk).update(allow_anonymous=False)
     anonymous = APIClient().post(url, {"statement": 0, "vote": 1})
     assert anonymous.status_code in (401, 403)
     assert anonymous["Content-Type"] == "application/problem+json"
+    assert not Vote.objects.exists()
     client = token_client(city["users"]["resident"])
     bad = client.post(url, {"statement": 0, "vote": "perhaps"})
     assert bad.status_code == 400
@@ -85,3 +87,33 @@ def test_results(camps: Conversation) -> None:
     assert all(g["representative"] for g in body["groups"])
     assert 7 in [s["statement"] for s in body["consensus"]["agree"]]
     assert len(body["projections"]) == 30
+
+
+def test_anonymous_participation_through_the_api(conversation: Conversation) -> None:
+    """Where the conversation allows it, a client without an account votes and writes statements;
+    the session cookie of the first answer keeps naming the same participant."""
+    alice, bob = APIClient(), APIClient()
+    votes = f"/api/conversations/{conversation.pk}/votes/"
+    assert alice.post(votes, {"statement": 0, "vote": "agree"}).status_code == 200
+    assert alice.post(votes, {"statement": 1, "vote": "disagree"}).status_code == 200
+    assert alice.post(votes, {"statement": 0, "vote": "pass"}).status_code == 200
+    assert bob.post(votes, {"statement": 0, "vote": "disagree"}).status_code == 200
+    # participant 0 is the official who wrote the seed statements; then Alice and Bob
+    assert conversation.participants.filter(user=None).count() == 2
+    assert sorted(
+        Vote.objects.values_list("participant__number", "statement__number", "value")
+    ) == [
+        (1, 0, 0),
+        (1, 1, -1),
+        (2, 0, -1),
+    ]
+    added = alice.post(
+        f"/api/conversations/{conversation.pk}/statements/", {"body": "More benches."}
+    )
+    assert added.status_code == 201
+    assert added.json()["status"] == "pending"
+    assert conversation.statements.get(body="More benches.").participant.number == 1
+
+
+def test_conversation_links_its_need(city: dict[str, Any], conversation: Conversation) -> None:
+    assert APIClient().get(f"/api/conversations/{conversation.pk}/").json()["need"] is None

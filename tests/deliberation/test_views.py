@@ -234,3 +234,43 @@ def test_detail_and_results_pages_use_few_queries(
         client.get(reverse("deliberation:detail", args=[camps.pk]))
     with django_assert_max_num_queries(10):
         client.get(reverse("deliberation:results", args=[camps.pk]))
+
+
+def test_conversation_form_links_a_need_a_district_and_dates(
+    client: Client, city: dict[str, Any]
+) -> None:
+    from cocity.needs import services as needs_services
+
+    category = needs_services.category_create(
+        code="bus-stop", name="Bus stop", department=city["departments"]["roads"]
+    )
+    report = needs_services.report_submit(
+        category=category, lat=40.965, lon=-5.695, description="The shelter is broken"
+    )
+    district = report.area
+    assert district is not None
+    login(client, city["users"]["official"])
+    url = reverse("deliberation:create")
+    form = {
+        "topic": "Bus shelters",
+        "area": district.pk,
+        "opens_at": "2030-01-10T09:00",
+        "closes_at": "2030-01-01T09:00",
+        "need": 999999,
+    }
+    page = client.post(url, form).content.decode()
+    assert "There is no report with this number." in page
+    assert "The closing time must come after the opening time." in page
+    assert not Conversation.objects.filter(topic="Bus shelters").exists()
+
+    response = client.post(url, {**form, "need": report.pk, "closes_at": "2030-02-01T09:00"})
+    assert response.status_code == 302
+    conversation = Conversation.objects.get(topic="Bus shelters")
+    assert (conversation.need, conversation.area) == (report, district)
+    assert conversation.opens_at is not None
+    assert conversation.closes_at is not None
+    assert conversation.opens_at < conversation.closes_at
+    assert not conversation.is_open()  # it opens in 2030
+    detail = client.get(response["Location"]).content.decode()
+    assert reverse("needs:detail", args=[report.pk]) in detail
+    assert district.name in detail

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
+from tests.deliberation.conftest import SEEDS
 
 from cocity.core import services as core_services
 from cocity.deliberation import services
@@ -16,16 +17,6 @@ from cocity.deliberation.models import Conversation, Vote
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SEEDS = [
-    "More buses at night.",
-    "Close the centre to cars on Sundays.",
-    "Plant trees on every school street.",
-    "Build a new car park near the market.",
-    "Keep parking free in the old town.",
-    "Widen the pavements on the high street.",
-    "Cut the speed limit to 30 km/h.",
-    "Fix the potholes first.",
-]
 CAR_FREE = {0: "agree", 1: "agree", 2: "agree", 3: "disagree", 4: "disagree", 5: "agree"}
 CAR_FIRST = {0: "disagree", 1: "disagree", 2: "disagree", 3: "agree", 4: "agree", 5: "disagree"}
 

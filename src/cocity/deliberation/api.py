@@ -12,11 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cocity.deliberation import selectors, services
+from cocity.deliberation.http import session_key
 from cocity.deliberation.models import Conversation, Statement
 
 
 class ConversationSerializer(serializers.ModelSerializer[Conversation]):
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    need = serializers.PrimaryKeyRelatedField(read_only=True)  # type: ignore[var-annotated]
     is_open = serializers.BooleanField(read_only=True)
     n_statements = serializers.IntegerField(read_only=True)
     n_participants = serializers.IntegerField(read_only=True)
@@ -29,6 +31,7 @@ class ConversationSerializer(serializers.ModelSerializer[Conversation]):
             "topic",
             "description",
             "area",
+            "need",
             "opens_at",
             "closes_at",
             "allow_anonymous",
@@ -75,10 +78,17 @@ class ConversationDetail(generics.RetrieveAPIView[Conversation]):
     queryset = selectors.conversations()
 
 
-class StatementList(APIView):
-    """Accepted statements (GET); add a statement (POST; moderated unless you may seed)."""
+def _user(request: Request) -> Any:
+    return request.user if request.user.is_authenticated else None
 
-    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+class StatementList(APIView):
+    """Accepted statements (GET); add a statement (POST; moderated unless you may seed).
+
+    Without an account, POST works where the conversation allows anonymous participation: the
+    session cookie of the response names the participant (send it back)."""
+
+    permission_classes = [permissions.AllowAny]
 
     @extend_schema(responses=StatementSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
@@ -92,7 +102,8 @@ class StatementList(APIView):
         statement = services.statement_submit(
             conversation=_conversation(pk),
             body=data.validated_data["body"],
-            user=request.user,  # type: ignore[arg-type]
+            user=_user(request),
+            session_key=session_key(request, create=True),
         )
         similar = selectors.similar_statements(
             statement.conversation, statement.body, exclude=statement.pk
@@ -102,9 +113,12 @@ class StatementList(APIView):
 
 
 class VoteCreate(APIView):
-    """Vote on a statement; voting again replaces your earlier vote."""
+    """Vote on a statement; voting again replaces your earlier vote.
 
-    permission_classes = [permissions.IsAuthenticated]
+    Without an account, voting works where the conversation allows anonymous participation: the
+    session cookie of the response names the participant (send it back to vote as the same one)."""
+
+    permission_classes = [permissions.AllowAny]
 
     @extend_schema(request=VoteInputSerializer, responses={200: VoteInputSerializer})
     def post(self, request: Request, pk: int) -> Response:
@@ -119,7 +133,8 @@ class VoteCreate(APIView):
         vote = services.vote_cast(
             statement=statement,
             value=data.validated_data["vote"],
-            user=request.user,  # type: ignore[arg-type]
+            user=_user(request),
+            session_key=session_key(request, create=True),
         )
         return Response({"statement": statement.number, "vote": vote.value})
 

@@ -26,6 +26,15 @@ class Conversation(models.Model):
         related_name="conversations",
         verbose_name=_("area"),
     )
+    #: The reported need this conversation discusses (later: a challenge or a budget process).
+    need = models.ForeignKey(
+        "needs.Report",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+        verbose_name=_("need"),
+    )
     opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     allow_anonymous = models.BooleanField(_("allow anonymous participation"), default=False)

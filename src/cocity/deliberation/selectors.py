@@ -34,7 +34,7 @@ def _count(model: Any, **filters: Any) -> Coalesce:
 
 def conversations() -> QuerySet[Conversation]:
     """All conversations with their participation counts."""
-    return Conversation.objects.select_related("area").annotate(
+    return Conversation.objects.select_related("area", "need__category").annotate(
         n_statements=_count(Statement, status=Statement.Status.ACCEPTED),
         n_pending=_count(Statement, status=Statement.Status.PENDING),
         n_participants=_count(Participant),

@@ -38,6 +38,7 @@ from cocity.deliberation.models import (
     Statement,
     Vote,
 )
+from cocity.needs.models import Report
 
 #: A run is started at most this often per conversation; votes in between join the next run.
 ANALYSIS_DEBOUNCE = timedelta(seconds=10)
@@ -78,6 +79,7 @@ def conversation_create(
     topic: str,
     description: str = "",
     area: Area | None = None,
+    need: Report | None = None,
     opens_at: datetime | None = None,
     closes_at: datetime | None = None,
     allow_anonymous: bool = False,
@@ -92,6 +94,7 @@ def conversation_create(
         topic=topic.strip(),
         description=description.strip(),
         area=area,
+        need=need,
         opens_at=opens_at,
         closes_at=closes_at,
         allow_anonymous=allow_anonymous,
@@ -105,7 +108,12 @@ def conversation_create(
         action="conversation.created",
         actor=actor,
         obj=conversation,
-        data={"topic": conversation.topic, "allow_anonymous": allow_anonymous},
+        data={
+            "topic": conversation.topic,
+            "allow_anonymous": allow_anonymous,
+            "area": area.code if area else None,
+            "need": need.pk if need else None,
+        },
     )
     for body in seed_statements:
         statement_submit(conversation=conversation, body=body, user=actor, seed=True)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cocity.deliberation import polis, selectors, services
 from cocity.deliberation.forms import ConversationForm, StatementForm
+from cocity.deliberation.http import session_key
 from cocity.deliberation.models import AnalysisResult, Conversation, Statement
 
 MAP_WIDTH, MAP_HEIGHT, MAP_MARGIN = 480, 320, 16
@@ -27,14 +28,6 @@ def _conversation(pk: int) -> Conversation:
         return selectors.conversation_get(pk)
     except Conversation.DoesNotExist:
         raise Http404 from None
-
-
-def _session_key(request: HttpRequest, create: bool) -> str:
-    if request.user.is_authenticated:
-        return ""
-    if not request.session.session_key and create:
-        request.session.save()
-    return request.session.session_key or ""
 
 
 def conversation_list(request: HttpRequest) -> HttpResponse:
@@ -60,6 +53,10 @@ def conversation_create(request: HttpRequest) -> HttpResponse:
             actor=request.user,  # type: ignore[arg-type]
             topic=data["topic"],
             description=data["description"],
+            area=data["area"],
+            need=data["need"],
+            opens_at=data["opens_at"],
+            closes_at=data["closes_at"],
             allow_anonymous=data["allow_anonymous"],
             seed_statements=[line for line in data["seed_statements"].splitlines() if line.strip()],
         )
@@ -74,7 +71,7 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     participant = selectors.participant_find(
         conversation,
         user=user,
-        session_key=_session_key(request, create=False),
+        session_key=session_key(request, create=False),
     )
     done, total = selectors.vote_progress(conversation, participant)
     return render(
@@ -104,7 +101,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
         statement=statement,
         value=request.POST.get("vote", ""),
         user=request.user if request.user.is_authenticated else None,
-        session_key=_session_key(request, create=True),
+        session_key=session_key(request, create=True),
     )
     return redirect(reverse("deliberation:detail", kwargs={"pk": pk}) + "#card")
 
@@ -126,7 +123,7 @@ def statement_add(request: HttpRequest, pk: int) -> HttpResponse:
         conversation=conversation,
         body=body,
         user=request.user if request.user.is_authenticated else None,
-        session_key=_session_key(request, create=True),
+        session_key=session_key(request, create=True),
     )
     similar = selectors.similar_statements(conversation, statement.body, exclude=statement.pk)
     if similar:
