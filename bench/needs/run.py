@@ -46,6 +46,8 @@ parser.add_argument("--quick", action="store_true", help="short runs and 100,000
 parser.add_argument("--postgres", nargs="?", const=PG_URL, default="")
 parser.add_argument("--n", type=int, default=0, help="stored reports for (b)")
 parser.add_argument("--seconds", type=int, default=0, help="duration of each load run")
+parser.add_argument("--writes-only", action="store_true", help="only (a)")
+parser.add_argument("--reads-only", action="store_true", help="only (b)")
 ARGS = parser.parse_args()
 
 VAR_DIR = tempfile.mkdtemp(prefix="cocity-bench-needs-")
@@ -54,6 +56,18 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "cocity.settings"
 os.environ["LOG_LEVEL"] = os.environ.get("LOG_LEVEL", "WARNING")
 if ARGS.postgres:
     os.environ["DATABASE_URL"] = ARGS.postgres
+    import psycopg
+
+    # the benchmark's own database, created on first use
+    _dbname = psycopg.conninfo.conninfo_to_dict(ARGS.postgres)["dbname"]
+    with psycopg.connect(
+        psycopg.conninfo.make_conninfo(ARGS.postgres, dbname="postgres"), autocommit=True
+    ) as _admin:
+        if (
+            _admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [_dbname]).fetchone()
+            is None
+        ):
+            _admin.execute(f'CREATE DATABASE "{_dbname}"')
 else:
     os.environ.pop("DATABASE_URL", None)
 
@@ -187,7 +201,9 @@ def wrk(port: int, path: str, body: str, seconds: int) -> dict[str, float]:
     }
 
 
-def writes(port: int, key: str, seconds: int) -> dict[str, Any]:
+def writes(port: int, key: str, seconds: int, rounds: int = 3) -> dict[str, Any]:
+    """Floor and ours in alternating rounds (floor, ours, floor, ours, ...), so a change in the
+    machine's load during the run falls on both; each figure is the median over the rounds."""
     body = urlencode(
         {
             "api_key": key,
@@ -200,10 +216,25 @@ def writes(port: int, key: str, seconds: int) -> dict[str, Any]:
     before = Report.objects.count()
     wrk(port, "/bench/floor", body, 2)  # warm both paths up
     wrk(port, "/open311/v2/requests.json", body, 2)
-    floor = wrk(port, "/bench/floor", body, seconds)
-    ours = wrk(port, "/open311/v2/requests.json", body, seconds)
+    runs: dict[str, list[dict[str, Any]]] = {"floor": [], "ours": []}
+    each = max(2, round(seconds / rounds))
+    for _ in range(rounds):
+        runs["floor"].append(wrk(port, "/bench/floor", body, each))
+        runs["ours"].append(wrk(port, "/open311/v2/requests.json", body, each))
     filed = Report.objects.count() - before
-    return {"floor": floor, "ours": ours, "ratio": ours["rate"] / floor["rate"], "filed": filed}
+
+    def summary(name: str) -> dict[str, Any]:
+        rows = runs[name]
+        return {
+            "rate": statistics.median(r["rate"] for r in rows),
+            "p99_ms": statistics.median(r["p99_ms"] for r in rows),
+            "non2xx": sum(r["non2xx"] for r in rows),
+            "rates": [round(r["rate"]) for r in rows],
+        }
+
+    floor, ours = summary("floor"), summary("ours")
+    ratios = [o["rate"] / f["rate"] for f, o in zip(runs["floor"], runs["ours"], strict=True)]
+    return {"floor": floor, "ours": ours, "ratio": statistics.median(ratios), "filed": filed}
 
 
 # --- (b) reads with N stored reports ----------------------------------------------------------
@@ -265,6 +296,10 @@ def bulk_load(n: int, ctx: dict[str, Any]) -> float:
     t = time.perf_counter()
     batch = 20_000
     with transaction.atomic(), connection.cursor() as cursor:
+        # as a bulk import would: secondary indexes dropped, rows in, indexes built again
+        indexes = secondary_indexes(cursor, pg)
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
         raw = cursor.cursor
         if pg:
             sql = f"COPY needs_report ({', '.join(columns)}) FROM STDIN"
@@ -278,8 +313,30 @@ def bulk_load(n: int, ctx: dict[str, Any]) -> float:
             for start in range(0, n, batch):
                 raw.executemany(sql, rows(start, min(n, start + batch)))
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # after the commit: PostgreSQL builds no index over rows with foreign-key checks pending
+        for _, create in indexes:
+            cursor.execute(create)
+        # what autovacuum does after a load on PostgreSQL (statistics, and the visibility map
+        # that lets index-only scans skip the table); statistics on SQLite
+        cursor.execute("VACUUM ANALYZE needs_report" if pg else "ANALYZE")
     return time.perf_counter() - t
+
+
+def secondary_indexes(cursor: Any, pg: bool) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of needs_report's indexes other than the primary key and
+    those behind unique constraints."""
+    if pg:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'needs_report' "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint "
+            "WHERE conrelid = 'needs_report'::regclass)"
+        )
+    else:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = 'needs_report' AND sql IS NOT NULL"
+        )
+    return [(name, sql) for name, sql in cursor.fetchall()]
 
 
 def p50(port: int, paths: list[str], check: Any = None) -> float:
@@ -359,28 +416,39 @@ def reads(port: int, runs: int, ctx: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def loadavg() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
 def main() -> int:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     seconds = ARGS.seconds or (5 if ARGS.quick else 15)
     n = ARGS.n or (100_000 if ARGS.quick else 1_000_000)
-    if ARGS.n == 0 and not ARGS.quick and not ARGS.postgres:
-        n = 400_000  # SQLite: 1,000,000 took over 3 minutes to load on a busy 2-core machine
     runs = 30 if ARGS.quick else 100
     database = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
-    print(f"# needs benchmarks on {database}, {os.cpu_count()} CPUs, var {VAR_DIR}", flush=True)
+    print(
+        f"# needs benchmarks on {database}, {os.cpu_count()} CPUs, {loadavg()}, var {VAR_DIR}",
+        flush=True,
+    )
     ctx = prepare()
     port = free_port()
     server = serve(port)
     try:
-        w = writes(port, ctx["key"], seconds)
-        print(
-            f"(a) POST requests.json c16: {w['ours']['rate']:.0f} req/s, p99 "
-            f"{w['ours']['p99_ms']:.1f} ms (non-2xx {w['ours']['non2xx']:.0f}, reports filed "
-            f"{w['filed']}); floor {w['floor']['rate']:.0f} req/s, p99 "
-            f"{w['floor']['p99_ms']:.1f} ms; ratio {w['ratio']:.2f}",
-            flush=True,
-        )
+        if not ARGS.reads_only:
+            w = writes(port, ctx["key"], seconds)
+            print(
+                f"(a) POST requests.json c16: {w['ours']['rate']:.0f} req/s, p99 "
+                f"{w['ours']['p99_ms']:.1f} ms (non-2xx {w['ours']['non2xx']:.0f}, reports filed "
+                f"{w['filed']}); floor {w['floor']['rate']:.0f} req/s, p99 "
+                f"{w['floor']['p99_ms']:.1f} ms; ratio {w['ratio']:.2f} (medians of "
+                f"{len(w['ours']['rates'])} alternating rounds: ours {w['ours']['rates']}, floor "
+                f"{w['floor']['rates']}); {loadavg()}",
+                flush=True,
+            )
+        if ARGS.writes_only:
+            return 0
         load = bulk_load(n, ctx)
         total = Report.objects.count()
         print(f"(b) bulk load of {n:,} reports: {load:.0f} s ({total:,} stored)", flush=True)
@@ -391,7 +459,7 @@ def main() -> int:
             f"50-row page {r['page50']:.1f} ms (one category: {r['page50_category']:.1f} ms); "
             f"cells {r['cells']:.1f} ms ({r['cells_count']:.0f} cells); nearby "
             f"{r['nearby_http']:.1f} ms over HTTP, {r['nearby_selector']:.2f} ms in the selector "
-            f"({r['nearby_found']:.0f} found)",
+            f"({r['nearby_found']:.0f} found); {loadavg()}",
             flush=True,
         )
     finally:

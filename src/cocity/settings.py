@@ -6,6 +6,7 @@ See README.md ("Configuration") for the table of variables.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -211,6 +212,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Leaflet's JS/CSS come from the django-leaflet package's static files (no CDN). The package is
+# not an installed app: its admin module needs GDAL, and only its files are used.
+_leaflet = importlib.util.find_spec("leaflet")
+STATICFILES_DIRS = (
+    [str(Path(_leaflet.origin).parent / "static")] if _leaflet and _leaflet.origin else []
+)
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -73,7 +73,19 @@ def shot() -> Any:
 
 
 @pytest.fixture
-def demo_city(transactional_db: None) -> None:
+def demo_city(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo city with 300 reports (the pages under test need some, not all 5,000)."""
+    from django.core.management import call_command
+
+    from cocity.needs import seeders
+
+    monkeypatch.setattr(seeders, "REPORTS", 300)
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def full_demo_city(transactional_db: None) -> None:
+    """The demo city as `cocity seed-demo` builds it (about 5,000 reports)."""
     from django.core.management import call_command
 
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115

@@ -3,11 +3,14 @@ files anyway; an official answers in public; the resident sees the answer."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
-from cocity.needs.models import Report, Status
+from cocity.needs.models import OPEN_STATUSES, Report, Status
 
 PASSWORD = "pw-12345-long"
 
@@ -26,8 +29,17 @@ def sign_out(page: Any) -> None:
     page.get_by_role("button", name="Sign out").click()
 
 
+def _photo(path: Path) -> Path:
+    """A real JPEG with a GPS position in its EXIF, as a phone camera writes it."""
+    image = Image.new("RGB", (3000, 2000), (120, 90, 60))
+    exif = Image.Exif()
+    exif[0x8825] = {2: (40.0, 57.0, 54.0), 4: (5.0, 41.0, 42.0)}  # GPSInfo: latitude, longitude
+    image.save(path, "JPEG", exif=exif)
+    return path
+
+
 def test_report_duplicate_check_triage_and_public_answer(
-    live_server: Any, city: dict[str, Any], page: Any, shot: Any
+    live_server: Any, city: dict[str, Any], page: Any, shot: Any, tmp_path: Path
 ) -> None:
     from cocity.needs import services
 
@@ -45,15 +57,23 @@ def test_report_duplicate_check_triage_and_public_answer(
     page.get_by_label("Latitude").fill("40.965")
     page.get_by_label("Longitude").fill("-5.695")
     page.get_by_label("Describe the problem").fill("Deep hole in front of number 12")
+    photo = _photo(tmp_path / "hole.jpg")
+    page.get_by_label("Photos").set_input_files(str(photo))
     shot(page, "needs-1-report-form")
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("heading", name="Is it one of these?").wait_for()
     assert "Hole by the bakery" in page.content()
+    # a browser cannot carry the chosen file to the next page: the resident attaches it again
+    page.get_by_label(re.compile("^Attach your photos again")).set_input_files(str(photo))
     shot(page, "needs-2-nearby-duplicates")
     page.get_by_role("button", name="No, file my report").click()
     page.get_by_role("heading", name="Thank you: your report is filed").wait_for()
     shot(page, "needs-3-confirmation")
     report = Report.objects.get(description="Deep hole in front of number 12")
+    stored = report.photos.get()
+    with Image.open(stored.image.path) as kept:
+        assert kept.size == (2048, 1365)  # downscaled to the size limit, re-encoded
+        assert not kept.getexif()  # the camera's position is gone
     assert page.get_by_role("link", name=f"/needs/track/{report.tracking_token}/").count() == 1
     sign_out(page)
 
@@ -61,7 +81,7 @@ def test_report_duplicate_check_triage_and_public_answer(
     page.goto(base + "/needs/triage/")
     page.get_by_role("link", name=f"#{report.pk} Pothole").click()
     page.get_by_label("New status").select_option("fixed")
-    page.get_by_label("Public note").fill("Filled this morning. Thank you!")
+    page.get_by_label("Answer template").select_option("fixed")
     shot(page, "needs-4-triage")
     page.get_by_role("button", name="Change status and publish the note").click()
     page.get_by_text("Status changed and the update published.").wait_for()
@@ -70,7 +90,107 @@ def test_report_duplicate_check_triage_and_public_answer(
     report.refresh_from_db()
     assert report.status == Status.FIXED
     sign_in(page, base, resident.email)
-    page.goto(base + f"/needs/{report.pk}/")
-    assert page.get_by_text("Filled this morning. Thank you!").count() == 1
+    # the resident follows their report: the header counts the in-app notification
+    page.get_by_role("link", name="Notifications: 1 unread").click()
+    page.get_by_role("heading", name="Notifications").wait_for()
+    assert f"Report #{report.pk} (Pothole) is now: Fixed." in page.content()
+    shot(page, "needs-5-notifications")
+    page.get_by_role("button", name=re.compile("^Open and mark as read")).click()
+    page.wait_for_url(base + f"/needs/{report.pk}/")
+    assert page.get_by_text("This has been fixed. Thank you for telling us.").count() == 1
+    assert page.get_by_role("img", name="Photo 1 of the report").count() == 1
     assert "Status changed to Fixed" in page.content()
-    shot(page, "needs-5-public-answer")
+    assert page.get_by_role("link", name="Notifications", exact=True).count() == 1  # all read
+    shot(page, "needs-6-public-answer")
+
+
+def test_map_picker_fills_the_coordinates(
+    live_server: Any, city: dict[str, Any], page: Any, shot: Any
+) -> None:
+    from cocity.needs import services
+
+    services.category_create(
+        code="pothole", name="Pothole", department=city["departments"]["roads"]
+    )
+    base = live_server.url
+    page.goto(base + "/needs/report/")
+    picker = page.locator("#place-map")
+    picker.locator("svg path").first.wait_for()  # the district outlines are drawn
+    assert page.locator("#place-picker").is_visible()
+    # a tap in the middle of the map fills latitude and longitude with a point of the city
+    picker.click()  # the centre of the map
+    lat = float(page.get_by_label("Latitude").input_value())
+    lon = float(page.get_by_label("Longitude").input_value())
+    assert 40.94 < lat < 40.97
+    assert -5.71 < lon < -5.68
+    assert "Place set: latitude" in page.locator("#place-status").inner_text()
+    shot(page, "needs-map-picker")
+    # keyboard users: pan with the arrow keys, then take the map's centre
+    picker.focus()
+    page.keyboard.press("ArrowDown")
+    page.get_by_role("button", name="Use the centre of the map").click()
+    assert float(page.get_by_label("Latitude").input_value()) < lat
+    page.get_by_label("What is the problem about?").select_option(label="Pothole")
+    page.get_by_label("Describe the problem").fill("Hole placed with the map")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="Thank you: your report is filed").wait_for()
+    report = Report.objects.get(description="Hole placed with the map")
+    assert report.area is not None
+    assert report.area.code in city["areas"]
+
+
+def test_map_of_reports_in_english_and_spanish(
+    live_server: Any, full_demo_city: None, page: Any, browser: Any, shot: Any
+) -> None:
+    base = live_server.url
+    page.goto(base + "/")
+    page.get_by_role("link", name="Map of reports").click()
+    page.get_by_role("heading", name="Map of reports").wait_for()
+    total = Report.objects.count()
+    assert f"{total:,} reports match." in page.content()
+    # with scripts, Leaflet draws the cells (no tile URL: outlines on a plain background)
+    page.locator("#report-map path.leaflet-interactive").first.wait_for()
+    assert page.locator("#report-map-svg").is_hidden()
+    assert page.locator("#report-map img.leaflet-tile").count() == 0
+    assert page.locator("table tbody tr").count() == 12
+    shot(page, "needs-map-en")
+    page.get_by_label("Status").select_option("open")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"status=open"))
+    open_total = Report.objects.filter(status__in=OPEN_STATUSES).count()
+    assert f"{open_total:,} reports match." in page.content()
+    page.select_option("#language-select", "es")
+    page.get_by_role("button", name="Change").click()
+    page.get_by_role("heading", name="Mapa de avisos").wait_for()
+    page.locator("#report-map path.leaflet-interactive").first.wait_for()
+    assert page.get_by_role("button", name="Acercar").count() == 1  # Leaflet's controls too
+    shot(page, "needs-map-es")
+
+    # without JavaScript: the server-drawn SVG with the counts, and the same table
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 390, "height": 844}, locale="es-ES"
+    )
+    nojs = context.new_page()
+    nojs.goto(base + "/needs/map/")
+    assert nojs.locator("#report-map-svg").is_visible()
+    assert nojs.locator("#report-map-svg .cells path").count() > 20
+    assert nojs.locator("#report-map").is_hidden()
+    shot(nojs, "needs-map-nojs")
+    context.close()
+
+
+def test_admin_issues_an_open311_key(
+    live_server: Any, city: dict[str, Any], page: Any, shot: Any
+) -> None:
+    from cocity.needs import selectors
+
+    base = live_server.url
+    sign_in(page, base, city["users"]["admin"].email)
+    page.goto(base + "/needs/triage/")
+    page.get_by_role("link", name="Open311 API keys for client apps").click()
+    page.get_by_label("Client app name").fill("Street app (Android)")
+    page.get_by_role("button", name="Issue the key").click()
+    page.get_by_role("heading", name="The key for “Street app (Android)”").wait_for()
+    key = page.locator("#issued-key").inner_text()
+    assert selectors.open311_key_valid(key) is not None
+    shot(page, "needs-open311-key")

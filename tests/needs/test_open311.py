@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cocity.needs import services
-from cocity.needs.models import Channel, Report, Status
+from cocity.needs.models import Channel, Open311Key, Report, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -430,5 +430,62 @@ def test_post_request_is_cheap(client: Client, needs: dict[str, Any]) -> None:
         res = post_request(client, "json", data)
     assert res.status_code == 200
     statements = [q["sql"] for q in queries.captured_queries]
-    assert len([s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]) <= 10
+    control = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")
+    work = [s for s in statements if not s.startswith(control)]
+    # the key, the category with its department, the area index's freshness check (two),
+    # the report, and the audit entry (head, entry, head)
+    assert len(work) <= 8, work
     assert not any(s.startswith('SELECT 1 AS "_check"') for s in statements)
+    assert not any("boundary" in s for s in statements)  # no area row is read
+    report = Report.objects.get(pk=requests_of(res, "json")[0]["service_request_id"])
+    assert report.area == needs["areas"]["s1"]
+    assert report.department == needs["departments"]["parks"]
+
+
+def test_switched_off_keys_and_services_are_refused_at_once(
+    client: Client, needs: dict[str, Any]
+) -> None:
+    """Nothing about keys or services is cached between requests."""
+    data = {
+        "api_key": needs["api_key"],
+        "service_code": "fallen-tree",
+        "lat": "40.955",
+        "long": "-5.695",
+        "description": "Tree on the road",
+    }
+    assert post_request(client, "json", data).status_code == 200
+    needs["categories"]["tree"].active = False
+    needs["categories"]["tree"].save()
+    assert post_request(client, "json", data).status_code == 400
+    Open311Key.objects.update(active=False)
+    assert post_request(client, "json", data).status_code == 403
+    assert Report.objects.count() == 1
+
+
+def test_get_requests_formats_times_in_utc(client: Client, history: dict[str, Report]) -> None:
+    report = history["fixed"]
+    report.refresh_from_db()
+    [row] = requests_of(
+        client.get(f"{BASE}/requests.json", {"service_request_id": report.pk}), "json"
+    )
+
+    def w3c(value: Any) -> str:
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    assert row["requested_datetime"] == w3c(report.created_at)
+    assert row["updated_datetime"] == w3c(report.updated_at)
+    assert row["expected_datetime"] == w3c(report.expected_at)
+    Report.objects.filter(pk=report.pk).update(expected_at=None)
+    [row] = requests_of(
+        client.get(f"{BASE}/requests.json", {"service_request_id": report.pk}), "json"
+    )
+    assert row["expected_datetime"] is None
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999999", "-1", "1e3", "²"])
+def test_numbers_that_are_no_report_are_404_or_400(
+    client: Client, needs: dict[str, Any], number: str
+) -> None:
+    assert client.get(f"{BASE}/requests/{number}.json").status_code == 404
+    res = client.get(f"{BASE}/requests.json", {"service_request_id": number})
+    assert res.status_code == 400

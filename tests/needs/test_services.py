@@ -114,6 +114,47 @@ def test_failure_late_in_submission_rolls_everything_back(
     assert ReportFollow.objects.count() == 0
 
 
+def test_what_submission_builds_passes_full_clean(needs: dict[str, Any]) -> None:
+    """report_submit skips full_clean on the hot path: what it builds must pass it anyway."""
+    report, _, area_code = services._report_prepare(
+        category="pothole",
+        description="  Deep hole  ",
+        lat="40.955",
+        lon="-5.685",
+        reporter=needs["users"]["resident"],
+        anonymous=False,
+        channel="sms",
+        address="Calle " + "x" * 300,
+        contact_email="  someone@example.org ",
+        phone="+34 600 111 222",
+        attributes={"size": "large", "hazards": ["water", "traffic"]},
+        api_key=None,
+        priority=3,
+    )
+    report.full_clean(validate_unique=False)
+    assert area_code == "s2"
+    assert report.area_id == needs["areas"]["s2"].pk
+    assert report.department == needs["departments"]["roads"]
+    assert report.contact_email == "someone@example.org"
+    assert len(report.address) == 200
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "a@" + "b" * 250 + ".org"])
+def test_contact_email_is_checked(needs: dict[str, Any], submit: Submit, email: str) -> None:
+    with pytest.raises(DomainError) as err:
+        submit(contact_email=email)
+    assert err.value.code == "invalid"
+    assert set(err.value.fields) == {"contact_email"}
+    assert Report.objects.count() == 0
+
+
+def test_unknown_priority_is_refused(needs: dict[str, Any], submit: Submit) -> None:
+    with pytest.raises(DomainError) as err:
+        submit(priority=9)
+    assert err.value.code == "invalid"
+    assert Report.objects.count() == 0
+
+
 def test_inactive_category_takes_no_reports(needs: dict[str, Any], submit: Submit) -> None:
     tree = needs["categories"]["tree"]
     tree.active = False

@@ -44,7 +44,12 @@ def test_report_form_is_accessible_without_javascript(
     res = client.get("/needs/report/")
     html = res.content.decode()
     assert res.status_code == 200
-    assert "<script" not in html
+    # scripts only enhance (the map picker, tests/needs/test_map.py): deferred, none inline
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/leaflet/leaflet.js" defer>',
+        '<script src="/static/needs/map.js" defer>',
+        '<script id="place-map-config" type="application/json">',
+    ]
     for name in ("category", "district", "lat", "lon", "address", "description"):
         assert f'<label for="id_{name}"' in html
     assert "Fallen tree" in html

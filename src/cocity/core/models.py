@@ -221,3 +221,42 @@ class ConsentRecord(models.Model):
     @property
     def active(self) -> bool:
         return self.withdrawn_at is None
+
+
+class Notification(models.Model):
+    """An in-app notice for one person ("report #12 is fixed"). ``text`` is an English message
+    with ``%(name)s`` placeholders, translated when shown; ``params`` fills them, and the keys
+    listed in ``params["_translate"]`` are translated too (e.g. a status name)."""
+
+    recipient = models.ForeignKey(
+        "core.User", on_delete=models.CASCADE, related_name="notifications"
+    )
+    verb = models.CharField(max_length=60)  # what happened, e.g. "needs.report_updated"
+    text = models.CharField(max_length=300)
+    params = models.JSONField(default=dict, blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["recipient", "read_at"], name="core_notif_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.verb} for {self.recipient_id}"
+
+    @property
+    def message(self) -> str:
+        """The text in the active language, its placeholders filled."""
+        from django.utils.translation import gettext
+
+        params = dict(self.params or {})
+        for key in params.pop("_translate", []):
+            if isinstance(params.get(key), str) and params[key]:
+                params[key] = gettext(params[key])
+        try:
+            return gettext(self.text) % params
+        except (KeyError, TypeError, ValueError):
+            return self.text

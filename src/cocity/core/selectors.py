@@ -10,7 +10,7 @@ from django.db.models import QuerySet, Sum
 from cocity.compute.geo import AreaIndex
 
 if TYPE_CHECKING:
-    from cocity.core.models import Area, AuditEntry, Department, Organisation, User
+    from cocity.core.models import Area, AuditEntry, Department, Notification, Organisation, User
 
 _index_lock = threading.Lock()
 _index: AreaIndex | None = None
@@ -91,3 +91,16 @@ def area_for_point(*, lat: float, lon: float) -> Area | None:
 
     key = area_index().locate(lat, lon)
     return Area.objects.filter(pk=cast(int, key)).first() if key is not None else None
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    """The person's notifications, newest first."""
+    from cocity.core.models import Notification
+
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+
+
+def notification_unread_count(*, user: User | None) -> int:
+    if user is None or not user.is_authenticated:
+        return 0
+    return notification_list(user=user).filter(read_at=None).count()

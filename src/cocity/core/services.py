@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -195,6 +195,7 @@ def account_delete(*, user: User) -> None:
     user.departments.clear()
     user.organisations.clear()
     user.consents.all().delete()
+    user.notifications.all().delete()
     EmailAddress.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()
     audit_record(action="user.anonymised", actor=None, obj=user)
@@ -345,3 +346,68 @@ def organisation_create(
     org.save()
     audit_record(action="organisation.created", actor=actor, obj=org, data={"slug": slug})
     return org
+
+
+# --- in-app notifications ---------------------------------------------------------------------
+# Notifications are private to their recipient, not public state: no audit entry.
+
+
+def notification_send(
+    *,
+    recipients: Iterable[User],
+    verb: str,
+    text: str,
+    params: Mapping[str, Any] | None = None,
+    link: str = "",
+) -> int:
+    """Give each person (once) an in-app notification. ``text`` is an English message marked
+    with ``gettext_noop`` and ``%(name)s`` placeholders; it is translated when shown, so each
+    person reads it in the language they browse in. Returns how many were created."""
+    from cocity.core.models import Notification
+
+    now = timezone.now()
+    seen: set[int] = set()
+    rows = []
+    for user in recipients:
+        if user.pk is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        rows.append(
+            Notification(
+                recipient=user,
+                verb=verb[:60],
+                text=text[:300],
+                params=dict(params or {}),
+                link=link[:300],
+                created_at=now,
+            )
+        )
+    Notification.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    """Mark one of the person's notifications read, or all of them (``notification_id=None``).
+    Someone else's notification is never touched. Returns how many changed."""
+    from cocity.core.models import Notification
+
+    qs = Notification.objects.filter(recipient=user, read_at=None)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())
+
+
+def _notifications_export(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": n.created_at.isoformat(),
+            "verb": n.verb,
+            "message": n.message,
+            "link": n.link,
+            "read_at": n.read_at.isoformat() if n.read_at else None,
+        }
+        for n in selectors.notification_list(user=user)
+    ]
+
+
+PERSONAL_DATA_EXPORTERS["notifications"] = _notifications_export

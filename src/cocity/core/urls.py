@@ -11,4 +11,5 @@ urlpatterns = [
     path("me/privacy/", views.privacy, name="privacy"),
     path("me/data.json", views.my_data, name="my_data"),
     path("me/delete/", views.delete_account, name="delete_account"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

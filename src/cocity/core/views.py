@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
@@ -177,6 +178,30 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, _("Your account is deleted. Thank you for taking part."))
     return redirect("core:home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's notifications; POST marks one (``id``) or all of them read."""
+    user: Any = request.user
+    if request.method == "POST":
+        raw = request.POST.get("id", "")
+        services.notification_mark_read(
+            user=user, notification_id=int(raw) if raw.isdigit() else None
+        )
+        target = request.POST.get("next", "")
+        if raw.isdigit() and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(target)
+        return redirect("core:notifications")
+    page = Paginator(selectors.notification_list(user=user), 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/notifications.html",
+        {"page": page, "unread": selectors.notification_unread_count(user=user)},
+    )
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

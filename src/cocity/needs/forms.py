@@ -85,10 +85,29 @@ class ReportForm(forms.Form):
         return data
 
 
+class DateInput(forms.DateInput):
+    input_type = "date"  # the browser's date picker; a typed YYYY-MM-DD works everywhere
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class ReportFilterForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), required=False)
     district = forms.ChoiceField(label=_("District"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
+    date_from = forms.DateField(
+        label=_("Reported from"),
+        required=False,
+        widget=DateInput,
+        input_formats=["%Y-%m-%d"],
+    )
+    date_to = forms.DateField(
+        label=_("Reported until"),
+        required=False,
+        widget=DateInput,
+        input_formats=["%Y-%m-%d"],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,6 +128,28 @@ class ReportFilterForm(forms.Form):
             ("closed", _("Closed")),
             *Status.choices,
         ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date comes before the start date."))
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters as keyword arguments of ``needs.map.report_list``; a filter with
+        an error is left out (the page shows the error beside it)."""
+        data: dict[str, Any] = {}
+        if self.is_bound:
+            self.is_valid()  # cleaned_data then holds exactly the fields without errors
+            data = self.cleaned_data
+        return {
+            "category": data.get("category", ""),
+            "area": data.get("district", ""),
+            "status": data.get("status", ""),
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+        }
 
 
 # Ready-made public answers an official can pick instead of writing one (key → text).
@@ -169,3 +210,11 @@ class NoteForm(forms.Form):
 class ReassignForm(forms.Form):
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all())
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+
+
+class Open311KeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Client app name"),
+        max_length=120,
+        help_text=_("Who uses the key, e.g. 'Street app (Android)' or 'SMS gateway'."),
+    )

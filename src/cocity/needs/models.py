@@ -108,7 +108,7 @@ class Report(models.Model):
     area = models.ForeignKey(
         "core.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
-    h3_cell = models.CharField(max_length=16, db_index=True)
+    h3_cell = models.CharField(max_length=16)
     address = models.CharField(_("address"), max_length=200, blank=True)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -155,9 +155,11 @@ class Report(models.Model):
             models.Index(fields=["category", "created_at"]),
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["department", "status"]),
-            models.Index(fields=["category", "h3_cell"]),
-            # the map aggregation (counts per h3 cell in a viewport) reads only this index
-            models.Index(fields=["lat", "lon", "h3_cell"], name="needs_report_viewport"),
+            # the nearby-duplicate lookup: a category's reports in a few cells, open ones only
+            models.Index(fields=["category", "h3_cell", "status"], name="needs_report_nearby"),
+            # the map aggregation: counts per cell of the points in a viewport, from the index
+            # alone (also serves any lookup by cell)
+            models.Index(fields=["h3_cell", "lat", "lon"], name="needs_report_cell_point"),
         ]
         constraints = [
             models.CheckConstraint(

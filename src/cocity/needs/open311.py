@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from cocity.core.errors import DomainError
 from cocity.needs import selectors, services
-from cocity.needs.models import Channel, Report, ServiceCategory, open311_status
+from cocity.needs.models import Channel, ServiceCategory, open311_status
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 WINDOW = timedelta(days=90)
@@ -99,10 +100,16 @@ def _param(data: QueryDict, name: str) -> str | None:
     return value.strip()
 
 
+def _request_id(value: str) -> int | None:
+    """A report number, or None for anything that is not one (nor fits the id column)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 def _w3c(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat is several times faster than strftime (1000-row lists format 3000 of these)
+    return value.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
 
 
 def _parse_when(value: str, name: str, *, end: bool = False) -> datetime:
@@ -213,36 +220,34 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 # --- requests ---------------------------------------------------------------------------------
 
 
-def _request(report: Report, notes: Mapping[int, str], media: Mapping[int, str]) -> dict[str, Any]:
+def _request(row: Mapping[str, Any], media: Callable[[str], str]) -> dict[str, Any]:
     return {
-        "service_request_id": str(report.pk),
-        "status": report.open311_status,
-        "status_notes": notes.get(report.pk, ""),
-        "service_name": report.category.name,
-        "service_code": report.category.code,
-        "description": report.description,
-        "agency_responsible": report.department.name if report.department else "",
+        "service_request_id": str(row["id"]),
+        "status": open311_status(row["status"]),
+        "status_notes": row["notes"] or "",
+        "service_name": row["service_name"],
+        "service_code": row["service_code"],
+        "description": row["description"],
+        "agency_responsible": row["agency"] or "",
         "service_notice": "",
-        "requested_datetime": _w3c(report.created_at),
-        "updated_datetime": _w3c(report.updated_at),
-        "expected_datetime": _w3c(report.expected_at),
-        "address": report.address,
+        "requested_datetime": row["requested"],
+        "updated_datetime": row["updated"],
+        "expected_datetime": row["expected"],
+        "address": row["address"],
         "address_id": "",
         "zipcode": "",
-        "lat": report.lat,
-        "long": report.lon,
-        "media_url": media.get(report.pk, ""),
+        "lat": row["lat"],
+        "long": row["lon"],
+        # Open311 has one media_url per request: the first photo's absolute URL
+        "media_url": media(row["photo"]) if row["photo"] else "",
     }
 
 
-def _requests_response(request: HttpRequest, reports: list[Report], fmt: str) -> HttpResponse:
-    notes = selectors.latest_public_notes(reports)
-    # Open311 has one media_url per request: the first photo's absolute URL
-    media = {
-        pk: request.build_absolute_uri(urls[0])
-        for pk, urls in selectors.photo_urls(reports).items()
-    }
-    return render([_request(r, notes, media) for r in reports], fmt, "service_requests")
+def _requests_response(request: HttpRequest, rows: list[dict[str, Any]], fmt: str) -> HttpResponse:
+    def media(name: str) -> str:
+        return request.build_absolute_uri(default_storage.url(name))
+
+    return render([_request(row, media) for row in rows], fmt, "service_requests")
 
 
 @open311_view
@@ -253,10 +258,10 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
     query = request.GET
     ids_param = _param(query, "service_request_id")
     if ids_param is not None:
-        try:
-            ids = [int(x) for x in ids_param.split(",") if x.strip()]
-        except ValueError:
-            raise Open311Error("service_request_id must be numbers.", code="invalid") from None
+        parsed = [_request_id(x.strip()) for x in ids_param.split(",") if x.strip()]
+        ids = [pk for pk in parsed if pk is not None]
+        if len(ids) != len(parsed):
+            raise Open311Error("service_request_id must be numbers.", code="invalid")
         return _requests_response(request, selectors.open311_requests(ids=ids), fmt)
     codes = _param(query, "service_code")
     status = _param(query, "status")
@@ -339,10 +344,11 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
 @open311_view
 @require_http_methods(["GET"])
 def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
-    report = selectors.report_get(request_id)
-    if report is None:
+    pk = _request_id(request_id)
+    rows = selectors.open311_requests(ids=[pk]) if pk is not None else []
+    if not rows:
         raise Open311Error(f"Service request '{request_id}' not found.", status=404)
-    return _requests_response(request, [report], fmt)
+    return _requests_response(request, rows, fmt)
 
 
 @open311_view

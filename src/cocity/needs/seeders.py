@@ -1,9 +1,13 @@
 """Demo content of the needs app: service categories for the seven demo departments and about
-300 × scale reports over the last twelve months.
+5,000 × scale reports over the last twelve months (``REPORTS``).
 
 Reporting is deliberately uneven: districts with more high-income households report more per
 resident, as they do in real cities, so the equity views have an under-reporting gap to find.
-Reports are bulk-created (the seeder must stay fast); one audit entry records the import.
+Use of the platform grows over the year (recent months have more reports). Older reports are
+more often answered; some are merged into an earlier report of the same category nearby; about
+one in four has supporters; reporters and supporters follow their reports, and the demo
+resident has a few notifications. Rows are bulk-created (``cocity seed-demo`` must stay fast);
+one audit entry records the import.
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ import math
 from datetime import timedelta
 from typing import Any
 
+import h3
 import shapely
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from cocity.compute.geo import parse_boundary
-from cocity.core.models import User
+from cocity.core.models import Notification, User
 from cocity.core.seeding import SeedContext, register
 from cocity.core.services import audit_record
 from cocity.needs import services
@@ -26,10 +33,15 @@ from cocity.needs.models import (
     Channel,
     Priority,
     Report,
+    ReportFollow,
     ReportSupport,
     ReportUpdate,
     Status,
 )
+
+REPORTS = 5000  # per unit of --scale, over the last twelve months
+MERGE_RESOLUTION = 8  # reports of one category in the same h3 cell (~0.7 km²) may be merged
+DEMO_RESIDENT = "resident@demo.cocity.city"
 
 # department code → [(code, name, expected days, description samples)]
 CATEGORIES: dict[str, list[tuple[str, str, int, list[str]]]] = {
@@ -73,6 +85,7 @@ ANSWERS: dict[str, str] = {
     Status.NOT_OUR_RESPONSIBILITY: "This is private land; we have told the owner.",
     Status.NO_FURTHER_ACTION: "Inspected: no action is needed at the moment.",
     Status.CLOSED: "Closed.",
+    Status.DUPLICATE: "This was already reported; please follow the original report.",
 }
 CHANNELS = [
     (Channel.WEB, 60),
@@ -110,6 +123,15 @@ def _final_status(age_days: float, rng: Any) -> str:
     )[0]
 
 
+def _age_days(rng: Any) -> float:
+    """Days since a report was filed: use of the platform grows over the year, so the last
+    month has about twice the reports of the first."""
+    while True:
+        age = rng.uniform(0, 365)
+        if rng.random() * 2 <= 2 - age / 365:
+            return age
+
+
 @register("needs", order=20)
 def seed_needs(ctx: SeedContext) -> None:
     departments = ctx.shared["departments"]
@@ -123,6 +145,8 @@ def seed_needs(ctx: SeedContext) -> None:
             categories.append((category, samples))
     districts = [a for a in areas.values() if a.kind == "district"]
     geoms = {a.pk: parse_boundary(a.boundary) for a in districts}
+    for geom in geoms.values():
+        shapely.prepare(geom)
     # reports per resident grow with the share of the richest households
     weights = [
         a.population * (0.4 + 3 * (a.demographics.get("income_quintiles") or [0.2] * 5)[4])
@@ -131,15 +155,15 @@ def seed_needs(ctx: SeedContext) -> None:
     crowd = list(User.objects.filter(email__startswith="resident").order_by("id")[:200])
     official = User.objects.filter(role="official").order_by("id").first()
     now = timezone.now()
-    rows: list[Report] = []
+    channels, channel_weights = [c for c, _ in CHANNELS], [w for _, w in CHANNELS]
     plans: list[tuple[str, float]] = []
-    for _ in range(300 * ctx.scale):
+    rows: list[Report] = []
+    for _ in range(REPORTS * ctx.scale):
         category, samples = ctx.rng.choice(categories)
         area = ctx.rng.choices(districts, weights)[0]
         lat, lon = _point_in(geoms[area.pk], ctx.rng)
-        age = ctx.rng.uniform(0, 365)
+        age = _age_days(ctx.rng)
         created = now - timedelta(days=age)
-        status = _final_status(age, ctx.rng)
         reporter = ctx.rng.choice(crowd) if crowd and ctx.rng.random() < 0.6 else None
         rows.append(
             Report(
@@ -152,8 +176,8 @@ def seed_needs(ctx: SeedContext) -> None:
                 reporter=reporter,
                 anonymous=reporter is None or ctx.rng.random() < 0.2,
                 tracking_token=f"{ctx.rng.getrandbits(96):024x}",
-                channel=ctx.rng.choices([c for c, _ in CHANNELS], [w for _, w in CHANNELS])[0],
-                status=status,
+                channel=ctx.rng.choices(channels, channel_weights)[0],
+                status=Status.SUBMITTED,
                 priority=ctx.rng.choices(list(Priority.values), [10, 70, 15, 5])[0],
                 department=category.department,
                 created_at=created,
@@ -161,13 +185,26 @@ def seed_needs(ctx: SeedContext) -> None:
                 expected_at=created + timedelta(days=category.expected_days),
             )
         )
-        plans.append((status, age))
-    Report.objects.bulk_create(rows, batch_size=500)
-    updates: list[ReportUpdate] = []
-    supports: list[ReportSupport] = []
-    for report, (status, age) in zip(rows, plans, strict=True):
-        steps: list[str] = [] if status == Status.SUBMITTED else [Status.ACKNOWLEDGED]
-        if status not in steps:
+        plans.append((_final_status(age, ctx.rng), age))
+    # a few reports merged into an earlier open one of the same category nearby
+    order = sorted(range(len(rows)), key=lambda i: rows[i].created_at)
+    first_seen: dict[tuple[int, str], int] = {}
+    originals: dict[int, int] = {}  # duplicate's index → original's index
+    for i in order:
+        report = rows[i]
+        key = (report.category_id, h3.cell_to_parent(report.h3_cell, MERGE_RESOLUTION))
+        first = first_seen.setdefault(key, i)
+        if first != i and plans[i][0] == Status.SUBMITTED and ctx.rng.random() < 0.4:
+            originals[i] = first
+            plans[i] = (Status.DUPLICATE, plans[i][1])
+    # the timeline, supporters and followers, decided before anything is written
+    updates: list[tuple[int, ReportUpdate]] = []
+    supporters: dict[int, list[User]] = {}
+    for i, (report, (status, age)) in enumerate(zip(rows, plans, strict=True)):
+        steps: list[str] = []
+        if status not in (Status.SUBMITTED, Status.DUPLICATE):
+            steps.append(Status.ACKNOWLEDGED)
+        if status != Status.SUBMITTED and status not in steps:
             steps.append(status)
         when = report.created_at
         previous: str = Status.SUBMITTED
@@ -175,49 +212,98 @@ def seed_needs(ctx: SeedContext) -> None:
             when = when + timedelta(hours=ctx.rng.uniform(2, 24 * min(age, 30) / len(steps)))
             when = min(when, now)
             updates.append(
-                ReportUpdate(
-                    report=report,
-                    author=official,
-                    text=ANSWERS.get(step, ""),
-                    old_status=previous,
-                    new_status=step,
-                    created_at=when,
+                (
+                    i,
+                    ReportUpdate(
+                        author=official,
+                        text=ANSWERS.get(step, ""),
+                        old_status=previous,
+                        new_status=step,
+                        created_at=when,
+                    ),
                 )
             )
             previous = step
+        report.status = status
         report.updated_at = when
         if status not in OPEN_STATUSES:
             report.closed_at = when
-        if crowd and ctx.rng.random() < 0.25:
+        if crowd and status != Status.DUPLICATE and ctx.rng.random() < 0.25:
             people = ctx.rng.sample(crowd, k=min(len(crowd), ctx.rng.randint(1, 6)))
-            supports += [ReportSupport(report=report, user=person) for person in people]
+            supporters[i] = people
             report.support_count = len(people)
-    ReportUpdate.objects.bulk_create(updates, batch_size=1000)
+    Report.objects.bulk_create(rows, batch_size=500)
+    for i, original in originals.items():
+        rows[i].duplicate_of = rows[original]
+    Report.objects.bulk_update([rows[i] for i in originals], ["duplicate_of"], batch_size=500)
+    for i, update in updates:
+        update.report = rows[i]
+    ReportUpdate.objects.bulk_create([u for _, u in updates], batch_size=1000)
+    supports = [
+        ReportSupport(report=rows[i], user=person)
+        for i, people in supporters.items()
+        for person in people
+    ]
     ReportSupport.objects.bulk_create(supports, batch_size=1000)
-    # a few reports merged into an earlier one of the same category and district
-    merged = 0
-    first_seen: dict[tuple[int, int], Report] = {}
-    for report in sorted(rows, key=lambda r: r.created_at):
-        key = (report.category_id, report.area_id or 0)
-        original = first_seen.setdefault(key, report)
-        if original is not report and report.status == Status.SUBMITTED and ctx.rng.random() < 0.3:
-            report.status = Status.DUPLICATE
-            report.duplicate_of = original
-            report.closed_at = report.updated_at
-            merged += 1
-    Report.objects.bulk_update(
-        rows,
-        ["updated_at", "closed_at", "support_count", "status", "duplicate_of"],
-        batch_size=500,
+    follows = {(rows[i].pk, person.pk) for i, people in supporters.items() for person in people} | {
+        (r.pk, r.reporter_id) for r in rows if r.reporter_id is not None
+    }
+    ReportFollow.objects.bulk_create(
+        [ReportFollow(report_id=r, user_id=u) for r, u in sorted(follows)], batch_size=1000
     )
+    notified = _demo_notifications(rows, [u for _, u in updates], now)
     audit_record(
         action="needs.demo_imported",
         data={
             "reports": len(rows),
             "updates": len(updates),
             "supports": len(supports),
-            "merged": merged,
+            "follows": len(follows),
+            "merged": len(originals),
         },
     )
     ctx.shared["needs_categories"] = [c for c, _ in categories]
-    ctx.log(f"  {len(rows)} reports, {len(updates)} updates, {merged} merged")
+    ctx.log(
+        f"  {len(rows)} reports, {len(updates)} updates, {len(originals)} merged, "
+        f"{notified} notifications for {DEMO_RESIDENT}"
+    )
+
+
+def _demo_notifications(rows: list[Report], updates: list[ReportUpdate], now: Any) -> int:
+    """The demo resident's notifications: the public updates of the reports they filed, as
+    ``services._notify_followers`` writes them; all but the last three are read."""
+    resident = User.objects.filter(email=DEMO_RESIDENT).first()
+    if resident is None:
+        return 0
+    mine = {r.pk: r for r in rows if r.reporter_id == resident.pk}
+    chosen = sorted(
+        (u for u in updates if u.report_id in mine), key=lambda u: (u.created_at, u.report_id)
+    )[-12:]
+    notes = []
+    for n, update in enumerate(chosen):
+        report = mine[update.report_id]
+        notes.append(
+            Notification(
+                recipient=resident,
+                verb="needs.report_updated",
+                # the same message as services._notify_followers writes; translated when shown
+                text=gettext_noop("Report #%(number)s (%(category)s) is now: %(status)s."),
+                params={
+                    "number": report.pk,
+                    "category": report.category.name,
+                    "status": _english_status(update.new_status),
+                    "note": update.text,
+                    "_translate": ["status"],
+                },
+                link=reverse("needs:detail", kwargs={"pk": report.pk}),
+                created_at=update.created_at,
+                read_at=None if n >= len(chosen) - 3 else now,
+            )
+        )
+    Notification.objects.bulk_create(notes)
+    return len(notes)
+
+
+def _english_status(status: str) -> str:
+    with translation.override(None):  # the msgid, translated when the notification is shown
+        return str(Status(status).label)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from django.db.models import Count, Q, QuerySet
+import h3
+from django.db import NotSupportedError, connection
+from django.db.models import CharField, Count, F, Func, Model, OuterRef, Q, QuerySet, Subquery
 
-from cocity.core.models import Area, User
+from cocity.core import selectors as core_selectors
+from cocity.core.models import Area, Department, User
 from cocity.needs.geo import cells_within, haversine_m
 from cocity.needs.models import (
+    H3_RESOLUTION,
     OPEN_STATUSES,
     Open311Key,
     Report,
@@ -21,6 +27,10 @@ from cocity.needs.models import (
 )
 
 DUPLICATE_RADIUS_M = 250.0
+# a degree of latitude never spans fewer metres than this (110.57 km at the equator)
+_M_PER_DEGREE = 110_000.0
+
+M = TypeVar("M", bound=Model)
 
 
 def category_list(*, active_only: bool = True) -> QuerySet[ServiceCategory]:
@@ -33,7 +43,10 @@ def category_by_code(code: str) -> ServiceCategory | None:
 
 
 def _reports() -> QuerySet[Report]:
-    return Report.objects.select_related("category", "area", "department", "reporter")
+    # the area's polygon and demographics are large JSON nobody reads from a report
+    return Report.objects.select_related("category", "area", "department", "reporter").defer(
+        "area__boundary", "area__demographics"
+    )
 
 
 def report_list(
@@ -64,12 +77,10 @@ def report_photos(report: Report) -> QuerySet[ReportPhoto]:
     return ReportPhoto.objects.filter(report=report).order_by("position")
 
 
-def photo_urls(reports: list[Report]) -> dict[int, list[str]]:
+def photo_urls(reports: Iterable[Report | int]) -> dict[int, list[str]]:
     """Each report's photo URLs (relative to the site), in one query."""
     urls: dict[int, list[str]] = {}
-    rows = ReportPhoto.objects.filter(report__in=[r.pk for r in reports]).order_by(
-        "report_id", "position"
-    )
+    rows = ReportPhoto.objects.filter(report_id__in=_ids(reports)).order_by("report_id", "position")
     for photo in rows:
         urls.setdefault(photo.report_id, []).append(photo.image.url)
     return urls
@@ -126,6 +137,8 @@ def reports_nearby_open(
     Candidates come from the h3 cells around the point (an indexed lookup), then the exact
     great-circle distance decides; so the answer is explainable: "same category, open, N m away"."""
     cells = cells_within(lat, lon, radius_m)
+    # the (category, h3_cell, status) index finds the open reports of those cells (a filter on
+    # lat/lon here would tempt the planners into the (h3_cell, lat, lon) index, all categories)
     candidates = Report.objects.filter(
         category=category, h3_cell__in=cells, status__in=OPEN_STATUSES, duplicate_of=None
     )
@@ -134,13 +147,15 @@ def reports_nearby_open(
     # distances from bare (id, lat, lon) tuples; full rows only for the few within the radius
     distances = {
         pk: d
-        for pk, r_lat, r_lon in candidates.values_list("pk", "lat", "lon")
+        for pk, r_lat, r_lon in candidates.order_by().values_list("pk", "lat", "lon")
         if (d := haversine_m(lat, lon, r_lat, r_lon)) <= radius_m
     }
     if not distances:
         return []
-    found = [Nearby(r, distances[r.pk]) for r in _reports().filter(pk__in=list(distances))]
-    return sorted(found, key=lambda n: (n.distance_m, n.report.pk))
+    rows = _reports().filter(pk__in=list(distances)).order_by()
+    return sorted(
+        (Nearby(r, distances[r.pk]) for r in rows), key=lambda n: (n.distance_m, n.report.pk)
+    )
 
 
 def triage_queue(
@@ -154,27 +169,154 @@ def triage_queue(
     return qs.order_by("created_at", "id")
 
 
+# a viewport needing more cells than this is counted from the coordinates alone (the whole city
+# zoomed out); 2,000 resolution-9 cells are about 200 km²
+MAX_VIEWPORT_CELLS = 2000
+
+
+def _cells_covering_box(west: float, south: float, east: float, north: float) -> list[str] | None:
+    """Every resolution-9 cell that may hold a point of the box, or None when there would be
+    more than ``MAX_VIEWPORT_CELLS``.
+
+    A cell touching the box has its centre within one circumradius (its edge length, at most
+    the bound ``cells_within`` uses) of the box, so the cells whose centres lie in the box
+    grown by that much are a superset."""
+    pad_m = h3.average_hexagon_edge_length(H3_RESOLUTION, "m") * 1.25
+    pad_lat = pad_m / _M_PER_DEGREE
+    coslat = max(math.cos(math.radians(min(89.0, max(abs(south), abs(north)) + pad_lat))), 1e-3)
+    pad_lon = pad_lat / coslat
+    south, north = max(-90.0, south - pad_lat), min(90.0, north + pad_lat)
+    west, east = west - pad_lon, east + pad_lon
+    if west < -180 or east > 180:
+        return None  # across the antimeridian: not a city's viewport
+    box_km2 = (north - south) * (east - west) * coslat * (_M_PER_DEGREE / 1000) ** 2 * 1.03
+    if box_km2 / h3.average_hexagon_area(H3_RESOLUTION, "km^2") > MAX_VIEWPORT_CELLS:
+        return None
+    shape = h3.LatLngPoly([(south, west), (south, east), (north, east), (north, west)])
+    return [str(c) for c in h3.polygon_to_cells(shape, H3_RESOLUTION)]
+
+
 def report_cells(
     *,
     bbox: tuple[float, float, float, float],
     category: str = "",
     status: str = "",
 ) -> list[dict[str, Any]]:
-    """Report counts per h3 cell for a map viewport (west, south, east, north)."""
+    """Report counts per h3 cell for a map viewport (west, south, east, north): the reports
+    inside the box, counted by the cell they lie in.
+
+    The cells that can touch the box narrow the scan to their entries of the (h3_cell, lat,
+    lon) index, which answers the count by itself."""
     west, south, east, north = bbox
     qs = report_list(category=category, status=status).filter(
         lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east
     )
-    rows = qs.order_by().values("h3_cell").annotate(count=Count("id")).order_by("h3_cell")
+    cells = _cells_covering_box(west, south, east, north)
+    if cells is not None:
+        qs = qs.filter(h3_cell__in=cells)
+    rows = qs.order_by().values("h3_cell").annotate(count=Count("*")).order_by("h3_cell")
     return [{"cell": r["h3_cell"], "count": r["count"]} for r in rows]
 
 
+# --- the submission path -----------------------------------------------------------------------
+# These three run on every report filed (Open311 clients send bursts). Each is one indexed lookup
+# written as plain SQL: compiling the same query through the ORM cost ten times more than
+# running it. Nothing is cached across requests, so a key or category switched off takes effect
+# at once, on every worker.
+
+
+def _loaded(model: type[M], values: dict[str, Any]) -> M:
+    """A model instance from some of its columns (the others load on first access)."""
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, fields, [values[f] for f in fields])
+
+
 def open311_key_valid(key: str) -> Open311Key | None:
+    """The active Open311 key with this value, or None."""
     from cocity.needs.services import open311_key_hash
 
     if not key:
         return None
-    return Open311Key.objects.filter(key_hash=open311_key_hash(key), active=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, name, prefix FROM needs_open311key WHERE key_hash = %s AND active = %s",
+            [open311_key_hash(key), True],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, name, prefix = row
+    return _loaded(Open311Key, {"id": pk, "name": name, "prefix": prefix, "active": True})
+
+
+_CATEGORY_COLUMNS = ["id", "code", "name", "description", "group", "keywords", "expected_days"]
+
+
+def category_for_submission(code: str) -> ServiceCategory | None:
+    """The active category with this code, with its department (id, code and name)."""
+    columns = ", ".join(f'c."{c}"' for c in _CATEGORY_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, c.attributes, d.id, d.code, d.name "
+            "FROM needs_servicecategory c JOIN core_department d ON d.id = c.department_id "
+            "WHERE c.code = %s AND c.active = %s",
+            [code, True],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = dict(zip(_CATEGORY_COLUMNS, row, strict=False))
+    attributes, dept_id, dept_code, dept_name = row[len(_CATEGORY_COLUMNS) :]
+    field: Any = ServiceCategory._meta.get_field("attributes")
+    values["attributes"] = field.from_db_value(attributes, None, connection)
+    category = _loaded(ServiceCategory, {**values, "department_id": dept_id, "active": True})
+    category.department = _loaded(Department, {"id": dept_id, "code": dept_code, "name": dept_name})
+    return category
+
+
+_area_codes: tuple[object, dict[int, str]] = (None, {})
+
+
+def area_for_report(*, lat: float, lon: float) -> tuple[int, str] | None:
+    """The id and code of the smallest area holding the point, or None outside the city.
+
+    The point → area index is core's (rebuilt there when areas change); the codes are read
+    once per index, so the lookup costs no query of its own."""
+    global _area_codes
+    index = core_selectors.area_index()
+    key = index.locate(lat, lon)
+    if key is None:
+        return None
+    pk = cast(int, key)
+    built_for, codes = _area_codes
+    if built_for is not index or pk not in codes:
+        codes = dict(Area.objects.values_list("id", "code"))
+        _area_codes = (index, codes)
+    code = codes.get(pk)
+    return (pk, code) if code is not None else None
+
+
+OPEN311_FIELDS = ("id", "status", "description", "address", "lat", "lon")
+
+
+class W3CDateTime(Func):
+    """A timestamp as W3C text in UTC (``2026-01-31T09:00:00Z``), formatted by the database:
+    reading 3,000 timestamps into datetime objects and formatting them again cost more than the
+    rest of a 1000-row Open311 list."""
+
+    output_field = CharField()
+
+    def as_sql(self, *args: Any, **kwargs: Any) -> tuple[str, list[Any]]:
+        raise NotSupportedError("W3CDateTime is written for SQLite and PostgreSQL.")
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        # Django keeps UTC there as "YYYY-MM-DD HH:MM:SS[.ffffff]"
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"strftime(%s, {sql})", ["%Y-%m-%dT%H:%M:%SZ", *params]
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"to_char({sql} AT TIME ZONE 'UTC', %s)", [*params, 'YYYY-MM-DD"T"HH24:MI:SS"Z"']
 
 
 def open311_requests(
@@ -185,25 +327,52 @@ def open311_requests(
     start: datetime | None = None,
     end: datetime | None = None,
     limit: int = 1000,
-) -> list[Report]:
-    """Reports for GET requests: ``ids`` override every other filter."""
-    qs = Report.objects.select_related("category", "department")
+) -> list[dict[str, Any]]:
+    """Reports for GET requests, newest first, as plain rows (a response holds up to 1000, so
+    no model instances): the report's columns, ``service_code``, ``service_name``, ``agency``
+    (the department's name), the three timestamps as W3C text (``requested``, ``updated``,
+    ``expected``), the latest public note (``notes``) and the first photo's file (``photo``),
+    all in one query. ``ids`` override every other filter."""
+    qs = Report.objects.all()
     if ids is not None:
-        return list(qs.filter(pk__in=ids).order_by("-created_at", "-id")[:limit])
-    if service_codes:
-        qs = qs.filter(category__code__in=service_codes)
-    if statuses:
-        condition = Q()
-        if "open" in statuses:
-            condition |= Q(status__in=OPEN_STATUSES)
-        if "closed" in statuses:
-            condition |= ~Q(status__in=OPEN_STATUSES)
-        qs = qs.filter(condition)
-    if start is not None:
-        qs = qs.filter(created_at__gte=start)
-    if end is not None:
-        qs = qs.filter(created_at__lte=end)
-    return list(qs.order_by("-created_at", "-id")[:limit])
+        qs = qs.filter(pk__in=ids)
+    else:
+        if service_codes:
+            # the ids first, so the database walks the (category, created_at) index
+            category_ids = list(
+                ServiceCategory.objects.filter(code__in=service_codes).values_list("id", flat=True)
+            )
+            qs = qs.filter(category_id__in=category_ids)
+        if statuses:
+            condition = Q()
+            if "open" in statuses:
+                condition |= Q(status__in=OPEN_STATUSES)
+            if "closed" in statuses:
+                condition |= ~Q(status__in=OPEN_STATUSES)
+            qs = qs.filter(condition)
+        if start is not None:
+            qs = qs.filter(created_at__gte=start)
+        if end is not None:
+            qs = qs.filter(created_at__lte=end)
+    notes = (
+        ReportUpdate.objects.filter(report=OuterRef("pk"), public=True)
+        .exclude(text="")
+        .order_by("-created_at", "-id")
+        .values("text")[:1]
+    )
+    photo = ReportPhoto.objects.filter(report=OuterRef("pk")).order_by("position").values("image")
+    rows = qs.order_by("-created_at", "-id").values(
+        *OPEN311_FIELDS,
+        service_code=F("category__code"),
+        service_name=F("category__name"),
+        agency=F("department__name"),
+        requested=W3CDateTime("created_at"),
+        updated=W3CDateTime("updated_at"),
+        expected=W3CDateTime("expected_at"),
+        notes=Subquery(notes),
+        photo=Subquery(photo[:1]),
+    )
+    return list(rows[:limit])
 
 
 def open311_updates(*, start: datetime, end: datetime, limit: int = 1000) -> list[ReportUpdate]:
@@ -212,11 +381,15 @@ def open311_updates(*, start: datetime, end: datetime, limit: int = 1000) -> lis
     return list(qs.select_related("report").order_by("created_at", "id")[:limit])
 
 
-def latest_public_notes(reports: list[Report]) -> dict[int, str]:
+def _ids(reports: Iterable[Report | int]) -> list[int]:
+    return [r if isinstance(r, int) else r.pk for r in reports]
+
+
+def latest_public_notes(reports: Iterable[Report | int]) -> dict[int, str]:
     """The latest public note of each report (Open311 ``status_notes``), in one query."""
     notes: dict[int, str] = {}
     rows = (
-        ReportUpdate.objects.filter(report__in=[r.pk for r in reports], public=True)
+        ReportUpdate.objects.filter(report_id__in=_ids(reports), public=True)
         .exclude(text="")
         .order_by("report_id", "created_at", "id")
         .values_list("report_id", "text")

@@ -6,6 +6,7 @@ app_name = "needs"
 
 urlpatterns = [
     path("", views.report_list, name="list"),
+    path("map/", views.report_map_page, name="map"),
     path("report/", views.report_new, name="report_new"),
     path("submitted/<str:token>/", views.report_submitted, name="submitted"),
     path("track/<str:token>/", views.report_track, name="track"),
@@ -15,4 +16,5 @@ urlpatterns = [
     path("sms/", sms.inbound, name="sms"),
     path("triage/", views.triage_list, name="triage"),
     path("triage/<int:pk>/", views.triage_report, name="triage_report"),
+    path("open311-keys/", views.open311_keys, name="open311_keys"),
 ]

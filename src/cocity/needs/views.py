@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,11 +21,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cocity.core.errors import DomainError
+from cocity.needs import map as report_map
 from cocity.needs import selectors, services
 from cocity.needs.forms import (
     RESPONSE_TEMPLATES,
     BulkStatusForm,
     NoteForm,
+    Open311KeyForm,
     ReassignForm,
     ReportFilterForm,
     ReportForm,
@@ -42,22 +45,67 @@ def _report_or_404(pk: int) -> Report:
     return report
 
 
-def report_list(request: HttpRequest) -> HttpResponse:
-    form = ReportFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    reports = selectors.report_list(
-        category=filters.get("category", ""),
-        area=filters.get("district", ""),
-        status=filters.get("status", ""),
-    )
-    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+def _filter_query(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
+    return query.urlencode()
+
+
+def report_list(request: HttpRequest) -> HttpResponse:
+    form = ReportFilterForm(request.GET or None)
+    reports = report_map.report_list(**form.filters())
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "needs/report_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": _filter_query(request)},
     )
+
+
+def report_map_page(request: HttpRequest) -> HttpResponse:
+    """The public map: reports per district and per hexagonal cell, as an SVG with a table
+    (no JavaScript needed), and the same cells as a Leaflet layer when scripts run."""
+    form = ReportFilterForm(request.GET or None)
+    found = report_map.report_map(**form.filters())
+    cells = found.geojson()
+    for feature in cells["features"]:  # the Leaflet layer's tooltips, in the page's language
+        props = feature["properties"]
+        props["label"] = ngettext(
+            "%(n)s report (%(open)s open)", "%(n)s reports (%(open)s open)", props["count"]
+        ) % {"n": props["count"], "open": props["open"]}
+        if props["district"]:
+            props["label"] += " · " + props["district"]
+    return render(
+        request,
+        "needs/report_map.html",
+        {
+            "form": form,
+            "map": found,
+            "query": _filter_query(request),
+            "map_config": _map_config(cells=cells),
+        },
+    )
+
+
+def _map_config(**extra: Any) -> dict[str, Any]:
+    """What the Leaflet maps of the needs pages read (only when scripts run): tiles (none unless
+    ``COCITY_TILE_URL`` is set), the district outlines and the labels of the controls."""
+    return {
+        "tiles": settings.COCITY_TILE_URL,
+        "attribution": settings.COCITY_TILE_ATTRIBUTION,
+        "districts": report_map.district_outlines(),
+        "zoom_in": _("Zoom in"),
+        "zoom_out": _("Zoom out"),
+        **extra,
+    }
+
+
+def _form_context(form: ReportForm) -> dict[str, Any]:
+    """The report form, and what its map picker needs (used only when scripts run)."""
+    return {
+        "form": form,
+        "place_config": _map_config(),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -66,10 +114,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
     "Is it one of these? Support it instead". Then the report is filed once (one-time token)."""
     if request.method == "GET":
         form = ReportForm(initial={"form_token": secrets.token_urlsafe(16)})
-        return render(request, "needs/report_form.html", {"form": form})
+        return render(request, "needs/report_form.html", _form_context(form))
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "needs/report_form.html", {"form": form}, status=400)
+        return render(request, "needs/report_form.html", _form_context(form), status=400)
     data = form.cleaned_data
     scope = "web"  # the one-time token is 128 random bits, issued with the form
     seen = selectors.report_for_submission(scope=scope, key=data.get("form_token") or "")
@@ -101,7 +149,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as exc:
         form.add_error(None, exc.message)
-        return render(request, "needs/report_form.html", {"form": form}, status=exc.status)
+        context = _form_context(form)
+        return render(request, "needs/report_form.html", context, status=exc.status)
     return redirect("needs:submitted", token=report.tracking_token)
 
 
@@ -175,23 +224,24 @@ def triage_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _bulk_status(request)
     form = ReportFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = form.filters()
     reports = selectors.triage_queue(
         user=request.user,  # type: ignore[arg-type]
-        category=filters.get("category", ""),
-        area=filters.get("district", ""),
-        status=filters.get("status") or "open",
+        category=filters["category"],
+        area=filters["area"],
+        status=filters["status"] or "open",
+    )
+    reports = report_map.filter_dates(
+        reports, date_from=filters["date_from"], date_to=filters["date_to"]
     )
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "needs/triage_list.html",
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "query": _filter_query(request),
             "now": timezone.now(),
             "bulk_form": BulkStatusForm(report_ids=[]),
         },
@@ -289,3 +339,27 @@ def triage_report(request: HttpRequest, pk: int) -> HttpResponse:
         "reassign_form": reassign_form,
     }
     return render(request, "needs/triage_report.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def open311_keys(request: HttpRequest) -> HttpResponse:
+    """Issue API keys to Open311 client apps (and SMS gateways). A new key is shown once, on
+    the page that answers the POST; only its hash is stored."""
+    user: Any = request.user
+    if not user.has_perm("needs.manage_open311_keys"):
+        raise PermissionDenied
+    form = Open311KeyForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        row, key = services.open311_key_create(name=form.cleaned_data["name"], actor=user)
+        issued = {"name": row.name, "key": key}
+        form = Open311KeyForm()
+    response = render(
+        request,
+        "needs/open311_keys.html",
+        {"form": form, "issued": issued, "keys": report_map.open311_key_list()},
+        status=400 if request.method == "POST" and issued is None else 200,
+    )
+    response["Cache-Control"] = "no-store"  # the page may hold a key in clear
+    return response

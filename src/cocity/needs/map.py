@@ -1,0 +1,267 @@
+"""Reads behind the public map of reports and the date filter of the report lists.
+
+The map counts reports per h3 cell. Stored cells are resolution 9 (about 0.1 km²); the map
+rolls them up to the coarsest-but-useful resolution for the city's size, so a town and a
+metropolis both get a few dozen to a few hundred hexagons: readable as an SVG, light as GeoJSON.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import h3
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from cocity.compute.geo import svg_paths
+from cocity.core.models import Area
+from cocity.needs import selectors
+from cocity.needs.models import H3_RESOLUTION, OPEN_STATUSES, Open311Key, Report
+
+MAX_MAP_CELLS = 150  # at most about this many hexagons cover the whole city
+SVG_WIDTH = 640
+CLASSES = 5  # colour classes of the cell counts
+
+
+def filter_dates(
+    qs: QuerySet[Report], *, date_from: date | None = None, date_to: date | None = None
+) -> QuerySet[Report]:
+    """Reports filed on or after ``date_from`` and on or before ``date_to`` (whole days in the
+    city's time zone)."""
+    if date_from is not None:
+        qs = qs.filter(created_at__gte=timezone.make_aware(datetime.combine(date_from, time.min)))
+    if date_to is not None:
+        end = datetime.combine(date_to + timedelta(days=1), time.min)
+        qs = qs.filter(created_at__lt=timezone.make_aware(end))
+    return qs
+
+
+def report_list(
+    *,
+    category: str = "",
+    area: str = "",
+    status: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Report]:
+    """``selectors.report_list`` with the date range on top."""
+    qs = selectors.report_list(category=category, area=area, status=status)
+    return filter_dates(qs, date_from=date_from, date_to=date_to)
+
+
+def map_resolution(total_km2: float) -> int:
+    """The finest h3 resolution (9 down to 5) at which the city needs at most
+    ``MAX_MAP_CELLS`` hexagons."""
+    for resolution in range(H3_RESOLUTION, 4, -1):
+        if total_km2 / h3.average_hexagon_area(resolution, "km^2") <= MAX_MAP_CELLS:
+            return resolution
+    return 5
+
+
+def _cell_polygon(cell: str) -> dict[str, Any]:
+    ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(cell)]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+
+def _classes(counts: list[int]) -> list[int]:
+    """Upper bounds of ``CLASSES`` colour classes over the counts (quantiles, deduplicated)."""
+    values = sorted(counts)
+    if not values:
+        return []
+    bounds: list[int] = []
+    for k in range(1, CLASSES + 1):
+        bound = values[max(0, math.ceil(k * len(values) / CLASSES) - 1)]
+        if not bounds or bound > bounds[-1]:
+            bounds.append(bound)
+    return bounds
+
+
+@dataclass
+class MapCell:
+    cell: str
+    count: int
+    open: int
+    level: int  # colour class, 1 = fewest
+    district: str = ""  # name of the district holding the cell's centre
+    path: str = ""  # SVG path data in the map's frame
+    label_x: float = 0.0
+    label_y: float = 0.0
+
+
+@dataclass
+class MapDistrict:
+    code: str
+    name: str
+    population: int
+    count: int = 0
+    open: int = 0
+    path: str = ""
+
+    @property
+    def per_1000(self) -> float:
+        return self.count * 1000 / self.population if self.population else 0.0
+
+
+@dataclass
+class ReportMap:
+    resolution: int
+    width: float
+    height: float
+    total: int
+    districts: list[MapDistrict]
+    cells: list[MapCell]
+    bounds: list[int] = field(default_factory=list)  # upper bound of each colour class
+    unplaced: int = 0  # reports outside every district (a redrawn map)
+
+    @property
+    def legend(self) -> list[tuple[int, int, int]]:
+        """(level, lowest, highest) count of each colour class."""
+        rows, low = [], 1
+        for level, high in enumerate(self.bounds, start=1):
+            rows.append((level, low, high))
+            low = high + 1
+        return rows
+
+    def geojson(self) -> dict[str, Any]:
+        """Cells and district outlines for the Leaflet layer."""
+        features: list[dict[str, Any]] = [
+            {
+                "type": "Feature",
+                "geometry": _cell_polygon(c.cell),
+                "properties": {
+                    "kind": "cell",
+                    "count": c.count,
+                    "open": c.open,
+                    "level": c.level,
+                    "district": c.district,
+                },
+            }
+            for c in self.cells
+        ]
+        return {"type": "FeatureCollection", "features": features}
+
+
+def district_outlines() -> dict[str, Any]:
+    """The districts as a GeoJSON FeatureCollection (name and code), cached until they change."""
+    areas = list(selectors.district_choices().values("id", "code", "name", "boundary"))
+    key = "needs:district-outlines:" + ",".join(str(a["id"]) for a in areas)
+    cached = cache.get(key)
+    if cached is None:
+        cached = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": a["boundary"],
+                    "properties": {
+                        "kind": "district",
+                        "id": a["id"],
+                        "code": a["code"],
+                        "name": a["name"],
+                    },
+                }
+                for a in areas
+            ],
+        }
+        cache.set(key, cached, 3600)
+    return cached
+
+
+def report_map(
+    *,
+    category: str = "",
+    area: str = "",
+    status: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> ReportMap:
+    """Counts of the matching reports per district and per map cell, with the SVG frame.
+
+    Two grouped queries (per stored cell, per district); the roll-up to the map's resolution
+    happens here, so the numbers in the SVG, the table and the Leaflet layer agree."""
+    qs = report_list(
+        category=category, area=area, status=status, date_from=date_from, date_to=date_to
+    ).order_by()
+    open_q = Q(status__in=OPEN_STATUSES)
+    areas = list(
+        Area.objects.filter(kind=Area.Kind.DISTRICT)
+        .order_by("code")
+        .values("id", "code", "name", "population", "boundary", "area_km2")
+    )
+    resolution = map_resolution(sum(a["area_km2"] for a in areas) or 1.0)
+    districts = {
+        a["id"]: MapDistrict(code=a["code"], name=a["name"], population=a["population"])
+        for a in areas
+    }
+    unplaced = 0
+    for row in qs.values("area_id").annotate(n=Count("id"), o=Count("id", filter=open_q)):
+        district = districts.get(row["area_id"])
+        if district is None:
+            unplaced += row["n"]
+            continue
+        district.count, district.open = row["n"], row["o"]
+    # the stored cells rolled up to the map's resolution
+    counts: dict[str, list[int]] = {}
+    names: dict[str, str] = {}
+    rows = qs.values("h3_cell", "area_id").annotate(n=Count("id"), o=Count("id", filter=open_q))
+    for row in rows:
+        try:
+            parent = str(h3.cell_to_parent(row["h3_cell"], resolution))
+        except (ValueError, h3.H3BaseException):
+            continue  # not a valid cell (should not happen: the service computes it)
+        slot = counts.setdefault(parent, [0, 0, 0])
+        slot[0] += row["n"]
+        slot[1] += row["o"]
+        # the district where most of the cell's reports lie names it
+        if row["n"] > slot[2] and row["area_id"] in districts:
+            slot[2] = row["n"]
+            names[parent] = districts[row["area_id"]].name
+    bounds = _classes([n for n, _, _ in counts.values()])
+    cells = [
+        MapCell(
+            cell=cell,
+            count=n,
+            open=o,
+            level=next(i for i, b in enumerate(bounds, start=1) if n <= b),
+            district=names.get(cell, ""),
+        )
+        for cell, (n, o, _) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    ]
+    # one SVG frame for districts and cells
+    geometries = [a["boundary"] for a in areas] + [_cell_polygon(c.cell) for c in cells]
+    paths, width, height = svg_paths(geometries, width=SVG_WIDTH)
+    for district, path in zip(districts.values(), paths[: len(areas)], strict=True):
+        district.path = path
+    for cell, path in zip(cells, paths[len(areas) :], strict=True):
+        cell.path = path
+        xs, ys = _path_centre(path)
+        cell.label_x, cell.label_y = xs, ys
+    return ReportMap(
+        resolution=resolution,
+        width=width,
+        height=height,
+        total=sum(d.count for d in districts.values()) + unplaced,
+        districts=list(districts.values()),
+        cells=cells,
+        bounds=bounds,
+        unplaced=unplaced,
+    )
+
+
+def _path_centre(path: str) -> tuple[float, float]:
+    """The mean of a hexagon path's vertices (its centre, for the count label)."""
+    points = [p.split(",") for p in path.strip("MZ").split("L")]
+    vertices = [(float(x), float(y)) for x, y in points[:-1] or points]
+    return (
+        round(sum(x for x, _ in vertices) / len(vertices), 1),
+        round(sum(y for _, y in vertices) / len(vertices), 1),
+    )
+
+
+def open311_key_list() -> QuerySet[Open311Key]:
+    """Every Open311 key issued (the hash stays private), newest first."""
+    return Open311Key.objects.order_by("-created_at", "-id")
