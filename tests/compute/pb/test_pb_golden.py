@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cocity.compute.pb.tally import tally
+from conftest import FILES
 
 
 def published(e) -> set[str]:
@@ -56,3 +57,25 @@ def test_add1u_fills_the_budget_greedily(elections) -> None:
     assert len(add1u.winners) == 10
     left = e.budget - add1u.spent(e)
     assert all(p.cost > left for j, p in enumerate(e.projects) if j not in add1u.winners)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FILES)
+def test_every_step_a_jump_skips_has_the_outcome_of_the_step_it_jumps_from(elections, name):
+    # the jump's promise, checked on every shared file over the first 12 Add1 steps: every
+    # integer step it would skip gives exactly the outcome of the step it jumps from
+    from fractions import Fraction
+
+    from cocity.compute.pb.completion import jump_step
+    from cocity.compute.pb.election import build_profile
+    from cocity.compute.pb.mes import MESData, equal_shares
+    from cocity.compute.pb.tiebreak import TieBreak
+
+    e = elections[name]
+    data = MESData.build(build_profile(e, use_points=False))
+    keys = TieBreak().keys(e)
+    b0 = Fraction(data.profile.budget, max(data.profile.num_voters, 1))
+    runs = [equal_shares(data, keys, budget_per_voter=b0 + k, exact=False) for k in range(12)]
+    for k, run in enumerate(runs[:-1]):
+        for j in range(k + 1, min(k + jump_step(data, run), len(runs))):
+            assert runs[j].winners == run.winners

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from fractions import Fraction
 
 import pytest
@@ -28,10 +27,9 @@ def test_parse_write_parse_gives_the_same_election(elections, name) -> None:
     assert same(parse_pb(format_pb(e)), e)
 
 
-def test_parsing_lodz_2022_is_fast() -> None:
-    t = time.perf_counter()
+def test_parsing_lodz_2022_reads_every_voter() -> None:
+    # its speed (target < 0.5 s) is measured in bench/pb/run.py, beside pabutools' parser
     e = read_pb(DATA / "Poland_Lodz_2022.pb")
-    assert time.perf_counter() - t < 0.5 * 3  # 0.5 s on an idle machine; slack for CI load
     assert e.num_voters == 90494
 
 

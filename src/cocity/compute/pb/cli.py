@@ -98,7 +98,7 @@ def _tally(args: argparse.Namespace, election: Any) -> int:
     print(f"spent {result['spent']} of {result['budget']} in {result['seconds']:.3f} s")
     if args.ejr:
         v = result["ejr_violations"]
-        print("EJR up to one (single-project groups): " + ("ok" if not v else f"{v}"))
+        print("EJR up to one project (cost satisfaction): " + ("ok" if not v else f"{v}"))
     return 0
 
 

@@ -89,17 +89,21 @@ def add1(
         if steps >= max_steps:
             raise PBError(f"Add1 did not finish within {max_steps} runs")
         prev, prev_k = run, k
-        step = 1
-        if jump:
-            from cocity.compute.pb.jump import next_change
-
-            bprime = next_change(data, run)
-            gap = bprime - float(b0 + k)
-            # the first integer step at or after b' (less a margin against rounding)
-            step = max(1, int(np.ceil(gap - 1e-6 * max(1.0, float(b0 + k)))))
-        k += step
+        k += jump_step(data, run) if jump else 1
         run = equal_shares(data, tie_keys, budget_per_voter=b0 + k, exact=exact)
         steps += 1
+
+
+def jump_step(data: MESData, run: MESRun) -> int:
+    """How many unit steps Add1 may skip after ``run``: to the first integer step at or after the
+    next budget at which the outcome can change (less a margin against rounding)."""
+    from cocity.compute.pb.jump import next_change
+
+    b = float(run.budget_per_voter)
+    gap = next_change(data, run) - b
+    if not np.isfinite(gap):  # no decision of the run depends on the budget any more
+        return 10**9
+    return max(1, int(np.ceil(gap - 1e-6 * max(1.0, b))))
 
 
 def _all(run: MESRun) -> list[int]:

@@ -9,7 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from cocity.compute.pb.election import Election, PBError, Profile, build_profile
+from cocity.compute.pb.election import (
+    Election,
+    IntArray,
+    PBError,
+    Profile,
+    build_profile,
+    dot,
+)
 from cocity.compute.pb.mes import MESData, MESRun, equal_shares
 from cocity.compute.pb.tally import tally
 from cocity.compute.pb.tiebreak import TieBreak
@@ -57,7 +64,7 @@ def explain_project(
     if p in run.winners or p in run.free:
         rho = run.prices[run.winners.index(p)] if p in run.winners else 0.0
         return ProjectExplanation(project_id, True, cost, n_sup, price_per_utility=rho)
-    left = float(profile.weights[g] @ run.budgets[g]) if len(g) else 0.0
+    left = dot(profile.weights[g].astype(np.float64), run.budgets[g]) if len(g) else 0.0
     int_cost = profile.costs[p]
     out = ProjectExplanation(
         project_id,
@@ -123,27 +130,66 @@ def voter_shares(
     return paid
 
 
-def ejr_violations(election: Election, winners: list[int]) -> list[dict[str, Any]]:
-    """EJR up to one project, cost satisfaction, approval ballots, for groups cohesive over a
-    single project: a project ``p`` not funded whose supporters that got nothing funded number at
-    least ``n * cost(p) / budget`` is a violation (such a group deserves ``p``; funding any one
-    project they approve would already satisfy the "up to one" condition). An empty list means no
-    violation of this kind; larger cohesive sets are not enumerated (that check is coNP-hard)."""
+def ejr_violations(
+    election: Election, winners: list[int], *, max_sets: int = 5_000_000
+) -> list[dict[str, Any]]:
+    """Every violation of EJR up to one project (cost satisfaction, approval ballots).
+
+    Following Peters, Pierczyński and Skowron (2021): a group ``S`` of voters who all approve a set
+    of projects ``T`` is *T-cohesive* if ``|S| / n * budget >= cost(T)``. The outcome ``W``
+    satisfies EJR up to one project if every T-cohesive group has a member ``i`` with
+    ``cost(A_i ∩ W) >= cost(T)``, or with ``cost(A_i ∩ W) + cost(a) > cost(T)`` for some
+    ``a`` in ``T`` not funded. Cardinal ballots count as approval of the listed projects.
+
+    For a fixed ``T`` the check is exact: the voters approving all of ``T`` that fail both
+    conditions form the largest possible violating group. Every ``T`` that could be cohesive is
+    enumerated: the voters approving all of ``T`` only get fewer and the cost only grows as ``T``
+    grows, so the search extends ``T`` one project at a time (in index order) only while
+    ``weight(approvers of T) * budget >= n * cost(T)``. The result is complete; if more than
+    ``max_sets`` sets would have to be examined, :class:`PBError` is raised instead of returning a
+    partial answer. Each violation names ``T`` (project ids) and the size of the group.
+    """
     n = election.num_voters
-    budget = election.budget
+    costs = election.int_costs()
+    budget = election.int_budget()
     chosen = set(winners)
-    w = election.ballot_weights()
-    out = []
-    for p, proj in enumerate(election.projects):
-        if p in chosen:
-            continue
-        unsatisfied = sum(
-            int(weight)
-            for b, weight in zip(election.ballots, w, strict=True)
-            if p in b.projects and not chosen.intersection(b.projects)
-        )
-        if unsatisfied and unsatisfied * budget >= n * proj.cost:
-            out.append({"project": proj.id, "unsatisfied_supporters": unsatisfied})
+    w_all = election.ballot_weights()
+    keep = [i for i in range(len(election.ballots)) if w_all[i] > 0]
+    ballots = [election.ballots[i].projects for i in keep]
+    weights = w_all[keep].astype(np.int64)
+    m = len(election.projects)
+    member = np.zeros((m, len(ballots)), dtype=bool)
+    for k, projects in enumerate(ballots):
+        member[list(projects), k] = True
+    # cost of what each (distinct) ballot got funded
+    got = np.array([sum(costs[p] for p in set(b) if p in chosen) for b in ballots], np.int64)
+    out: list[dict[str, Any]] = []
+    examined = 0
+
+    def visit(t: list[int], cost_t: int, idx: IntArray, max_unfunded: int, last: int) -> None:
+        nonlocal examined
+        examined += 1
+        if examined > max_sets:
+            raise PBError(f"EJR check needs more than {max_sets} candidate sets")
+        g = got[idx]  # (if T is funded, every approver got at least cost(T): no violation)
+        bad = (g < cost_t) & (g + max_unfunded <= cost_t)
+        group = int(weights[idx][bad].sum())
+        if group and group * budget >= n * cost_t:
+            ids = [election.projects[p].id for p in t]
+            out.append({"projects": ids, "unsatisfied_supporters": group})
+        for q in range(last + 1, m):
+            c = cost_t + costs[q]
+            sub = idx[member[q, idx]]
+            if sub.size == 0 or int(weights[sub].sum()) * budget < n * c:
+                continue
+            unfunded = max_unfunded if q in chosen else max(max_unfunded, costs[q])
+            visit([*t, q], c, sub, unfunded, q)
+
+    everyone = np.arange(len(ballots), dtype=np.int64)
+    for p in range(m):
+        idx = everyone[member[p]]
+        if idx.size and int(weights[idx].sum()) * budget >= n * costs[p]:
+            visit([p], costs[p], idx, 0 if p in chosen else costs[p], p)
     return out
 
 

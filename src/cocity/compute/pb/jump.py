@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cocity.compute.pb.election import FloatArray
+from cocity.compute.pb.election import FloatArray, dot
 from cocity.compute.pb.mes import MESData, MESRun, _price_float
 
 _DEGENERATE = 1e-9
@@ -72,7 +72,7 @@ def _replay(data: MESData, run: MESRun, b: float) -> float:
             wg = w[g]
             al, be = alpha[g], beta[g]
             c = float(prof.costs[p])
-            slope, inter = float(wg @ al), float(wg @ be) - c
+            slope, inter = dot(wg, al), dot(wg, be) - c
             event = min(event, _min_root(slope, inter, b))
             if slope * b + inter < 0:
                 continue  # not affordable at b
@@ -84,8 +84,8 @@ def _replay(data: MESData, run: MESRun, b: float) -> float:
             rich_wu = float(data.total_wu[p]) - float(wu[poor].sum())
             if rich_wu <= 0:
                 raise _Tie  # everyone pays all they have: affordable exactly at b
-            r1 = -float(wg[poor] @ al[poor]) / rich_wu
-            r0 = (c - float(wg[poor] @ be[poor])) / rich_wu
+            r1 = -dot(wg[poor], al[poor]) / rich_wu
+            r0 = (c - dot(wg[poor], be[poor])) / rich_wu
             prices[p] = (r1, r0, rho)
             event = min(event, _min_root(al - r1 * u, be - r0 * u, b))
         if win is None:

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
+import numpy.typing as npt
 
-from cocity.compute.pb.election import FloatArray, IntArray, Profile
+from cocity.compute.pb.election import FloatArray, IntArray, Profile, dot
 from cocity.compute.pb.tiebreak import pick
 
 TOL = 1e-9
@@ -65,6 +66,11 @@ class MESData:
     sup_w: list[FloatArray] = field(default_factory=list)  # their weights
     sup_u: list[FloatArray] = field(default_factory=list)  # their utilities
     sup_wu: list[FloatArray] = field(default_factory=list)  # weight * utility
+    sup_inv_u: list[FloatArray] = field(default_factory=list)  # 1 / utility
+    total_w: list[float] = field(default_factory=list)  # per project: number of supporters
+    uniform: list[float] = field(default_factory=list)  # the utility if all supporters share it
+    lower0: list[float] = field(default_factory=list)  # cost / total utility: lowest price
+    sup_wu_int: list[IntArray] = field(default_factory=list)  # weight * utility, exactly
 
     @classmethod
     def build(cls, profile: Profile) -> MESData:
@@ -76,14 +82,27 @@ class MESData:
         free: list[int] = []
         for p in range(m):
             a, b = ptr[p], ptr[p + 1]
-            total[p] = float(np.dot(w[groups[a:b]], utils[a:b].astype(np.float64)))
+            total[p] = dot(w[groups[a:b]], utils[a:b].astype(np.float64))
             if b > a and total[p] > 0:
                 (eligible if profile.costs[p] > 0 else free).append(p)
         sup_g = [groups[ptr[p] : ptr[p + 1]] for p in range(m)]
         sup_w = [w[g] for g in sup_g]
         sup_u = [utils[ptr[p] : ptr[p + 1]].astype(np.float64) for p in range(m)]
         sup_wu = [a * b for a, b in zip(sup_w, sup_u, strict=True)]
-        return cls(profile, ptr, groups, utils, eligible, free, total, sup_g, sup_w, sup_u, sup_wu)
+        inv_u = [1.0 / u for u in sup_u]
+        total_w = [float(x.sum()) for x in sup_w]
+        uniform = [float(u[0]) if u.size and (u == u[0]).all() else 0.0 for u in sup_u]
+        lower0 = [profile.costs[p] / total[p] if total[p] > 0 else np.inf for p in range(m)]
+        wi = profile.weights
+        if utils.size and int(utils.max()) * int(wi.sum()) >= 2**62:  # would overflow int64
+            wi, utils_i = wi.astype(object), utils.astype(object)
+        else:
+            utils_i = utils
+        wu_int = [wi[g] * utils_i[ptr[p] : ptr[p + 1]] for p, g in enumerate(sup_g)]
+        return cls(
+            profile, ptr, groups, utils, eligible, free, total,
+            sup_g, sup_w, sup_u, sup_wu, inv_u, total_w, uniform, lower0, wu_int,
+        )  # fmt: skip
 
 
 def equal_shares(
@@ -115,11 +134,36 @@ def _price_float(
         rich_wu = total_wu - float(wu[poor].sum())
         if rich_wu <= 0:  # everyone pays everything: affordable only at equality
             return float((bud / u).max())
-        rho = (c - float(w[poor] @ bud[poor])) / rich_wu
+        rho = (c - dot(w[poor], bud[poor])) / rich_wu
         poor = bud < rho * u
         new_count = int(poor.sum())
         if new_count == count:  # the poor set only grows, so an equal size means no change
             return rho
+        count = new_count
+
+
+def _fill(target: float, r: FloatArray, w: FloatArray, total: float, start: float) -> float:
+    """Smallest ``x`` with ``sum(w * min(r, x)) == target``, given a lower bound ``start``.
+
+    Newton's method on the concave, increasing left side: from below, each step stays below the
+    solution, and the set ``{r < x}`` of those paying all they have only grows, so the step after
+    which that set keeps its size gives the solution exactly (up to rounding).
+    """
+    poor = r < start
+    count = int(np.count_nonzero(poor))
+    if not count:  # nobody is short at the lower bound, so nobody is at the (smaller) solution
+        return target / total
+    x = start
+    while True:
+        # Newton step: sum(w * min(r, x)) has slope ``rich`` (the weight of r >= x) at x
+        rich = total - dot(w, poor.astype(np.float64))
+        if rich <= 0:  # everyone pays everything: affordable only at equality
+            return float(r.max())
+        x += (target - dot(np.minimum(r, x), w)) / rich
+        poor = r < x
+        new_count = int(np.count_nonzero(poor))
+        if new_count <= count:  # the set only grows (fewer would be rounding): no change
+            return x
         count = new_count
 
 
@@ -132,43 +176,62 @@ def _mes_float(
 ) -> MESRun:
     prof = data.profile
     budgets = np.full(prof.num_groups, float(b))
+    fuzzy = np.zeros(prof.num_groups, dtype=bool)
+    slack = TOL * float(b)  # absolute margin for budgets (their rounding grows with b, not them)
     costs = prof.costs
+    sup_g, sup_w, uniform = data.sup_g, data.sup_w, data.uniform
     active = list(data.eligible)
-    lower = {p: costs[p] / data.total_wu[p] for p in active}
+    lower = list(data.lower0)  # rho only grows in a run: last price seen is a lower bound
     winners: list[int] = []
     prices: list[float] = []
+    key = lower.__getitem__
+    margin = 1.0 + TOL
     while active:
-        active.sort(key=lambda p: lower[p])
+        active.sort(key=key)
         best = np.inf
-        evaluated: list[tuple[int, float]] = []
+        evaluated: list[tuple[int, float, FloatArray]] = []
         dropped: list[int] = []
         for p in active:
-            if lower[p] > best * (1 + TOL):
+            if lower[p] > best * margin:
                 break
-            bud = budgets[data.sup_g[p]]
-            wg = data.sup_w[p]
+            bud = budgets.take(sup_g[p])
+            wg = sup_w[p]
             c = float(costs[p])
-            avail = float(wg @ bud)
+            avail = dot(bud, wg)
             if certify and abs(avail - c) <= TOL * c:
                 raise _CloseCall
             if avail < c:
                 dropped.append(p)
                 continue
-            rho = _price_float(c, bud, data.sup_u[p], wg, data.sup_wu[p], float(data.total_wu[p]))
+            u = uniform[p]
+            if u:  # every supporter has utility u: solve for the payment rho * u
+                rho = _fill(c, bud, wg, data.total_w[p], lower[p] * u) / u
+            else:
+                rho = _fill(c, bud * data.sup_inv_u[p], data.sup_wu[p], data.total_wu[p], lower[p])
             lower[p] = rho
-            evaluated.append((p, rho))
-            best = min(best, rho)
+            evaluated.append((p, rho, bud))
+            if rho < best:
+                best = rho
         for p in dropped:
             active.remove(p)
         if not evaluated:
             break
-        tied = [p for p, rho in evaluated if rho <= best * (1 + TOL)]
+        limit = best * margin
+        tied = [p for p, rho, _ in evaluated if rho <= limit]
         if len(tied) > 1 and certify:
-            raise _CloseCall
-        win = pick(tied, tie_keys)
+            close = [(p, x) for p, _, x in evaluated if p in tied]
+            tied = _exact_ties(data, close, fuzzy, slack)
+        win = tied[0] if len(tied) == 1 else pick(tied, tie_keys)
         rho = lower[win]
-        g = data.sup_g[win]
-        budgets[g] = np.maximum(budgets[g] - rho * data.sup_u[win], 0.0)
+        bud = next(x for p, _, x in evaluated if p == win)
+        u = uniform[win]
+        pay = rho * u if u else rho * data.sup_u[win]
+        left = bud - pay
+        if certify:  # who may have paid exactly all they had (see _exact_ties)
+            near = np.abs(left) <= TOL * pay + slack
+            if near.any():
+                fuzzy[sup_g[win][near]] = True
+        budgets[sup_g[win]] = np.maximum(left, 0.0)
         active.remove(win)
         winners.append(win)
         prices.append(rho)
@@ -180,6 +243,40 @@ def _mes_float(
         budgets=budgets,
         free=list(data.free),
     )
+
+
+def _exact_ties(
+    data: MESData,
+    close: list[tuple[int, FloatArray]],
+    fuzzy: npt.NDArray[np.bool_],
+    slack: float,
+) -> list[int]:
+    """The projects with the exactly smallest price, among prices within the margin of a tie.
+
+    A price is known exactly when each supporter either has nothing left for certain (a budget
+    that became 0 by paying all of it, not within the margin of paying exactly all of it), or
+    clearly pays the price in full: the price is then the cost over the total utility of the
+    supporters with money left, whatever their budgets. Cost satisfaction makes such ties common
+    (every project with the same number of supporters with money left has the same price). When
+    a price is not known this way, the run is redone in exact arithmetic.
+    """
+    costs = data.profile.costs
+    exact: dict[int, Fraction] = {}
+    for p, bud in close:
+        zero = bud == 0.0
+        if fuzzy[data.sup_g[p][zero]].any():
+            raise _CloseCall
+        paying = ~zero
+        denom = int(data.sup_wu_int[p][paying].sum())
+        if denom <= 0:
+            raise _CloseCall
+        rho = Fraction(costs[p], denom)
+        u = data.uniform[p] or data.sup_u[p][paying]
+        if not bool(np.all(bud[paying] >= float(rho) * u * (1.0 + TOL) + slack)):
+            raise _CloseCall
+        exact[p] = rho
+    low = min(exact.values())
+    return [p for p, _ in close if exact[p] == low]
 
 
 def _mes_exact(data: MESData, tie_keys: Sequence[tuple[object, ...]], b: Fraction) -> MESRun:
