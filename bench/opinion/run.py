@@ -99,6 +99,11 @@ def _json_from(command: list[str]) -> dict[str, Any]:
 
 def reddwarf(folder: Path, repeat: int) -> dict[str, Any] | None:
     if not ORACLE_PYTHON.exists():
+        print(
+            f"red-dwarf is not installed ({ORACLE_PYTHON}); `bash scripts/test` creates its "
+            "virtualenv. Its columns will read nan.",
+            file=sys.stderr,
+        )
         return None
     return _json_from(
         [str(ORACLE_PYTHON), "-W", "ignore", str(ORACLE_SCRIPT), str(folder), "--time", str(repeat)]
