@@ -13,6 +13,12 @@ import sys
 from pathlib import Path
 
 ES: dict[str, str | list[str]] = {
+    # needs: photos kept across the nearby-duplicates step
+    "Your photo is kept with the report.": [
+        "Tu foto se guarda con el aviso.",
+        "Tus %(n)s fotos se guardan con el aviso.",
+    ],
+    "Choose other photos instead (optional)": "Elige otras fotos en su lugar (opcional)",
     # deliberation: a conversation's district, need and dates
     "need": "necesidad",
     "The whole city": "Toda la ciudad",

@@ -63,8 +63,8 @@ def test_report_duplicate_check_triage_and_public_answer(
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("heading", name="Is it one of these?").wait_for()
     assert "Hole by the bakery" in page.content()
-    # a browser cannot carry the chosen file to the next page: the resident attaches it again
-    page.get_by_label(re.compile("^Attach your photos again")).set_input_files(str(photo))
+    # the chosen photo waits on the server while the resident decides
+    assert page.get_by_text("Your photo is kept with the report.").count() == 1
     shot(page, "needs-2-nearby-duplicates")
     page.get_by_role("button", name="No, file my report").click()
     page.get_by_role("heading", name="Thank you: your report is filed").wait_for()

@@ -259,22 +259,70 @@ def test_web_form_shows_the_photo_error_and_files_nothing(
     assert stored_files(media) == []
 
 
-def test_nearby_step_asks_for_the_photos_again(
-    client: Client, needs: dict[str, Any], submit: Callable[..., Report], commit: Any
+TOKEN = "k3pT0ken-0f-the-f0rm_22"
+
+
+def test_nearby_step_keeps_the_photos_for_the_report(
+    client: Client,
+    needs: dict[str, Any],
+    submit: Callable[..., Report],
+    commit: Any,
+    media: Path,
 ) -> None:
+    """A browser cannot carry files to the next page: the checked copies wait under the form's
+    one-time token, the report takes them when filed, and nothing stays behind."""
     submit("tree", where=(40.9655, -5.695))
-    res = client.post("/needs/report/", form_data(needs, photos=[upload()]))
-    html = res.content.decode()
+    first = form_data(needs, form_token=TOKEN, photos=[upload(gps=True), upload(name="b.jpg")])
+    html = client.post("/needs/report/", first).content.decode()
     assert "Is it one of these?" in html
-    assert "Attach your photos again" in html
+    assert "Your 2 photos are kept with the report." in html
     assert '<input type="hidden" name="photos"' not in html
-    assert 'enctype="multipart/form-data"' in html
+    staged = stored_files(media / "needs" / "staging" / TOKEN)
+    assert len(staged) == 2
+    for path in staged:  # only the re-encoded copies wait, without the camera's position
+        with Image.open(path) as image:
+            assert ExifTags.IFD.GPSInfo not in image.getexif()
     with commit():
-        res = client.post(
-            "/needs/report/", form_data(needs, confirm="1", photos=[upload(), upload()])
-        )
+        res = client.post("/needs/report/", form_data(needs, form_token=TOKEN, confirm="1"))
     assert res.status_code == 302
     assert Report.objects.latest("id").photos.count() == 2
+    assert stored_files(media / "needs" / "staging") == []
+
+
+def test_nearby_step_photos_can_be_replaced_and_bad_ones_stop_at_the_form(
+    client: Client,
+    needs: dict[str, Any],
+    submit: Callable[..., Report],
+    commit: Any,
+    media: Path,
+) -> None:
+    submit("tree", where=(40.9655, -5.695))
+    bad = form_data(needs, form_token=TOKEN, photos=[upload(FAKE, name="notes.pdf")])
+    res = client.post("/needs/report/", bad)
+    assert res.status_code == 400
+    assert "“notes.pdf” is not a photo we can read" in res.content.decode()
+    assert stored_files(media) == []
+    client.post("/needs/report/", form_data(needs, form_token=TOKEN, photos=[upload()]))
+    again = form_data(needs, form_token=TOKEN, confirm="1", photos=[upload(), upload(), upload()])
+    with commit():
+        assert client.post("/needs/report/", again).status_code == 302
+    assert Report.objects.latest("id").photos.count() == 3  # the new ones, not the kept one
+    assert stored_files(media / "needs" / "staging") == []
+
+
+def test_abandoned_photos_are_swept_after_a_day(needs: dict[str, Any], media: Path) -> None:
+    import os
+    import time
+
+    from cocity.needs import staging
+
+    staging.photos_stage(token="abandoned-form-token-1", uploads=[upload()])
+    two_days_ago = time.time() - 2 * 86400
+    for path in stored_files(media):
+        os.utime(path, (two_days_ago, two_days_ago))
+    staging.photos_stage(token=TOKEN, uploads=[upload()])
+    assert [p.parent.name for p in stored_files(media / "needs" / "staging")] == [TOKEN]
+    assert staging.photos_staged(token="../../etc") == []
 
 
 def test_triage_page_shows_the_photos(

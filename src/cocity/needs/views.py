@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cocity.core.errors import DomainError
 from cocity.needs import map as report_map
-from cocity.needs import selectors, services
+from cocity.needs import selectors, services, staging
 from cocity.needs.forms import (
     RESPONSE_TEMPLATES,
     BulkStatusForm,
@@ -123,14 +123,32 @@ def report_new(request: HttpRequest) -> HttpResponse:
     seen = selectors.report_for_submission(scope=scope, key=data.get("form_token") or "")
     if seen is not None:  # the same form sent twice: show the first result
         return redirect("needs:submitted", token=seen.tracking_token)
+    token = data.get("form_token") or ""
     if not request.POST.get("confirm"):
         nearby = selectors.reports_nearby_open(
             category=data["category"], lat=data["lat"], lon=data["lon"]
         )
         if nearby:
-            # files cannot travel in hidden fields: the next step asks for them again
-            context = {"form": form, "nearby": nearby[:10], "had_photos": bool(data["photos"])}
+            # files cannot travel in hidden fields: keep checked copies for the next step
+            kept = 0
+            if data["photos"] and staging.token_ok(token):
+                try:
+                    kept = staging.photos_stage(token=token, uploads=data["photos"])
+                except DomainError as exc:
+                    form.add_error(None, exc.message)
+                    return render(
+                        request, "needs/report_form.html", _form_context(form), status=400
+                    )
+            context = {
+                "form": form,
+                "nearby": nearby[:10],
+                "kept": kept,
+                "had_photos": bool(data["photos"]) and not kept,
+            }
             return render(request, "needs/report_nearby.html", context)
+    photos = list(data.get("photos") or [])
+    if not photos and request.POST.get("confirm"):
+        photos = staging.photos_staged(token=token)
     user = request.user if request.user.is_authenticated else None
     try:
         report = services.report_submit(
@@ -145,12 +163,16 @@ def report_new(request: HttpRequest) -> HttpResponse:
             # the one-time form token: the same form sent twice files one report
             idempotency_key=data.get("form_token") or "",
             idempotency_scope=scope,
-            photos=data.get("photos") or [],
+            photos=photos,
         )
     except DomainError as exc:
         form.add_error(None, exc.message)
         context = _form_context(form)
         return render(request, "needs/report_form.html", context, status=exc.status)
+    finally:
+        for photo in photos:
+            photo.close()
+    staging.photos_discard(token=token)
     return redirect("needs:submitted", token=report.tracking_token)
 
 
