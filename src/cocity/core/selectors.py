@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, cast
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 
 from cocity.compute.geo import AreaIndex
 
@@ -75,10 +75,8 @@ def area_index() -> AreaIndex:
     from cocity.core.models import Area
 
     with _index_lock:
-        stamp = (
-            Area.objects.count(),
-            Area.objects.order_by("-id").values_list("id", flat=True).first() or 0,
-        )
+        seen = Area.objects.aggregate(n=Count("id"), top=Max("id"))  # one query per call
+        stamp = (seen["n"], seen["top"] or 0)
         if _index is None or _index_version != stamp:
             rows = Area.objects.values_list("id", "boundary")
             _index = AreaIndex(list(rows))
