@@ -107,6 +107,37 @@ def test_point_to_area_uses_the_index_and_follows_changes(city: dict[str, Any]) 
     assert selectors.area_for_point(lat=0, lon=0).code == "far"  # type: ignore[union-attr]
 
 
+def test_area_index_follows_a_boundary_edit_made_by_another_process(
+    city: dict[str, Any],
+) -> None:
+    """Same number of areas, same ids: only the areas' revision token tells a worker that
+    another worker moved a boundary."""
+    from django.db import connection
+    from tests.conftest import square
+
+    assert selectors.area_for_point(lat=0, lon=0) is None  # this process's index is built
+    n1 = city["areas"]["n1"]
+    # what area_upsert does in another process: the row changes and the token with it
+    Area.objects.filter(pk=n1.pk).update(boundary=square(-0.005, -0.005))
+    assert selectors.area_for_point(lat=0, lon=0) is None  # still the old copy
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_revision SET token = 'elsewhere' WHERE name = 'areas'")
+    assert selectors.area_for_point(lat=0, lon=0) == n1
+
+
+def test_audit_record_starts_the_chain_on_a_new_database(db: None) -> None:
+    from cocity.core.models import AuditHead
+
+    AuditHead.objects.all().delete()
+    first = services.audit_record(action="test.first", data={"n": 1})
+    second = services.audit_record(action="test.second")
+    assert first.prev_hash == "0" * 64
+    assert second.prev_hash == first.hash
+    head = AuditHead.objects.get()
+    assert (head.last_hash, head.count) == (second.hash, 2)
+    assert services.audit_verify() is None
+
+
 def test_geojson_import_is_all_or_nothing(db: None) -> None:
     from tests.conftest import square
 
@@ -225,3 +256,32 @@ def test_organisation_and_department_validation(db: None) -> None:
         services.department_create(code="bad code!", name="x")
     with pytest.raises(DomainError):
         services.organisation_create(slug="", name="x")
+
+
+def test_an_area_edited_in_the_admin_goes_through_the_service(
+    city: dict[str, Any], client: Any
+) -> None:
+    """Checked geometry, new centroid, an audit entry, and every worker's index told."""
+    from tests.conftest import square
+
+    n1 = city["areas"]["n1"]
+    assert selectors.area_for_point(lat=0, lon=0) is None
+    client.force_login(city["users"][Role.ADMIN])
+    res = client.post(
+        f"/admin/core/area/{n1.pk}/change/",
+        {
+            "name": "North One",
+            "kind": "district",
+            "parent": "",
+            "population": "1500",
+            "demographics": json.dumps(n1.demographics),
+            "boundary": json.dumps(square(-0.005, -0.005)),
+        },
+    )
+    assert res.status_code == 302, res.content.decode()[:2000]
+    n1.refresh_from_db()
+    assert (n1.population, round(n1.centroid_lat, 6)) == (1500, 0.0)
+    assert selectors.area_for_point(lat=0, lon=0) == n1
+    assert AuditEntry.objects.filter(action="area.updated", object_id=str(n1.pk)).exists()
+    assert services.audit_verify() is None
+    assert client.get(f"/admin/core/area/{n1.pk}/delete/").status_code == 403

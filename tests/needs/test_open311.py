@@ -436,10 +436,12 @@ def test_post_request_is_cheap(client: Client, needs: dict[str, Any]) -> None:
     statements = [q["sql"] for q in queries.captured_queries]
     control = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")
     work = [s for s in statements if not s.startswith(control)]
-    # the key, the category with its department, the area index's freshness check (one),
-    # the report, and the audit entry (head, entry, head)
+    # the key, the category with its department, the areas' revision token, the report, and
+    # the audit entry (head, entry, head); no savepoint
     assert len(work) <= 7, work
     assert not any(s.startswith('SELECT 1 AS "_check"') for s in statements)
+    # one transaction (a savepoint inside the test's own), none nested for the audit entry
+    assert sum(s.startswith("SAVEPOINT") for s in statements) == 1
     assert not any("boundary" in s for s in statements)  # no area row is read
     report = Report.objects.get(pk=requests_of(res, "json")[0]["service_request_id"])
     assert report.area == needs["areas"]["s1"]

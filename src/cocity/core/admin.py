@@ -1,6 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
+from cocity.core import services
 from cocity.core.models import Area, AuditEntry, ConsentRecord, Department, Organisation, User
 
 
@@ -24,8 +28,32 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin[Area]):
+    """Areas change through ``services.area_upsert`` (checked geometry, centroid and size, the
+    audit entry, every worker's point → area index told) or ``cocity areas import``; deleting
+    one is not offered (reports and conversations refer to it)."""
+
     list_display = ["code", "name", "kind", "population", "area_km2"]
     search_fields = ["code", "name"]
+    readonly_fields = ["centroid_lat", "centroid_lon", "area_km2"]
+
+    def save_model(self, request: HttpRequest, obj: Area, form: Any, change: bool) -> None:
+        saved = services.area_upsert(
+            code=obj.code,
+            name=obj.name,
+            boundary=obj.boundary,
+            population=obj.population,
+            demographics=obj.demographics,
+            kind=obj.kind,
+            parent=obj.parent,
+            actor=request.user if isinstance(request.user, User) else None,
+        )
+        obj.pk = saved.pk
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Area | None = None) -> list[str]:
+        return [*self.readonly_fields, *(["code"] if obj is not None else [])]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Area | None = None) -> bool:
+        return False
 
 
 admin.site.register(Department)

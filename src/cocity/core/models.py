@@ -187,6 +187,17 @@ class AuditHead(models.Model):
         return f"{self.count} entries, last {self.last_hash[:12]}"
 
 
+class Revision(models.Model):
+    """A named token that changes whenever what it names changes. A process holding a copy (the
+    point → area index of every worker) reads one row to know whether its copy is current."""
+
+    name = models.CharField(primary_key=True, max_length=40)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.token}"
+
+
 class ConsentPurpose(models.TextChoices):
     EMAIL_UPDATES = "email_updates", _("Email me updates on what I follow")
     PUBLIC_NAME = "public_name", _("Show my public name next to my contributions")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, cast
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db import connection
+from django.db.models import QuerySet, Sum
 
 from cocity.compute.geo import AreaIndex
 
@@ -14,7 +15,8 @@ if TYPE_CHECKING:
 
 _index_lock = threading.Lock()
 _index: AreaIndex | None = None
-_index_version: tuple[int, int] | None = None
+_index_version: str | None = None
+AREAS_REVISION = "areas"
 
 
 def area_list() -> QuerySet[Area]:
@@ -69,14 +71,24 @@ def area_index_reset() -> None:
         _index_version = None
 
 
+def revision(name: str) -> str:
+    """The current token of ``name`` ("" before its first change): one primary-key read."""
+    from cocity.core.models import Revision
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {Revision._meta.db_table} WHERE name = %s", [name])
+        row = cursor.fetchone()
+    return str(row[0]) if row else ""
+
+
 def area_index() -> AreaIndex:
-    """The STRtree of all areas, built once per process and rebuilt when areas change."""
+    """The STRtree of all areas, built once per process and rebuilt when the areas' revision
+    changes (``services.area_upsert`` gives it a new token), in this process or any other."""
     global _index, _index_version
     from cocity.core.models import Area
 
     with _index_lock:
-        seen = Area.objects.aggregate(n=Count("id"), top=Max("id"))  # one query per call
-        stamp = (seen["n"], seen["top"] or 0)
+        stamp = revision(AREAS_REVISION)  # one query per call
         if _index is None or _index_version != stamp:
             rows = Area.objects.values_list("id", "boundary")
             _index = AreaIndex(list(rows))

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from cocity.compute import audit as chain
 from cocity.compute.geo import GeometryError, area_km2, parse_boundary
-from cocity.core import selectors
+from cocity.core import db, selectors
 from cocity.core.errors import Conflict, DomainError
 from cocity.core.models import (
     Area,
@@ -24,6 +25,7 @@ from cocity.core.models import (
     ConsentRecord,
     Department,
     Organisation,
+    Revision,
     Role,
     User,
 )
@@ -43,7 +45,6 @@ def audit_payload(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
 def audit_record(
     *,
     action: str,
@@ -51,10 +52,11 @@ def audit_record(
     obj: Any = None,
     data: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chained audit log (inside the caller's transaction)."""
-    head, _ = AuditHead.objects.select_for_update().get_or_create(
-        pk=1, defaults={"last_hash": chain.GENESIS}
-    )
+    """Append one entry to the chained audit log, inside the caller's transaction (or its own).
+
+    Every write pays for this, so it is three plain statements and no savepoint: the head row
+    is read under its lock (held to the commit, so the chain never forks), the entry inserted
+    and the head moved on. A failure marks the caller's transaction for rollback."""
     entry = AuditEntry(
         created_at=timezone.now(),
         actor=actor if actor is not None and actor.pk else None,
@@ -64,13 +66,22 @@ def audit_record(
         object_id=str(obj.pk) if obj is not None else "",
         # round-trip through JSON so the stored payload is exactly what was hashed
         data=json.loads(json.dumps(dict(data or {}), default=str)),
-        prev_hash=head.last_hash,
     )
-    entry.hash = chain.entry_hash(entry.prev_hash, audit_payload(entry))
-    entry.save(force_insert=True)
-    head.last_hash = entry.hash
-    head.count += 1
-    head.save(update_fields=["last_hash", "count"])
+    head = AuditHead._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(f"SELECT last_hash FROM {head} WHERE id = 1{lock}")
+        row = cursor.fetchone()
+        if row is None:  # a new database: the head row comes with the first entry
+            AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": chain.GENESIS})
+            cursor.execute(f"SELECT last_hash FROM {head} WHERE id = 1{lock}")
+            row = cursor.fetchone()
+        entry.prev_hash = row[0]
+        entry.hash = chain.entry_hash(entry.prev_hash, audit_payload(entry))
+        db.insert(entry)
+        cursor.execute(
+            f"UPDATE {head} SET last_hash = %s, count = count + 1 WHERE id = 1", [entry.hash]
+        )
     return entry
 
 
@@ -239,6 +250,7 @@ def area_upsert(
     except ValidationError as exc:
         raise DomainError.from_validation_error(exc) from exc
     area.save()
+    revision_bump(selectors.AREAS_REVISION)
     selectors.area_index_reset()
     audit_record(
         action="area.created" if created else "area.updated",
@@ -247,6 +259,15 @@ def area_upsert(
         data={"code": code, "population": population},
     )
     return area
+
+
+def revision_bump(name: str) -> str:
+    """Give ``name`` a new token (in the caller's transaction): every process's copy of what it
+    names is then out of date, whatever the previous token was (no counter a rollback could
+    bring back to a value some process has already seen)."""
+    token = secrets.token_hex(16)
+    Revision.objects.update_or_create(name=name, defaults={"token": token})
+    return token
 
 
 def _validate_demographics(demographics: Mapping[str, Any]) -> None:

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cocity.core import db
 from cocity.core.errors import Conflict, DomainError, NotAllowed
 from cocity.core.models import Department, User
 from cocity.core.services import audit_record
@@ -248,7 +249,7 @@ def report_submit(
         with transaction.atomic():
             _report_save(report, prepared, area_code)
             if key:
-                SubmissionKey.objects.create(scope=idempotency_scope, key=key, report=report)
+                db.insert(SubmissionKey(scope=idempotency_scope, key=key, report=report))
     except IntegrityError:
         seen = _submission(idempotency_scope, key) if key else None
         if seen is None:
@@ -368,7 +369,7 @@ def _check_email(value: str) -> None:
 
 def _report_save(report: Report, prepared: list[PreparedPhoto], area_code: str) -> None:
     category = report.category
-    report.save(force_insert=True)
+    db.insert(report)  # the ORM's save compiles the statement each time: a third of a POST
     if report.reporter is not None:
         ReportFollow.objects.create(report=report, user=report.reporter)
     _photos_add(report, prepared)
