@@ -76,6 +76,18 @@ def needs(city: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
+def open311_form(needs: dict[str, Any]) -> dict[str, str]:
+    """A valid Open311 ``POST requests`` form: a fallen tree in district s1 (parks)."""
+    return {
+        "api_key": needs["api_key"],
+        "service_code": "fallen-tree",
+        "lat": "40.955",
+        "long": "-5.695",
+        "description": "Tree on the road",
+    }
+
+
+@pytest.fixture
 def submit(needs: dict[str, Any]) -> Callable[..., Any]:
     """``submit(category_key, where=(lat, lon), **kwargs)`` files a report through the service."""
     from cocity.needs import services

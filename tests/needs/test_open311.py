@@ -415,20 +415,12 @@ def test_service_request_updates(client: Client, history: dict[str, Report], fmt
     assert bad.status_code == 400
 
 
-def tree_on_the_road(needs: dict[str, Any]) -> dict[str, str]:
-    return {
-        "api_key": needs["api_key"],
-        "service_code": "fallen-tree",
-        "lat": "40.955",
-        "long": "-5.695",
-        "description": "Tree on the road",
-    }
-
-
-def test_post_request_is_cheap(client: Client, needs: dict[str, Any]) -> None:
+def test_post_request_is_cheap(
+    client: Client, needs: dict[str, Any], open311_form: dict[str, str]
+) -> None:
     """The write path: key, category with department, the area lookup, one INSERT and the
     audit entry; no per-field existence checks or constraint round trips."""
-    data = tree_on_the_road(needs)
+    data = open311_form
     post_request(client, "json", data)  # builds the point → area index
     with CaptureQueriesContext(connection) as queries:
         res = post_request(client, "json", data)
@@ -449,10 +441,10 @@ def test_post_request_is_cheap(client: Client, needs: dict[str, Any]) -> None:
 
 
 def test_switched_off_keys_and_services_are_refused_at_once(
-    client: Client, needs: dict[str, Any]
+    client: Client, needs: dict[str, Any], open311_form: dict[str, str]
 ) -> None:
     """Nothing about keys or services is cached between requests."""
-    data = tree_on_the_road(needs)
+    data = open311_form
     assert post_request(client, "json", data).status_code == 200
     needs["categories"]["tree"].active = False
     needs["categories"]["tree"].save()

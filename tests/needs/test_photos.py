@@ -262,16 +262,19 @@ def test_web_form_shows_the_photo_error_and_files_nothing(
 TOKEN = "k3pT0ken-0f-the-f0rm_22"
 
 
+@pytest.fixture
+def tree_nearby(submit: Callable[..., Report]) -> Report:
+    """An open fallen-tree report 50 m from where the form files: the form stops at the
+    nearby step."""
+    return submit("tree", where=(40.9655, -5.695))
+
+
+@pytest.mark.usefixtures("tree_nearby")
 def test_nearby_step_keeps_the_photos_for_the_report(
-    client: Client,
-    needs: dict[str, Any],
-    submit: Callable[..., Report],
-    commit: Any,
-    media: Path,
+    client: Client, needs: dict[str, Any], commit: Any, media: Path
 ) -> None:
     """A browser cannot carry files to the next page: the checked copies wait under the form's
     one-time token, the report takes them when filed, and nothing stays behind."""
-    submit("tree", where=(40.9655, -5.695))
     first = form_data(needs, form_token=TOKEN, photos=[upload(gps=True), upload(name="b.jpg")])
     html = client.post("/needs/report/", first).content.decode()
     assert "Is it one of these?" in html
@@ -289,14 +292,10 @@ def test_nearby_step_keeps_the_photos_for_the_report(
     assert stored_files(media / "needs" / "staging") == []
 
 
+@pytest.mark.usefixtures("tree_nearby")
 def test_nearby_step_photos_can_be_replaced_and_bad_ones_stop_at_the_form(
-    client: Client,
-    needs: dict[str, Any],
-    submit: Callable[..., Report],
-    commit: Any,
-    media: Path,
+    client: Client, needs: dict[str, Any], commit: Any, media: Path
 ) -> None:
-    submit("tree", where=(40.9655, -5.695))
     bad = form_data(needs, form_token=TOKEN, photos=[upload(FAKE, name="notes.pdf")])
     res = client.post("/needs/report/", bad)
     assert res.status_code == 400
@@ -368,17 +367,6 @@ def test_api_accepts_multipart_photos(
     assert res.json()["code"] == "invalid_photo"
     assert Report.objects.count() == 1
     assert len(stored_files(media)) == 2
-
-
-@pytest.fixture
-def open311_form(needs: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "api_key": needs["api_key"],
-        "service_code": "fallen-tree",
-        "lat": "40.955",
-        "long": "-5.695",
-        "description": "Tree on the road",
-    }
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

@@ -4,6 +4,11 @@ pabutools needs minutes for some file/rule pairs (MES with Add1 on the largest f
 compare with this recording where pabutools is slow and call pabutools live where it is fast.
 
     .venv/bin/python tests/compute/pb/record_oracle.py [--timeout SECONDS] [--rules RULE ...]
+        [--files NAME ...] [--last-steps]
+
+``--last-steps`` (MES + Add1): where pabutools' whole Add1 loop would take days, start it one
+step before the step at which our engine stops (``run_pabutools(from_increment=...)``); the
+recording keeps ``from_increment``.
 
 Each (file, rule) answer runs in its own process with a time limit; answers are merged into
 ``oracle/pabutools.json`` as soon as they arrive, so the script can be stopped and resumed.
@@ -44,15 +49,27 @@ def save(data: dict) -> None:
     tmp.replace(OUT)
 
 
+def our_add1_increments(path: Path) -> int:
+    """How many unit steps above ``budget / voters`` our exact Add1 stops at."""
+    from cocity.compute.pb.pabulib import read_pb
+    from cocity.compute.pb.tally import tally
+
+    out = tally(read_pb(path), "mes", completion="add1-exhaustive", use_points=False, exact=True)
+    return int(out.details["increments"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--rules", nargs="*", default=list(RULES))
     parser.add_argument("--files", nargs="*", default=None)
+    parser.add_argument("--last-steps", action="store_true")
     parser.add_argument("--one", nargs=2, metavar=("FILE", "RULE"), help=argparse.SUPPRESS)
+    parser.add_argument("--from-increment", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_pabutools(DATA / args.one[0], args.one[1])))
+        answer = run_pabutools(DATA / args.one[0], args.one[1], from_increment=args.from_increment)
+        print(json.dumps(answer))
         return 0
     files = sorted(DATA.glob("*.pb"), key=lambda p: p.stat().st_size)
     if args.files:
@@ -64,6 +81,10 @@ def main() -> int:
             if key in data["answers"] and data["answers"][key].get("sha256") == sha256(f):
                 continue
             cmd = [sys.executable, __file__, "--one", f.name, rule]
+            start = 0
+            if args.last_steps and rule == "mes-add1-exhaustive":
+                start = max(0, our_add1_increments(f) - 1)
+                cmd += ["--from-increment", str(start)]
             try:
                 proc = subprocess.run(
                     cmd, capture_output=True, text=True, timeout=args.timeout, check=True
@@ -73,6 +94,8 @@ def main() -> int:
                 continue
             answer = json.loads(proc.stdout)
             answer["sha256"] = sha256(f)
+            if start:
+                answer["from_increment"] = start
             answer["seconds"] = round(answer["seconds"], 3)
             data = load()
             data["answers"][key] = answer
