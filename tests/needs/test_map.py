@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cocity.needs import map as report_map
+from cocity.needs.map import ReportFilters
 from cocity.needs.models import Report, Status
 
 pytestmark = pytest.mark.django_db
@@ -64,21 +65,21 @@ def test_counts_per_district_and_cell_agree(needs: dict[str, Any], submit: Submi
     assert found.legend[0][1] == 1
     assert found.legend[-1][2] == 3
     # filters narrow every number
-    only_trees = report_map.report_map(category="fallen-tree")
+    only_trees = report_map.report_map(ReportFilters(category="fallen-tree"))
     assert only_trees.total == 1
     assert [c.count for c in only_trees.cells] == [1]
-    assert report_map.report_map(status="open").total == 3
+    assert report_map.report_map(ReportFilters(status="open")).total == 3
 
 
 def test_date_range_filters_whole_days(needs: dict[str, Any], submit: Submit) -> None:
     old, recent = submit(description="old one"), submit(description="recent one")
     backdate(old, 40)
     today = timezone.localdate()
-    found = report_map.report_list(date_from=today - timedelta(days=7))
+    found = ReportFilters(date_from=today - timedelta(days=7)).reports()
     assert list(found) == [recent]
-    found = report_map.report_list(date_to=today - timedelta(days=30))
+    found = ReportFilters(date_to=today - timedelta(days=30)).reports()
     assert list(found) == [Report.objects.get(pk=old.pk)]
-    assert report_map.report_list(date_from=today, date_to=today).count() == 1
+    assert ReportFilters(date_from=today, date_to=today).reports().count() == 1
 
 
 def test_map_page_works_without_javascript(

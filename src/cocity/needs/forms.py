@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cocity.core.models import Area, Department
 from cocity.needs import selectors
+from cocity.needs.map import ReportFilters
 from cocity.needs.models import Priority, ServiceCategory, Status
 
 
@@ -136,20 +137,20 @@ class ReportFilterForm(forms.Form):
             self.add_error("date_to", _("The end date comes before the start date."))
         return data
 
-    def filters(self) -> dict[str, Any]:
-        """The valid filters as keyword arguments of ``needs.map.report_list``; a filter with
-        an error is left out (the page shows the error beside it)."""
+    def filters(self) -> ReportFilters:
+        """The valid filters; a filter with an error is left out (the page shows the error
+        beside it)."""
         data: dict[str, Any] = {}
         if self.is_bound:
             self.is_valid()  # cleaned_data then holds exactly the fields without errors
             data = self.cleaned_data
-        return {
-            "category": data.get("category", ""),
-            "area": data.get("district", ""),
-            "status": data.get("status", ""),
-            "date_from": data.get("date_from"),
-            "date_to": data.get("date_to"),
-        }
+        return ReportFilters(
+            category=data.get("category", ""),
+            area=data.get("district", ""),
+            status=data.get("status", ""),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
 
 
 # Ready-made public answers an official can pick instead of writing one (key → text).

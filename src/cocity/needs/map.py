@@ -27,30 +27,32 @@ SVG_WIDTH = 640
 CLASSES = 5  # colour classes of the cell counts
 
 
-def filter_dates(
-    qs: QuerySet[Report], *, date_from: date | None = None, date_to: date | None = None
-) -> QuerySet[Report]:
-    """Reports filed on or after ``date_from`` and on or before ``date_to`` (whole days in the
-    city's time zone)."""
-    if date_from is not None:
-        qs = qs.filter(created_at__gte=timezone.make_aware(datetime.combine(date_from, time.min)))
-    if date_to is not None:
-        end = datetime.combine(date_to + timedelta(days=1), time.min)
-        qs = qs.filter(created_at__lt=timezone.make_aware(end))
-    return qs
+@dataclass(frozen=True)
+class ReportFilters:
+    """What the public list, the map and the triage queue narrow reports to: the filter form's
+    valid fields (``ReportFilterForm.filters``); empty means no filter."""
 
+    category: str = ""
+    area: str = ""
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
 
-def report_list(
-    *,
-    category: str = "",
-    area: str = "",
-    status: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> QuerySet[Report]:
-    """``selectors.report_list`` with the date range on top."""
-    qs = selectors.report_list(category=category, area=area, status=status)
-    return filter_dates(qs, date_from=date_from, date_to=date_to)
+    def dates(self, qs: QuerySet[Report]) -> QuerySet[Report]:
+        """Reports filed on or after ``date_from`` and on or before ``date_to`` (whole days in
+        the city's time zone)."""
+        if self.date_from is not None:
+            start = datetime.combine(self.date_from, time.min)
+            qs = qs.filter(created_at__gte=timezone.make_aware(start))
+        if self.date_to is not None:
+            end = datetime.combine(self.date_to + timedelta(days=1), time.min)
+            qs = qs.filter(created_at__lt=timezone.make_aware(end))
+        return qs
+
+    def reports(self) -> QuerySet[Report]:
+        """``selectors.report_list`` with every filter applied."""
+        qs = selectors.report_list(category=self.category, area=self.area, status=self.status)
+        return self.dates(qs)
 
 
 def map_resolution(total_km2: float) -> int:
@@ -171,21 +173,12 @@ def district_outlines() -> dict[str, Any]:
     return cached
 
 
-def report_map(
-    *,
-    category: str = "",
-    area: str = "",
-    status: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> ReportMap:
+def report_map(filters: ReportFilters = ReportFilters()) -> ReportMap:
     """Counts of the matching reports per district and per map cell, with the SVG frame.
 
     Two grouped queries (per stored cell, per district); the roll-up to the map's resolution
     happens here, so the numbers in the SVG, the table and the Leaflet layer agree."""
-    qs = report_list(
-        category=category, area=area, status=status, date_from=date_from, date_to=date_to
-    ).order_by()
+    qs = filters.reports().order_by()
     open_q = Q(status__in=OPEN_STATUSES)
     areas = list(
         Area.objects.filter(kind=Area.Kind.DISTRICT)

@@ -53,7 +53,7 @@ def _filter_query(request: HttpRequest) -> str:
 
 def report_list(request: HttpRequest) -> HttpResponse:
     form = ReportFilterForm(request.GET or None)
-    reports = report_map.report_list(**form.filters())
+    reports = form.filters().reports()
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -66,7 +66,7 @@ def report_map_page(request: HttpRequest) -> HttpResponse:
     """The public map: reports per district and per hexagonal cell, as an SVG with a table
     (no JavaScript needed), and the same cells as a Leaflet layer when scripts run."""
     form = ReportFilterForm(request.GET or None)
-    found = report_map.report_map(**form.filters())
+    found = report_map.report_map(form.filters())
     cells = found.geojson()
     for feature in cells["features"]:  # the Leaflet layer's tooltips, in the page's language
         props = feature["properties"]
@@ -249,13 +249,11 @@ def triage_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     reports = selectors.triage_queue(
         user=request.user,  # type: ignore[arg-type]
-        category=filters["category"],
-        area=filters["area"],
-        status=filters["status"] or "open",
+        category=filters.category,
+        area=filters.area,
+        status=filters.status or "open",
     )
-    reports = report_map.filter_dates(
-        reports, date_from=filters["date_from"], date_to=filters["date_to"]
-    )
+    reports = filters.dates(reports)
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
