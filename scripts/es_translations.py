@@ -463,6 +463,10 @@ ES: dict[str, str | list[str]] = {
     "Open311 API keys": "Claves de la API Open311",
     "Client apps (street-reporting apps, an SMS gateway) file reports through the Open311 API with a key. Give each app its own key.": "Las aplicaciones cliente (apps para avisar desde la calle, una pasarela SMS) envían avisos por la API Open311 con una clave. Da a cada aplicación su propia clave.",
     "The key for “%(name)s”": "La clave de «%(name)s»",
+    "Revoke the key for “%(name)s”": "Revocar la clave de «%(name)s»",
+    "The key for “%(name)s” is revoked: the app can no longer file reports.": (
+        "La clave de «%(name)s» está revocada: la aplicación ya no puede presentar avisos."
+    ),
     "Copy it now: it is shown only this once. The city stores only a fingerprint of it.": "Cópiala ahora: solo se muestra esta vez. El ayuntamiento guarda únicamente una huella de ella.",
     "Issue a new key": "Emitir una clave nueva",
     "Issue the key": "Emitir la clave",

@@ -68,3 +68,33 @@ def test_a_key_needs_a_name(client: Client, needs: dict[str, Any]) -> None:
     assert res.status_code == 400
     assert "This field is required." in res.content.decode()
     assert Open311Key.objects.count() == before
+
+
+def test_admin_revokes_a_key_and_the_app_is_refused_at_once(
+    client: Client, needs: dict[str, Any], open311_form: dict[str, str]
+) -> None:
+    assert client.post("/open311/v2/requests.json", open311_form).status_code == 200
+    key = Open311Key.objects.get()
+    revoke = f"/needs/open311-keys/{key.pk}/revoke/"
+    for role in ("resident", "official", "moderator"):
+        assert client.login(email=needs["users"][role].email, password=PASSWORD)
+        assert client.post(revoke).status_code == 403
+    admin = needs["users"]["admin"]
+    assert client.login(email=admin.email, password=PASSWORD)
+    html = client.get("/needs/open311-keys/").content.decode()
+    assert f'action="{revoke}"' in html
+    assert client.get(revoke).status_code == 405  # a button (POST), never a link
+    res = client.post(revoke, follow=True)
+    assert "is revoked: the app can no longer file reports" in res.content.decode()
+    assert f'action="{revoke}"' not in res.content.decode()
+    key.refresh_from_db()
+    assert not key.active
+    entry = AuditEntry.objects.filter(action="needs.open311_key_revoked").get()
+    assert (entry.actor, entry.object_id) == (admin, str(key.pk))
+    assert client.post(revoke).status_code == 302  # again: nothing changes, nothing logged
+    assert AuditEntry.objects.filter(action="needs.open311_key_revoked").count() == 1
+    assert client.post("/needs/open311-keys/999999/revoke/").status_code == 404
+    client.logout()
+    res = client.post("/open311/v2/requests.json", open311_form)
+    assert res.status_code == 403
+    assert res.json()[0]["code"] == 403

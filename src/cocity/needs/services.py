@@ -125,6 +125,18 @@ def open311_key_create(*, name: str, actor: User | None = None) -> tuple[Open311
     return row, key
 
 
+@transaction.atomic
+def open311_key_revoke(*, key: Open311Key, actor: User | None = None) -> bool:
+    """Switch a key off: the next request made with it is refused (403). Returns False when it
+    was already revoked (nothing changes, nothing is logged)."""
+    changed = Open311Key.objects.filter(pk=key.pk, active=True).update(active=False)
+    if not changed:
+        return False
+    key.active = False
+    audit_record(action="needs.open311_key_revoked", actor=actor, obj=key, data={"name": key.name})
+    return True
+
+
 # --- reports ----------------------------------------------------------------------------------
 
 

@@ -17,4 +17,5 @@ urlpatterns = [
     path("triage/", views.triage_list, name="triage"),
     path("triage/<int:pk>/", views.triage_report, name="triage_report"),
     path("open311-keys/", views.open311_keys, name="open311_keys"),
+    path("open311-keys/<int:pk>/revoke/", views.open311_key_revoke, name="open311_key_revoke"),
 ]

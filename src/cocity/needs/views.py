@@ -383,3 +383,21 @@ def open311_keys(request: HttpRequest) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"  # the page may hold a key in clear
     return response
+
+
+@login_required
+@require_POST
+def open311_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    if not user.has_perm("needs.manage_open311_keys"):
+        raise PermissionDenied
+    key = report_map.open311_key_list().filter(pk=pk).first()
+    if key is None:
+        raise Http404
+    if services.open311_key_revoke(key=key, actor=user):
+        messages.success(
+            request,
+            _("The key for “%(name)s” is revoked: the app can no longer file reports.")
+            % {"name": key.name},
+        )
+    return redirect("needs:open311_keys")
