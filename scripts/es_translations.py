@@ -464,6 +464,36 @@ ES: dict[str, str | list[str]] = {
     "Client apps (street-reporting apps, an SMS gateway) file reports through the Open311 API with a key. Give each app its own key.": "Las aplicaciones cliente (apps para avisar desde la calle, una pasarela SMS) envían avisos por la API Open311 con una clave. Da a cada aplicación su propia clave.",
     "The key for “%(name)s”": "La clave de «%(name)s»",
     "Revoke the key for “%(name)s”": "Revocar la clave de «%(name)s»",
+    "Answer templates": "Plantillas de respuesta",
+    "Ready-made public answers to pick when you change a report's status. Changing one does not change answers already published.": (
+        "Respuestas públicas preparadas para elegir al cambiar el estado de un aviso. Cambiar una "
+        "no cambia las respuestas ya publicadas."
+    ),
+    "Templates": "Plantillas",
+    "Title": "Título",
+    "Code": "Código",
+    "Public answer": "Respuesta pública",
+    "No template yet.": "Aún no hay plantillas.",
+    "Add a template": "Añadir una plantilla",
+    "Add the template": "Añadir la plantilla",
+    "Code <code>%(code)s</code>, language %(language)s.": (
+        "Código <code>%(code)s</code>, idioma %(language)s."
+    ),
+    "Delete this template": "Borrar esta plantilla",
+    "Published on the report's page, where everyone can read it.": (
+        "Se publica en la página del aviso, donde todo el mundo puede leerla."
+    ),
+    "Letters, digits and hyphens. Give the same answer in another language the same code.": (
+        "Letras, cifras y guiones. La misma respuesta en otro idioma lleva el mismo código."
+    ),
+    "Answer template added.": "Plantilla de respuesta añadida.",
+    "Answer template deleted.": "Plantilla de respuesta borrada.",
+    "Answer template saved.": "Plantilla de respuesta guardada.",
+    "response template": "plantilla de respuesta",
+    "response templates": "plantillas de respuesta",
+    "title": "título",
+    "text": "texto",
+    "language": "idioma",
     "The key for “%(name)s” is revoked: the app can no longer file reports.": (
         "La clave de «%(name)s» está revocada: la aplicación ya no puede presentar avisos."
     ),

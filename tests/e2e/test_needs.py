@@ -42,7 +42,10 @@ def test_report_duplicate_check_triage_and_public_answer(
     live_server: Any, city: dict[str, Any], page: Any, shot: Any, tmp_path: Path
 ) -> None:
     from cocity.needs import services
+    from cocity.needs.defaults import add_response_templates
+    from cocity.needs.models import ResponseTemplate
 
+    add_response_templates(ResponseTemplate)  # a transactional test before may have flushed them
     roads = city["departments"]["roads"]
     pothole = services.category_create(code="pothole", name="Pothole", department=roads)
     services.report_submit(
@@ -78,6 +81,9 @@ def test_report_duplicate_check_triage_and_public_answer(
     sign_out(page)
 
     sign_in(page, base, official.email)
+    page.goto(base + "/needs/templates/")
+    page.get_by_role("link", name="Fixed").first.wait_for()
+    shot(page, "needs-4a-answer-templates")
     page.goto(base + "/needs/triage/")
     page.get_by_role("link", name=f"#{report.pk} Pothole").click()
     page.get_by_label("New status").select_option("fixed")

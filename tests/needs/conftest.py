@@ -31,6 +31,10 @@ def _small_area_grid(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def needs(city: dict[str, Any]) -> dict[str, Any]:
     from cocity.needs import services
+    from cocity.needs.defaults import add_response_templates
+    from cocity.needs.models import ResponseTemplate
+
+    add_response_templates(ResponseTemplate)  # gone when a transactional test flushed the tables
 
     depts = city["departments"]
     pothole = services.category_create(

@@ -50,6 +50,17 @@ class DomainError(Exception):
         messages = [m for msgs in fields.values() for m in msgs] or [str(m) for m in exc.messages]
         return cls("; ".join(messages), code="invalid", fields=fields)
 
+    def add_to_form(self, form: Any) -> None:
+        """Show the error on a Django form: beside each field the form has, else above it."""
+        placed = False
+        for name, errors in self.fields.items():
+            if name in form.fields:
+                for error in errors:
+                    form.add_error(name, error)
+                placed = True
+        if not placed:
+            form.add_error(None, self.message)
+
     def problem(self, instance: str = "") -> dict[str, Any]:
         body: dict[str, Any] = {
             "type": f"https://cocity.example/problems/{self.code}",

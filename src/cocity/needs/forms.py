@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cocity.core.models import Area, Department
@@ -153,15 +156,36 @@ class ReportFilterForm(forms.Form):
         )
 
 
-# Ready-made public answers an official can pick instead of writing one (key → text).
-RESPONSE_TEMPLATES = {
-    "received": _("Thank you for your report. We have received it and will inspect the place."),
-    "crew": _("A crew has been assigned and will visit soon."),
-    "scheduled": _("The work is scheduled. We will post here when it is done."),
-    "fixed": _("This has been fixed. Thank you for telling us."),
-    "private": _("This is on private land, so the city cannot act; we have informed the owner."),
-    "duplicate": _("This was already reported; please follow the original report."),
-}
+def template_choices(empty_label: Any) -> list[tuple[str, Any]]:
+    """The ready-made answers in the current language, as (code, "title — text") choices."""
+    rows = selectors.response_templates(language=get_language())
+    return [
+        ("", empty_label),
+        *((t.code, Truncator(f"{t.title} — {t.text}").chars(90)) for t in rows),
+    ]
+
+
+class ResponseTemplateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=80)
+    text = forms.CharField(
+        label=_("Public answer"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Published on the report's page, where everyone can read it."),
+    )
+
+
+class NewResponseTemplateForm(ResponseTemplateForm):
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_(
+            "Letters, digits and hyphens. Give the same answer in another language the same code."
+        ),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+    field_order = ["code", "language", "title", "text"]
 
 
 class StatusForm(forms.Form):
@@ -169,7 +193,7 @@ class StatusForm(forms.Form):
     template = forms.ChoiceField(
         label=_("Answer template"),
         required=False,
-        choices=[("", _("None: write the note below")), *RESPONSE_TEMPLATES.items()],
+        choices=[],
         help_text=_("Used when the public note is left empty."),
     )
     note = forms.CharField(
@@ -183,23 +207,28 @@ class StatusForm(forms.Form):
         label=_("Duplicate of report number"), required=False, min_value=1
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["template"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = template_choices(_("None: write the note below"))
+
 
 class BulkStatusForm(forms.Form):
     reports = forms.TypedMultipleChoiceField(coerce=int, choices=[])
     status = forms.ChoiceField(
         label=_("New status for the selected reports"), choices=Status.choices
     )
-    template = forms.ChoiceField(
-        label=_("Answer template"),
-        required=False,
-        choices=[("", _("No public note")), *RESPONSE_TEMPLATES.items()],
-    )
+    template = forms.ChoiceField(label=_("Answer template"), required=False, choices=[])
 
     def __init__(self, *args: Any, report_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["reports"]
         assert isinstance(field, forms.TypedMultipleChoiceField)
         field.choices = [(pk, str(pk)) for pk in report_ids]
+        template = self.fields["template"]
+        assert isinstance(template, forms.ChoiceField)
+        template.choices = template_choices(_("No public note"))
 
 
 class NoteForm(forms.Form):

@@ -79,6 +79,31 @@ class ServiceCategory(models.Model):
         return bool(self.attributes)
 
 
+class ResponseTemplate(models.Model):
+    """A ready-made public answer officials pick when they change a report's status, one row per
+    language (the same ``code`` in each). Officials edit them at ``/needs/templates/``."""
+
+    code = models.SlugField(_("code"), max_length=40)
+    language = models.CharField(_("language"), max_length=10)  # one of settings.LANGUAGES
+    title = models.CharField(_("title"), max_length=80)
+    text = models.TextField(_("text"), max_length=4000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["language", "title", "id"]
+        verbose_name = _("response template")
+        verbose_name_plural = _("response templates")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "language"], name="needs_template_code_lang"),
+            models.CheckConstraint(
+                condition=~Q(title="") & ~Q(text="") & ~Q(code=""), name="needs_template_filled"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+
 class Open311Key(models.Model):
     """An API key issued to an Open311 client app. Only its SHA-256 is stored."""
 

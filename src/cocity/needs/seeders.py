@@ -27,6 +27,7 @@ from cocity.core.models import Notification, User
 from cocity.core.seeding import SeedContext, register
 from cocity.core.services import audit_record
 from cocity.needs import services
+from cocity.needs.defaults import add_response_templates
 from cocity.needs.geo import h3_cell
 from cocity.needs.models import (
     OPEN_STATUSES,
@@ -36,6 +37,7 @@ from cocity.needs.models import (
     ReportFollow,
     ReportSupport,
     ReportUpdate,
+    ResponseTemplate,
     Status,
 )
 
@@ -134,6 +136,7 @@ def _age_days(rng: Any) -> float:
 
 @register("needs", order=20)
 def seed_needs(ctx: SeedContext) -> None:
+    add_response_templates(ResponseTemplate)  # migrations add them; a flushed database has none
     departments = ctx.shared["departments"]
     areas = ctx.shared["areas"]
     categories = []

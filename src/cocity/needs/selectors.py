@@ -22,6 +22,7 @@ from cocity.needs.models import (
     Report,
     ReportPhoto,
     ReportUpdate,
+    ResponseTemplate,
     ServiceCategory,
     SubmissionKey,
 )
@@ -84,6 +85,20 @@ def photo_urls(reports: Iterable[Report | int]) -> dict[int, list[str]]:
     for photo in rows:
         urls.setdefault(photo.report_id, []).append(photo.image.url)
     return urls
+
+
+def response_templates(*, language: str | None = None) -> QuerySet[ResponseTemplate]:
+    """Ready-made answers, in one language when given."""
+    qs = ResponseTemplate.objects.order_by("language", "title", "id")
+    return qs.filter(language=language) if language else qs
+
+
+def response_template_text(code: str, *, language: str) -> str:
+    """The text of answer ``code`` in ``language``, else in any language ("" if unknown)."""
+    if not code:
+        return ""
+    rows = {t.language: t.text for t in ResponseTemplate.objects.filter(code=code)}
+    return rows.get(language) or next(iter(rows.values()), "")
 
 
 def report_get(pk: Any) -> Report | None:

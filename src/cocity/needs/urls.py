@@ -16,6 +16,8 @@ urlpatterns = [
     path("sms/", sms.inbound, name="sms"),
     path("triage/", views.triage_list, name="triage"),
     path("triage/<int:pk>/", views.triage_report, name="triage_report"),
+    path("templates/", views.response_template_list, name="templates"),
+    path("templates/<int:pk>/", views.response_template_edit, name="template_edit"),
     path("open311-keys/", views.open311_keys, name="open311_keys"),
     path("open311-keys/<int:pk>/revoke/", views.open311_key_revoke, name="open311_key_revoke"),
 ]

@@ -16,21 +16,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cocity.core.errors import DomainError
 from cocity.needs import map as report_map
 from cocity.needs import selectors, services, staging
 from cocity.needs.forms import (
-    RESPONSE_TEMPLATES,
     BulkStatusForm,
+    NewResponseTemplateForm,
     NoteForm,
     Open311KeyForm,
     ReassignForm,
     ReportFilterForm,
     ReportForm,
+    ResponseTemplateForm,
     StatusForm,
 )
 from cocity.needs.models import Channel, Report
@@ -278,7 +279,7 @@ def _bulk_status(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Select at least one report and a status."))
         return redirect("needs:triage")
     status = form.cleaned_data["status"]
-    note = str(RESPONSE_TEMPLATES.get(form.cleaned_data["template"], ""))
+    note = selectors.response_template_text(form.cleaned_data["template"], language=get_language())
     changed = 0
     with transaction.atomic():
         for report in reports:
@@ -321,7 +322,8 @@ def triage_report(request: HttpRequest, pk: int) -> HttpResponse:
                     report=report,
                     status=data["status"],
                     actor=user,
-                    note=data["note"] or str(RESPONSE_TEMPLATES.get(data["template"], "")),
+                    note=data["note"]
+                    or selectors.response_template_text(data["template"], language=get_language()),
                     duplicate_of=original,
                 )
                 messages.success(request, _("Status changed and the update published."))
@@ -401,3 +403,62 @@ def open311_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             % {"name": key.name},
         )
     return redirect("needs:open311_keys")
+
+
+def _require_template_manager(request: HttpRequest) -> Any:
+    user: Any = request.user
+    if not user.has_perm("needs.manage_response_templates"):
+        raise PermissionDenied
+    return user
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def response_template_list(request: HttpRequest) -> HttpResponse:
+    """The ready-made public answers, and a form to add one."""
+    user = _require_template_manager(request)
+    form = NewResponseTemplateForm(request.POST or None, initial={"language": get_language()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.response_template_create(actor=user, **form.cleaned_data)
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("Answer template added."))
+            return redirect("needs:templates")
+    return render(
+        request,
+        "needs/templates_list.html",
+        {"form": form, "templates": selectors.response_templates()},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def response_template_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _require_template_manager(request)
+    template = selectors.response_templates().filter(pk=pk).first()
+    if template is None:
+        raise Http404
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        services.response_template_delete(template=template, actor=user)
+        messages.success(request, _("Answer template deleted."))
+        return redirect("needs:templates")
+    form = ResponseTemplateForm(
+        request.POST or None, initial={"title": template.title, "text": template.text}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.response_template_update(template=template, actor=user, **form.cleaned_data)
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("Answer template saved."))
+            return redirect("needs:templates")
+    return render(
+        request,
+        "needs/template_edit.html",
+        {"form": form, "template": template},
+        status=400 if form.errors else 200,
+    )
