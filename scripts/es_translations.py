@@ -465,6 +465,7 @@ ES: dict[str, str | list[str]] = {
     "The key for “%(name)s”": "La clave de «%(name)s»",
     "Revoke the key for “%(name)s”": "Revocar la clave de «%(name)s»",
     "Answer templates": "Plantillas de respuesta",
+    "name in other languages": "nombre en otros idiomas",
     "Ready-made public answers to pick when you change a report's status. Changing one does not change answers already published.": (
         "Respuestas públicas preparadas para elegir al cambiar el estado de un aviso. Cambiar una "
         "no cambia las respuestas ya publicadas."

@@ -237,7 +237,8 @@ class ConsentRecord(models.Model):
 class Notification(models.Model):
     """An in-app notice for one person ("report #12 is fixed"). ``text`` is an English message
     with ``%(name)s`` placeholders, translated when shown; ``params`` fills them, and the keys
-    listed in ``params["_translate"]`` are translated too (e.g. a status name)."""
+    listed in ``params["_translate"]`` are translated too (e.g. a status name). A parameter
+    given as ``{language: text}`` (a category's names) shows the active language's text."""
 
     recipient = models.ForeignKey(
         "core.User", on_delete=models.CASCADE, related_name="notifications"
@@ -261,12 +262,21 @@ class Notification(models.Model):
     @property
     def message(self) -> str:
         """The text in the active language, its placeholders filled."""
-        from django.utils.translation import gettext
+        from django.conf import settings
+        from django.utils.translation import get_language, gettext
 
         params = dict(self.params or {})
         for key in params.pop("_translate", []):
             if isinstance(params.get(key), str) and params[key]:
                 params[key] = gettext(params[key])
+        language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        for key, value in params.items():
+            if isinstance(value, dict) and value:  # a name given in several languages
+                params[key] = (
+                    value.get(language)
+                    or value.get(settings.LANGUAGE_CODE)
+                    or next(iter(value.values()))
+                )
         try:
             return gettext(self.text) % params
         except (KeyError, TypeError, ValueError):

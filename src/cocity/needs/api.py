@@ -27,7 +27,7 @@ class CategorySerializer(serializers.ModelSerializer[ServiceCategory]):
 
     class Meta:
         model = ServiceCategory
-        fields = ["code", "name", "description", "group", "department", "expected_days"]
+        fields = ["code", "name", "names", "description", "group", "department", "expected_days"]
 
 
 def _iso(value: datetime | None) -> str | None:

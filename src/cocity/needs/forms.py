@@ -123,7 +123,7 @@ class ReportFilterForm(forms.Form):
         assert isinstance(district, forms.ChoiceField)
         assert isinstance(status, forms.ChoiceField)
         category.choices = everything + [
-            (c.code, c.name) for c in selectors.category_list(active_only=False)
+            (c.code, c.label) for c in selectors.category_list(active_only=False)
         ]
         district.choices = everything + [(a.code, a.name) for a in selectors.district_choices()]
         status.choices = [

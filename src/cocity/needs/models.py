@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 H3_RESOLUTION = 9
@@ -65,6 +66,8 @@ class ServiceCategory(models.Model):
     # "order", "variable", "datatype_description", "values": [{"key", "name"}]}]
     attributes = models.JSONField(_("Open311 attributes"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # the name in the city's other languages, {"es": "Farola apagada"}; ``name`` is the default
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -72,7 +75,18 @@ class ServiceCategory(models.Model):
         verbose_name_plural = _("service categories")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language, or the default name."""
+        language = get_language() or ""
+        names = self.names or {}
+        return names.get(language) or names.get(language.split("-")[0]) or self.name
+
+    def all_names(self) -> dict[str, str]:
+        """Every name by language code, the default under the site's language."""
+        return {settings.LANGUAGE_CODE: self.name, **(self.names or {})}
 
     @property
     def has_metadata(self) -> bool:

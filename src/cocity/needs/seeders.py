@@ -18,6 +18,7 @@ from typing import Any
 
 import h3
 import shapely
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
@@ -79,6 +80,21 @@ CATEGORIES: dict[str, list[tuple[str, str, int, list[str]]]] = {
     ],
 }
 
+# the demo categories' names in Spanish (the city's second language)
+SPANISH_NAMES = {
+    "pothole": "Bache",
+    "pavement": "Acera rota",
+    "streetlight": "Farola apagada",
+    "overflowing-bin": "Contenedor desbordado",
+    "fly-tipping": "Vertido ilegal",
+    "fallen-tree": "Árbol caído o peligroso",
+    "playground": "Juego infantil roto",
+    "blocked-drain": "Desagüe atascado o inundación",
+    "water-leak": "Fuga de agua",
+    "bus-stop": "Parada de autobús dañada",
+    "social-support": "Alguien necesita apoyo",
+}
+
 ANSWERS: dict[str, str] = {
     Status.ACKNOWLEDGED: "Thank you, we have received your report and will inspect it.",
     Status.IN_PROGRESS: "A crew has been assigned.",
@@ -137,13 +153,18 @@ def _age_days(rng: Any) -> float:
 @register("needs", order=20)
 def seed_needs(ctx: SeedContext) -> None:
     add_response_templates(ResponseTemplate)  # migrations add them; a flushed database has none
+    languages = dict(settings.LANGUAGES)
     departments = ctx.shared["departments"]
     areas = ctx.shared["areas"]
     categories = []
     for dept_code, items in CATEGORIES.items():
         for code, name, days, samples in items:
             category = services.category_create(
-                code=code, name=name, department=departments[dept_code], expected_days=days
+                code=code,
+                name=name,
+                names={"es": SPANISH_NAMES[code]} if "es" in languages else {},
+                department=departments[dept_code],
+                expected_days=days,
             )
             categories.append((category, samples))
     districts = [a for a in areas.values() if a.kind == "district"]

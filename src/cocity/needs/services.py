@@ -72,11 +72,14 @@ def category_create(
     group: str = "",
     keywords: str = "",
     attributes: list[dict[str, Any]] | None = None,
+    names: Mapping[str, str] | None = None,
     actor: User | None = None,
 ) -> ServiceCategory:
+    """A new category; ``names`` gives its name in the city's other languages."""
     category = ServiceCategory(
         code=code,
         name=name,
+        names=_category_names(names or {}),
         department=department,
         expected_days=expected_days,
         description=description,
@@ -94,6 +97,24 @@ def category_create(
         data={"code": code, "department": department.code},
     )
     return category
+
+
+def _category_names(names: Mapping[str, str]) -> dict[str, str]:
+    from django.conf import settings
+
+    languages = dict(settings.LANGUAGES)
+    cleaned = {}
+    for language, text in names.items():
+        text = str(text or "").strip()
+        if language not in languages or not text or len(text) > 120:
+            raise DomainError(
+                f"A name in another language needs one of {sorted(languages)} and 1–120 "
+                "characters.",
+                code="invalid",
+                fields={"names": ["A known language and 1–120 characters."]},
+            )
+        cleaned[language] = text
+    return cleaned
 
 
 DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
@@ -514,7 +535,7 @@ def _notify_followers(update: ReportUpdate) -> None:
         ),
         params={
             "number": report.pk,
-            "category": report.category.name,
+            "category": report.category.all_names(),
             "status": status,
             "note": update.text[:500],
             "_translate": ["status"],

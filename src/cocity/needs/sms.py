@@ -33,7 +33,8 @@ def match_category(text: str) -> ServiceCategory | None:
     lowered = f" {text.lower()} "
     best: tuple[int, ServiceCategory] | None = None
     for category in selectors.category_list():
-        words = {category.code, category.code.replace("-", " "), category.name.lower()}
+        names = [n.lower() for n in category.all_names().values()]
+        words = {category.code, category.code.replace("-", " "), *names}
         words |= {w.strip().lower() for w in category.keywords.split(",") if w.strip()}
         for word in words:
             if re.search(rf"\b{re.escape(word)}\b", lowered) and (

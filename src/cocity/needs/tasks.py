@@ -40,7 +40,7 @@ def notify_followers_task(update_id: int) -> int:
         with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
             subject = _("Update on report #%(number)s: %(category)s") % {
                 "number": report.pk,
-                "category": report.category.name,
+                "category": report.category.label,
             }
             lines = []
             if update.new_status:
