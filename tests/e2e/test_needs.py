@@ -17,16 +17,29 @@ PASSWORD = "pw-12345-long"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def sign_in(page: Any, base: str, email: str) -> None:
+def t(language: str, text: str, plural: str = "", **params: Any) -> str:
+    """``text`` as the site shows it in ``language`` (the same catalogs the pages use); with
+    ``plural``, the form for ``params["n"]``."""
+    from django.utils import translation
+
+    with translation.override(language):
+        if plural:
+            found = translation.ngettext(text, plural, params["n"])
+        else:
+            found = translation.gettext(text)
+    return found % params if params else found
+
+
+def sign_in(page: Any, base: str, email: str, language: str = "en") -> None:
     page.goto(base + "/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label(t(language, "Email")).fill(email)
+    page.get_by_label(t(language, "Password")).fill(PASSWORD)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_url(base + "/")
 
 
-def sign_out(page: Any) -> None:
-    page.get_by_role("button", name="Sign out").click()
+def sign_out(page: Any, language: str = "en") -> None:
+    page.get_by_role("button", name=t(language, "Sign out")).click()
 
 
 def _photo(path: Path) -> Path:
@@ -38,76 +51,114 @@ def _photo(path: Path) -> Path:
     return path
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
 def test_report_duplicate_check_triage_and_public_answer(
-    live_server: Any, city: dict[str, Any], page: Any, shot: Any, tmp_path: Path
+    live_server: Any,
+    city: dict[str, Any],
+    browser: Any,
+    shot: Any,
+    tmp_path: Path,
+    language: str,
 ) -> None:
+    """The whole loop, once with an English browser and once with a Spanish one."""
     from cocity.needs import services
     from cocity.needs.defaults import add_response_templates
     from cocity.needs.models import ResponseTemplate
 
+    def _(text: str, plural: str = "", **params: Any) -> str:
+        return t(language, text, plural, **params)
+
+    if language == "es":  # the pages below must really be in Spanish
+        assert _("Describe the problem") != "Describe the problem"
     add_response_templates(ResponseTemplate)  # a transactional test before may have flushed them
     roads = city["departments"]["roads"]
-    pothole = services.category_create(code="pothole", name="Pothole", department=roads)
+    pothole = services.category_create(
+        code="pothole", name="Pothole", names={"es": "Bache"}, department=roads
+    )
+    category = {"en": "Pothole", "es": "Bache"}[language]
     services.report_submit(
         category=pothole, description="Hole by the bakery", lat=40.9652, lon=-5.6951
     )
     base = live_server.url
     resident, official = city["users"]["resident"], city["users"]["official"]
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale={"en": "en-GB", "es": "es-ES"}[language]
+    )
+    page = context.new_page()
+    suffix = "" if language == "en" else "-es"
 
-    sign_in(page, base, resident.email)
+    sign_in(page, base, resident.email, language)
     page.goto(base + "/needs/report/")
-    page.get_by_label("What is the problem about?").select_option(label="Pothole")
-    page.get_by_label("Latitude").fill("40.965")
-    page.get_by_label("Longitude").fill("-5.695")
-    page.get_by_label("Describe the problem").fill("Deep hole in front of number 12")
+    page.get_by_label(_("What is the problem about?")).select_option(label=category)
+    page.get_by_label(_("Latitude")).fill("40.965")
+    page.get_by_label(_("Longitude")).fill("-5.695")
+    page.get_by_label(_("Describe the problem")).fill("Deep hole in front of number 12")
     photo = _photo(tmp_path / "hole.jpg")
-    page.get_by_label("Photos").set_input_files(str(photo))
-    shot(page, "needs-1-report-form")
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("heading", name="Is it one of these?").wait_for()
+    page.get_by_label(_("Photos")).set_input_files(str(photo))
+    shot(page, "needs-1-report-form" + suffix)
+    page.get_by_role("button", name=_("Continue")).click()
+    page.get_by_role("heading", name=_("Is it one of these?")).wait_for()
     assert "Hole by the bakery" in page.content()
     # the chosen photo waits on the server while the resident decides
-    assert page.get_by_text("Your photo is kept with the report.").count() == 1
-    shot(page, "needs-2-nearby-duplicates")
-    page.get_by_role("button", name="No, file my report").click()
-    page.get_by_role("heading", name="Thank you: your report is filed").wait_for()
-    shot(page, "needs-3-confirmation")
+    kept_text = _(
+        "Your photo is kept with the report.", "Your %(n)s photos are kept with the report.", n=1
+    )
+    assert page.get_by_text(kept_text).count() == 1
+    shot(page, "needs-2-nearby-duplicates" + suffix)
+    page.get_by_role("button", name=_("No, file my report")).click()
+    page.get_by_role("heading", name=_("Thank you: your report is filed")).wait_for()
+    shot(page, "needs-3-confirmation" + suffix)
     report = Report.objects.get(description="Deep hole in front of number 12")
     stored = report.photos.get()
     with Image.open(stored.image.path) as kept:
         assert kept.size == (2048, 1365)  # downscaled to the size limit, re-encoded
         assert not kept.getexif()  # the camera's position is gone
     assert page.get_by_role("link", name=f"/needs/track/{report.tracking_token}/").count() == 1
-    sign_out(page)
+    sign_out(page, language)
 
-    sign_in(page, base, official.email)
+    sign_in(page, base, official.email, language)
     page.goto(base + "/needs/templates/")
-    page.get_by_role("link", name="Fixed").first.wait_for()
-    shot(page, "needs-4a-answer-templates")
+    page.get_by_role("link", name={"en": "Fixed", "es": "Resuelto"}[language]).first.wait_for()
+    shot(page, "needs-4a-answer-templates" + suffix)
     page.goto(base + "/needs/triage/")
-    page.get_by_role("link", name=f"#{report.pk} Pothole").click()
-    page.get_by_label("New status").select_option("fixed")
-    page.get_by_label("Answer template").select_option("fixed")
-    shot(page, "needs-4-triage")
-    page.get_by_role("button", name="Change status and publish the note").click()
-    page.get_by_text("Status changed and the update published.").wait_for()
-    sign_out(page)
+    page.get_by_role("link", name=f"#{report.pk} {category}").click()
+    page.get_by_label(_("New status")).select_option("fixed")
+    page.get_by_label(_("Answer template")).select_option("fixed")
+    shot(page, "needs-4-triage" + suffix)
+    page.get_by_role("button", name=_("Change status and publish the note")).click()
+    page.get_by_text(_("Status changed and the update published.")).wait_for()
+    sign_out(page, language)
 
     report.refresh_from_db()
     assert report.status == Status.FIXED
-    sign_in(page, base, resident.email)
+    sign_in(page, base, resident.email, language)
     # the resident follows their report: the header counts the in-app notification
-    page.get_by_role("link", name="Notifications: 1 unread").click()
-    page.get_by_role("heading", name="Notifications").wait_for()
-    assert f"Report #{report.pk} (Pothole) is now: Fixed." in page.content()
-    shot(page, "needs-5-notifications")
-    page.get_by_role("button", name=re.compile("^Open and mark as read")).click()
+    unread = _("Notifications: %(n)s unread", "Notifications: %(n)s unread", n=1)
+    page.get_by_role("link", name=unread).click()
+    page.get_by_role("heading", name=_("Notifications")).wait_for()
+    fixed = _("Fixed")
+    assert (
+        _(
+            "Report #%(number)s (%(category)s) is now: %(status)s.",
+            number=report.pk,
+            category=category,
+            status=fixed,
+        )
+        in page.content()
+    )
+    shot(page, "needs-5-notifications" + suffix)
+    page.get_by_role("button", name=re.compile("^" + re.escape(_("Open and mark as read")))).click()
     page.wait_for_url(base + f"/needs/{report.pk}/")
-    assert page.get_by_text("This has been fixed. Thank you for telling us.").count() == 1
-    assert page.get_by_role("img", name="Photo 1 of the report").count() == 1
-    assert "Status changed to Fixed" in page.content()
-    assert page.get_by_role("link", name="Notifications", exact=True).count() == 1  # all read
-    shot(page, "needs-6-public-answer")
+    answer = {
+        "en": "This has been fixed. Thank you for telling us.",
+        "es": "Ya está resuelto. Gracias por avisarnos.",
+    }[language]
+    assert page.get_by_text(answer).count() == 1  # published in the official's language
+    assert page.get_by_role("img", name=_("Photo %(number)s of the report", number=1)).count() == 1
+    assert _("Status changed to %(status)s", status=fixed) in page.content()
+    assert page.get_by_role("link", name=_("Notifications"), exact=True).count() == 1  # all read
+    shot(page, "needs-6-public-answer" + suffix)
+    context.close()
 
 
 def test_map_picker_fills_the_coordinates(
