@@ -27,6 +27,17 @@ def test_tally_json(capsys) -> None:
     assert out["seconds"] >= 0
 
 
+def test_tally_jump_gives_the_winners_of_stepping_with_far_fewer_runs(capsys) -> None:
+    veszprem = str(DATA / "Hungary_Veszprem_2025.pb")
+    base = ["tally", veszprem, "--rule", "mes", "--completion", "add1-exhaustive", "--json"]
+    assert main([*base, "--jump"]) == 0
+    jumped = json.loads(capsys.readouterr().out)
+    assert main(base) == 0
+    stepped = json.loads(capsys.readouterr().out)
+    assert jumped["winners"] == stepped["winners"]
+    assert (jumped["mes_runs"], stepped["mes_runs"]) == (18, 72_726)
+
+
 @pytest.mark.parametrize("rule", ["greedy", "greedy-card", "mes", "mes-card", "phragmen"])
 def test_tally_text_for_every_rule(capsys, rule) -> None:
     assert (

@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     mode = t.add_mutually_exclusive_group()
     mode.add_argument("--exact", dest="exact", action="store_true", default=True)
     mode.add_argument("--float", dest="exact", action="store_false")
+    t.add_argument(
+        "--jump",
+        action="store_true",
+        help="Add1: jump to the next budget where the outcome can change (same winners)",
+    )
     t.add_argument("--threshold", action="store_true", help="honour min_project_score_threshold")
     t.add_argument("--no-skip", action="store_true", help="greedy: stop at the first misfit")
     t.add_argument("--approval", action="store_true", help="ignore points: count as approval")
@@ -74,6 +79,7 @@ def _tally(args: argparse.Namespace, election: Any) -> int:
         use_points=not args.approval,
         threshold=args.threshold,
         stop_at_first_misfit=args.no_skip,
+        jump=args.jump,
     )
     ids = out.winner_ids(election)
     result: dict[str, Any] = {
@@ -86,6 +92,8 @@ def _tally(args: argparse.Namespace, election: Any) -> int:
         "budget": _num(election.budget),
         "seconds": round(out.details["seconds"], 6),
     }
+    if args.completion != "none" and args.rule.startswith("mes"):
+        result["mes_runs"] = out.details["steps"]
     if args.ejr:
         result["ejr_violations"] = ejr_violations(election, out.winners)
     if args.json:

@@ -70,7 +70,12 @@ def tally(
             done = add1(data, keys, variant=variant, exact=exact, jump=jump)
             winners = done.winners
             run = done.run
-            details = {"run": run, "steps": done.steps, "increments": done.increments}
+            details = {
+                "run": run,
+                "steps": done.steps,
+                "increments": done.increments,
+                "jump_checks": done.jump_checks,
+            }
             if completion == "add1u":
                 votes = [int(v) for v in election.approval_counts()]
                 winners = utilitarian_fill(winners, profile.costs, profile.budget, votes, keys)
