@@ -83,3 +83,23 @@ def test_names_need_a_known_language_and_some_text(needs: dict[str, Any]) -> Non
             services.category_create(code="bad", name="Bad", names=names, department=roads)
         assert caught.value.fields == {"names": ["A known language and 1–120 characters."]}
     assert not ServiceCategory.objects.filter(code="bad").exists()
+
+
+def test_departments_are_named_in_the_readers_language_too(
+    client: Client, needs: dict[str, Any], submit: Callable[..., Report]
+) -> None:
+    from cocity.core import services as core
+
+    with pytest.raises(DomainError):
+        core.department_create(code="bad", name="Bad", names={"xx": "?"})
+    lights = core.department_create(
+        code="lights", name="Street lighting", names={"es": "Alumbrado público"}
+    )
+    report = submit("pothole")
+    report.department = lights
+    report.save(update_fields=["department"])
+    english = client.get(f"/needs/{report.pk}/").content.decode()
+    spanish = client.get(f"/needs/{report.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Street lighting" in english
+    assert "Alumbrado público" in spanish
+    assert "Street lighting" not in spanish

@@ -73,18 +73,43 @@ class User(AbstractUser):
         return self.display_name or self.email.split("@", 1)[0]
 
 
-class Department(models.Model):
-    code = models.SlugField(_("code"), max_length=40, unique=True)
+class NamedInLanguages(models.Model):
+    """A ``name`` in the site's language and, in ``names``, in the city's other languages
+    (``{"es": "Vías públicas"}``); ``label`` is the one to show to the current reader."""
+
     name = models.CharField(_("name"), max_length=120)
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language, or the default name."""
+        from django.utils.translation import get_language
+
+        language = get_language() or ""
+        names = self.names or {}
+        return names.get(language) or names.get(language.split("-")[0]) or self.name
+
+    def all_names(self) -> dict[str, str]:
+        """Every name by language code, the default under the site's language."""
+        from django.conf import settings
+
+        return {settings.LANGUAGE_CODE: self.name, **(self.names or {})}
+
+
+class Department(NamedInLanguages):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
     email = models.EmailField(_("contact email"), blank=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Organisation(models.Model):

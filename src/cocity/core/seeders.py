@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_noop
 
 from cocity.core import services
@@ -48,6 +50,17 @@ DEPARTMENTS = [
     ("transport", gettext_noop("Public transport")),
     ("social-services", gettext_noop("Social services")),
 ]
+
+
+def _other_names(name: str) -> dict[str, str]:
+    """The demo department's name in the city's other languages, from the site's catalogs."""
+    names = {}
+    for language, _label in settings.LANGUAGES:
+        if language != settings.LANGUAGE_CODE:
+            with translation.override(language):
+                names[language] = translation.gettext(name)
+    return names
+
 
 ORGANISATIONS = [
     (
@@ -152,7 +165,9 @@ def seed_core(ctx: SeedContext) -> None:
             },
         )
     departments = {
-        code: services.department_create(code=code, name=name, email=f"{code}@demo.cocity.city")
+        code: services.department_create(
+            code=code, name=name, email=f"{code}@demo.cocity.city", names=_other_names(name)
+        )
         for code, name in DEPARTMENTS
     }
     areas = {a.code: a for a in Area.objects.all()}

@@ -337,10 +337,36 @@ def areas_import_geojson(
 
 
 @transaction.atomic
+def names_clean(names: Mapping[str, str]) -> dict[str, str]:
+    """A name in the city's other languages (``NamedInLanguages.names``), checked: languages of
+    ``COCITY_LANGUAGES``, 1–120 characters each."""
+    from django.conf import settings
+
+    languages = dict(settings.LANGUAGES)
+    cleaned = {}
+    for language, text in names.items():
+        text = str(text or "").strip()
+        if language not in languages or not text or len(text) > 120:
+            raise DomainError(
+                f"A name in another language needs one of {sorted(languages)} and 1–120 "
+                "characters.",
+                code="invalid",
+                fields={"names": ["A known language and 1–120 characters."]},
+            )
+        cleaned[language] = text
+    return cleaned
+
+
 def department_create(
-    *, code: str, name: str, email: str = "", actor: User | None = None
+    *,
+    code: str,
+    name: str,
+    email: str = "",
+    names: Mapping[str, str] | None = None,
+    actor: User | None = None,
 ) -> Department:
-    dept = Department(code=code, name=name, email=email)
+    """A new department; ``names`` gives its name in the city's other languages."""
+    dept = Department(code=code, name=name, email=email, names=names_clean(names or {}))
     try:
         dept.full_clean()
     except ValidationError as exc:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from cocity.core.models import NamedInLanguages
 
 H3_RESOLUTION = 9
 
@@ -50,11 +51,10 @@ class Priority(models.IntegerChoices):
     URGENT = 4, _("Urgent")
 
 
-class ServiceCategory(models.Model):
+class ServiceCategory(NamedInLanguages):
     """What can be reported (an Open311 *service*), and which department answers it."""
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     group = models.CharField(_("group"), max_length=80, blank=True)
     keywords = models.CharField(_("keywords"), max_length=200, blank=True)
@@ -66,27 +66,11 @@ class ServiceCategory(models.Model):
     # "order", "variable", "datatype_description", "values": [{"key", "name"}]}]
     attributes = models.JSONField(_("Open311 attributes"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
-    # the name in the city's other languages, {"es": "Farola apagada"}; ``name`` is the default
-    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("service category")
         verbose_name_plural = _("service categories")
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        """The name in the active language, or the default name."""
-        language = get_language() or ""
-        names = self.names or {}
-        return names.get(language) or names.get(language.split("-")[0]) or self.name
-
-    def all_names(self) -> dict[str, str]:
-        """Every name by language code, the default under the site's language."""
-        return {settings.LANGUAGE_CODE: self.name, **(self.names or {})}
 
     @property
     def has_metadata(self) -> bool:

@@ -24,7 +24,7 @@ from django.utils import timezone
 from cocity.core import db
 from cocity.core.errors import Conflict, DomainError, NotAllowed
 from cocity.core.models import Department, User
-from cocity.core.services import audit_record
+from cocity.core.services import audit_record, names_clean
 from cocity.needs import selectors
 from cocity.needs.geo import h3_cell
 from cocity.needs.models import (
@@ -79,7 +79,7 @@ def category_create(
     category = ServiceCategory(
         code=code,
         name=name,
-        names=_category_names(names or {}),
+        names=names_clean(names or {}),
         department=department,
         expected_days=expected_days,
         description=description,
@@ -97,24 +97,6 @@ def category_create(
         data={"code": code, "department": department.code},
     )
     return category
-
-
-def _category_names(names: Mapping[str, str]) -> dict[str, str]:
-    from django.conf import settings
-
-    languages = dict(settings.LANGUAGES)
-    cleaned = {}
-    for language, text in names.items():
-        text = str(text or "").strip()
-        if language not in languages or not text or len(text) > 120:
-            raise DomainError(
-                f"A name in another language needs one of {sorted(languages)} and 1–120 "
-                "characters.",
-                code="invalid",
-                fields={"names": ["A known language and 1–120 characters."]},
-            )
-        cleaned[language] = text
-    return cleaned
 
 
 DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
