@@ -27,14 +27,26 @@ def lamp(needs: dict[str, Any]) -> ServiceCategory:
     )
 
 
+def moved(report: Report, **fields: Any) -> Report:
+    """``report`` under another category or department."""
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report.save(update_fields=list(fields))
+    return report
+
+
+def report_page(client: Client, report: Report) -> tuple[str, str]:
+    """The public report page in English and in Spanish."""
+    url = f"/needs/{report.pk}/"
+    english = client.get(url).content.decode()
+    return english, client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+
 def test_pages_show_the_name_in_the_visitors_language(
     client: Client, lamp: ServiceCategory, submit: Callable[..., Report]
 ) -> None:
-    report = submit("pothole")
-    report.category = lamp
-    report.save(update_fields=["category"])
-    english = client.get(f"/needs/{report.pk}/").content.decode()
-    spanish = client.get(f"/needs/{report.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    report = moved(submit("pothole"), category=lamp)
+    english, spanish = report_page(client, report)
     assert "Street light out" in english
     assert "Farola apagada" in spanish
     assert "Street light out" not in spanish
@@ -56,9 +68,7 @@ def test_followers_read_the_update_in_their_language(
     client: Client, needs: dict[str, Any], lamp: ServiceCategory, submit: Callable[..., Report]
 ) -> None:
     resident = needs["users"]["resident"]
-    report = submit("pothole", reporter=resident)
-    report.category = lamp
-    report.save(update_fields=["category"])
+    report = moved(submit("pothole", reporter=resident), category=lamp)
     services.report_change_status(
         report=report, status="fixed", actor=needs["users"]["admin"], note="Lamp replaced."
     )
@@ -95,11 +105,7 @@ def test_departments_are_named_in_the_readers_language_too(
     lights = core.department_create(
         code="lights", name="Street lighting", names={"es": "Alumbrado público"}
     )
-    report = submit("pothole")
-    report.department = lights
-    report.save(update_fields=["department"])
-    english = client.get(f"/needs/{report.pk}/").content.decode()
-    spanish = client.get(f"/needs/{report.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    english, spanish = report_page(client, moved(submit("pothole"), department=lights))
     assert "Street lighting" in english
     assert "Alumbrado público" in spanish
     assert "Street lighting" not in spanish

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -73,6 +74,14 @@ class User(AbstractUser):
         return self.display_name or self.email.split("@", 1)[0]
 
 
+def in_language(texts: Mapping[str, str], fallback: str = "") -> str:
+    """The text of the active language (``"es"`` also for ``"es-ES"``), else ``fallback``."""
+    from django.utils.translation import get_language
+
+    language = get_language() or ""
+    return texts.get(language) or texts.get(language.split("-")[0]) or fallback
+
+
 class NamedInLanguages(models.Model):
     """A ``name`` in the site's language and, in ``names``, in the city's other languages
     (``{"es": "Vías públicas"}``); ``label`` is the one to show to the current reader."""
@@ -89,11 +98,7 @@ class NamedInLanguages(models.Model):
     @property
     def label(self) -> str:
         """The name in the active language, or the default name."""
-        from django.utils.translation import get_language
-
-        language = get_language() or ""
-        names = self.names or {}
-        return names.get(language) or names.get(language.split("-")[0]) or self.name
+        return in_language(self.names or {}, self.name)
 
     def all_names(self) -> dict[str, str]:
         """Every name by language code, the default under the site's language."""
@@ -288,20 +293,16 @@ class Notification(models.Model):
     def message(self) -> str:
         """The text in the active language, its placeholders filled."""
         from django.conf import settings
-        from django.utils.translation import get_language, gettext
+        from django.utils.translation import gettext
 
         params = dict(self.params or {})
         for key in params.pop("_translate", []):
             if isinstance(params.get(key), str) and params[key]:
                 params[key] = gettext(params[key])
-        language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
         for key, value in params.items():
             if isinstance(value, dict) and value:  # a name given in several languages
-                params[key] = (
-                    value.get(language)
-                    or value.get(settings.LANGUAGE_CODE)
-                    or next(iter(value.values()))
-                )
+                default = value.get(settings.LANGUAGE_CODE) or next(iter(value.values()))
+                params[key] = in_language(value, default)
         try:
             return gettext(self.text) % params
         except (KeyError, TypeError, ValueError):

@@ -250,8 +250,7 @@ def area_upsert(
     except ValidationError as exc:
         raise DomainError.from_validation_error(exc) from exc
     area.save()
-    revision_bump(selectors.AREAS_REVISION)
-    selectors.area_index_reset()
+    revision_bump(selectors.AREAS_REVISION)  # every worker's index, this one's too, rebuilds
     audit_record(
         action="area.created" if created else "area.updated",
         actor=actor,
@@ -336,7 +335,6 @@ def areas_import_geojson(
     return areas
 
 
-@transaction.atomic
 def names_clean(names: Mapping[str, str]) -> dict[str, str]:
     """A name in the city's other languages (``NamedInLanguages.names``), checked: languages of
     ``COCITY_LANGUAGES``, 1–120 characters each."""
@@ -357,6 +355,7 @@ def names_clean(names: Mapping[str, str]) -> dict[str, str]:
     return cleaned
 
 
+@transaction.atomic
 def department_create(
     *,
     code: str,

@@ -13,7 +13,7 @@ from django.db import NotSupportedError, connection
 from django.db.models import CharField, Count, F, Func, Model, OuterRef, Q, QuerySet, Subquery
 
 from cocity.core import selectors as core_selectors
-from cocity.core.models import Area, Department, User
+from cocity.core.models import Area, Department, User, in_language
 from cocity.needs.geo import cells_within, haversine_m
 from cocity.needs.models import (
     H3_RESOLUTION,
@@ -93,12 +93,13 @@ def response_templates(*, language: str | None = None) -> QuerySet[ResponseTempl
     return qs.filter(language=language) if language else qs
 
 
-def response_template_text(code: str, *, language: str) -> str:
-    """The text of answer ``code`` in ``language``, else in any language ("" if unknown)."""
+def response_template_text(code: str) -> str:
+    """The text of answer ``code`` in the active language, else in any language ("" if
+    unknown)."""
     if not code:
         return ""
     rows = {t.language: t.text for t in ResponseTemplate.objects.filter(code=code)}
-    return rows.get(language) or next(iter(rows.values()), "")
+    return in_language(rows, next(iter(rows.values()), ""))
 
 
 def report_get(pk: Any) -> Report | None:

@@ -279,7 +279,7 @@ def _bulk_status(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Select at least one report and a status."))
         return redirect("needs:triage")
     status = form.cleaned_data["status"]
-    note = selectors.response_template_text(form.cleaned_data["template"], language=get_language())
+    note = selectors.response_template_text(form.cleaned_data["template"])
     changed = 0
     with transaction.atomic():
         for report in reports:
@@ -322,8 +322,7 @@ def triage_report(request: HttpRequest, pk: int) -> HttpResponse:
                     report=report,
                     status=data["status"],
                     actor=user,
-                    note=data["note"]
-                    or selectors.response_template_text(data["template"], language=get_language()),
+                    note=data["note"] or selectors.response_template_text(data["template"]),
                     duplicate_of=original,
                 )
                 messages.success(request, _("Status changed and the update published."))
