@@ -46,6 +46,9 @@ parser.add_argument("--quick", action="store_true", help="short runs and 100,000
 parser.add_argument("--postgres", nargs="?", const=PG_URL, default="")
 parser.add_argument("--n", type=int, default=0, help="stored reports for (b)")
 parser.add_argument("--seconds", type=int, default=0, help="duration of each load run")
+parser.add_argument(
+    "--threads", type=int, default=1, help="gunicorn threads per worker (the figures: 1)"
+)
 parser.add_argument("--writes-only", action="store_true", help="only (a)")
 parser.add_argument("--reads-only", action="store_true", help="only (b)")
 ARGS = parser.parse_args()
@@ -146,7 +149,10 @@ def serve(port: int) -> subprocess.Popen[bytes]:
     }
     log = open(Path(VAR_DIR) / "serve.log", "wb")  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen(
-        [str(VENV_BIN / "cocity"), "serve", "--workers", "2", "--port", str(port)],
+        [
+            *[str(VENV_BIN / "cocity"), "serve", "--workers", "2"],
+            *["--threads", str(ARGS.threads), "--port", str(port)],
+        ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -181,12 +187,26 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 """
 
 
-def wrk(port: int, path: str, body: str, seconds: int) -> dict[str, float]:
+def cpu_ticks(pids: list[str]) -> int:
+    """User and system CPU of these processes so far, in clock ticks."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def wrk(
+    port: int, path: str, body: str, seconds: int, workers: list[str] | None = None
+) -> dict[str, float]:
+    """One load run; with the workers' pids, also their CPU time per request."""
     script = Path(VAR_DIR) / "post.lua"
     script.write_text(LUA.format(body=body))
     url = f"http://127.0.0.1:{port}{path}"
     cmd = ["wrk", "-t4", "-c16", f"-d{seconds}s", "--latency", "-s", str(script), url]
+    before = cpu_ticks(workers or [])
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    ticks = cpu_ticks(workers or []) - before
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     assert p99 is not None, out
@@ -198,10 +218,14 @@ def wrk(port: int, path: str, body: str, seconds: int) -> dict[str, float]:
         "p99_ms": float(p99.group(1)) * scale,
         "non2xx": float(bad.group(1)) if bad else 0.0,
         "socket_errors": errors.group(1) if errors else "",  # type: ignore[dict-item]
+        # the workers' CPU per request (ms): what the ratio of the rates comes down to
+        "cpu_ms": 1000 * ticks / os.sysconf("SC_CLK_TCK") / max(1.0, rate * seconds),
     }
 
 
-def writes(port: int, key: str, seconds: int, rounds: int = 3) -> dict[str, Any]:
+def writes(
+    port: int, key: str, seconds: int, workers: list[str], rounds: int = 3
+) -> dict[str, Any]:
     """Floor and ours in alternating rounds (floor, ours, floor, ours, ...), so a change in the
     machine's load during the run falls on both; each figure is the median over the rounds."""
     body = urlencode(
@@ -219,8 +243,8 @@ def writes(port: int, key: str, seconds: int, rounds: int = 3) -> dict[str, Any]
     runs: dict[str, list[dict[str, Any]]] = {"floor": [], "ours": []}
     each = max(2, round(seconds / rounds))
     for _ in range(rounds):
-        runs["floor"].append(wrk(port, "/bench/floor", body, each))
-        runs["ours"].append(wrk(port, "/open311/v2/requests.json", body, each))
+        runs["floor"].append(wrk(port, "/bench/floor", body, each, workers))
+        runs["ours"].append(wrk(port, "/open311/v2/requests.json", body, each, workers))
     filed = Report.objects.count() - before
 
     def summary(name: str) -> dict[str, Any]:
@@ -230,6 +254,7 @@ def writes(port: int, key: str, seconds: int, rounds: int = 3) -> dict[str, Any]
             "p99_ms": statistics.median(r["p99_ms"] for r in rows),
             "non2xx": sum(r["non2xx"] for r in rows),
             "rates": [round(r["rate"]) for r in rows],
+            "cpu_ms": statistics.median(r["cpu_ms"] for r in rows),
         }
 
     floor, ours = summary("floor"), summary("ours")
@@ -437,14 +462,18 @@ def main() -> int:
     server = serve(port)
     try:
         if not ARGS.reads_only:
-            w = writes(port, ctx["key"], seconds)
+            workers = subprocess.run(
+                ["pgrep", "-P", str(server.pid)], capture_output=True, text=True, check=True
+            ).stdout.split()
+            w = writes(port, ctx["key"], seconds, workers)
             print(
                 f"(a) POST requests.json c16: {w['ours']['rate']:.0f} req/s, p99 "
                 f"{w['ours']['p99_ms']:.1f} ms (non-2xx {w['ours']['non2xx']:.0f}, reports filed "
                 f"{w['filed']}); floor {w['floor']['rate']:.0f} req/s, p99 "
                 f"{w['floor']['p99_ms']:.1f} ms; ratio {w['ratio']:.2f} (medians of "
                 f"{len(w['ours']['rates'])} alternating rounds: ours {w['ours']['rates']}, floor "
-                f"{w['floor']['rates']}); {loadavg()}",
+                f"{w['floor']['rates']}); workers' CPU per request: ours "
+                f"{w['ours']['cpu_ms']:.2f} ms, floor {w['floor']['cpu_ms']:.2f} ms; {loadavg()}",
                 flush=True,
             )
         if ARGS.writes_only:

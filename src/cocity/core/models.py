@@ -187,7 +187,12 @@ class AuditEntry(models.Model):
 
     created_at = models.DateTimeField()
     actor = models.ForeignKey(
-        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # a partial index below: many entries are the system's or anonymous
     )
     actor_label = models.CharField(max_length=120, blank=True)
     action = models.CharField(max_length=80)
@@ -195,13 +200,20 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # not unique: the chain itself is the check (``audit verify``), and an index of random
+    # values would cost every write a page of its own
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(
+                fields=["actor"], condition=Q(actor__isnull=False), name="core_audit_actor"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action}"

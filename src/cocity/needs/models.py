@@ -123,7 +123,11 @@ class Open311Key(models.Model):
 class Report(models.Model):
     """A problem or need reported by a resident, on any channel."""
 
-    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="reports")
+    # every index is one more page each submission writes (bench/needs): the foreign keys whose
+    # lookups the composite indexes below already serve have none of their own
+    category = models.ForeignKey(
+        ServiceCategory, on_delete=models.PROTECT, related_name="reports", db_index=False
+    )
     description = models.TextField(_("description"))
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
@@ -139,17 +143,24 @@ class Report(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="needs_reports",
+        db_index=False,  # a partial index below: most reports have no account behind them
     )
     anonymous = models.BooleanField(_("hide my name"), default=False)
     tracking_token = models.CharField(max_length=32, unique=True)
     contact_email = models.EmailField(blank=True)
     # SMS and phone reports: the number only as a keyed hash (to link a person's reports) and
     # its last four digits (for a human to recognise it)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True)
     phone_last4 = models.CharField(max_length=4, blank=True)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
+    # no index: nothing looks reports up by key, and keys are revoked, never deleted
     api_key = models.ForeignKey(
-        Open311Key, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+        Open311Key,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        db_index=False,
     )
     status = models.CharField(
         _("status"), max_length=32, choices=Status.choices, default=Status.SUBMITTED
@@ -158,11 +169,21 @@ class Report(models.Model):
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
     department = models.ForeignKey(
-        "core.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+        "core.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        db_index=False,
     )
     attributes = models.JSONField(default=dict, blank=True)
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+        db_index=False,  # a partial index below: few reports are duplicates
     )
     support_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(db_index=True)
@@ -183,6 +204,16 @@ class Report(models.Model):
             # the map aggregation: counts per cell of the points in a viewport, from the index
             # alone (also serves any lookup by cell)
             models.Index(fields=["h3_cell", "lat", "lon"], name="needs_report_cell_point"),
+            models.Index(
+                fields=["reporter"],
+                condition=Q(reporter__isnull=False),
+                name="needs_report_reporter",
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                condition=Q(duplicate_of__isnull=False),
+                name="needs_report_duplicate_of",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -299,12 +299,16 @@ def _attributes(data: QueryDict) -> dict[str, Any]:
 
 def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     data = request.POST
-    key = selectors.open311_key_valid(
-        _param(data, "api_key") or _param(request.GET, "api_key") or ""
+    raw_key = _param(data, "api_key") or _param(request.GET, "api_key") or ""
+    code = _param(data, "service_code")
+    # the key and the service in one query; an unknown service is reported by report_submit
+    key, category = (
+        selectors.open311_submission(key=raw_key, code=code)
+        if code is not None
+        else (selectors.open311_key_valid(raw_key), None)
     )
     if key is None:
         raise Open311Error("A valid api_key is required.", code="forbidden", status=403)
-    code = _param(data, "service_code")
     if code is None:
         raise Open311Error("service_code is required.", code="invalid")
     lat, lon = _param(data, "lat"), _param(data, "long")
@@ -314,7 +318,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     if description is None:
         raise Open311Error("description is required.", code="invalid")
     report = services.report_submit(
-        category=code,
+        category=category or code,
         description=description,
         lat=lat,
         lon=lon,
@@ -324,7 +328,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         attributes=_attributes(data),
         api_key=key,
         anonymous=True,
-        idempotency_key=request.headers.get("Idempotency-Key", ""),
+        idempotency_key=request.META.get("HTTP_IDEMPOTENCY_KEY", ""),
         idempotency_scope=f"open311:{key.pk}",
         # a photo uploaded as the ``media`` file (multipart); a remote ``media_url`` is not
         # fetched (the server would make requests on a client's behalf)

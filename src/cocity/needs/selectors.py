@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -259,27 +259,54 @@ def open311_key_valid(key: str) -> Open311Key | None:
             [open311_key_hash(key), True],
         )
         row = cursor.fetchone()
-    if row is None:
+    return _key(row)
+
+
+def _key(row: Sequence[Any] | None) -> Open311Key | None:
+    if row is None or row[0] is None:
         return None
     pk, name, prefix = row
     return _loaded(Open311Key, {"id": pk, "name": name, "prefix": prefix, "active": True})
 
 
 _CATEGORY_COLUMNS = ["id", "code", "name", "description", "group", "keywords", "expected_days"]
+# a category's columns and its department's (id, code and name), as _category reads them
+_CATEGORY_SELECT = (
+    ", ".join(f'c."{c}"' for c in _CATEGORY_COLUMNS) + ", c.attributes, d.id, d.code, d.name"
+)
 
 
 def category_for_submission(code: str) -> ServiceCategory | None:
     """The active category with this code, with its department (id, code and name)."""
-    columns = ", ".join(f'c."{c}"' for c in _CATEGORY_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns}, c.attributes, d.id, d.code, d.name "
-            "FROM needs_servicecategory c JOIN core_department d ON d.id = c.department_id "
+            f"SELECT {_CATEGORY_SELECT} FROM needs_servicecategory c "
+            "JOIN core_department d ON d.id = c.department_id "
             "WHERE c.code = %s AND c.active = %s",
             [code, True],
         )
+        return _category(cursor.fetchone())
+
+
+def open311_submission(*, key: str, code: str) -> tuple[Open311Key | None, ServiceCategory | None]:
+    """The active Open311 key with this value and the active category with this code, in the
+    one query every Open311 submission starts with (either is None when there is none)."""
+    from cocity.needs.services import open311_key_hash
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT k.id, k.name, k.prefix, {_CATEGORY_SELECT} FROM (SELECT 1 AS one) o "
+            "LEFT JOIN needs_open311key k ON k.key_hash = %s AND k.active = %s "
+            "LEFT JOIN needs_servicecategory c ON c.code = %s AND c.active = %s "
+            "LEFT JOIN core_department d ON d.id = c.department_id",
+            [open311_key_hash(key) if key else "", True, code, True],
+        )
         row = cursor.fetchone()
-    if row is None:
+    return _key(row[:3]), _category(row[3:])
+
+
+def _category(row: Sequence[Any] | None) -> ServiceCategory | None:
+    if row is None or row[0] is None:
         return None
     values = dict(zip(_CATEGORY_COLUMNS, row, strict=False))
     attributes, dept_id, dept_code, dept_name = row[len(_CATEGORY_COLUMNS) :]

@@ -204,6 +204,11 @@ def response_template_delete(*, template: ResponseTemplate, actor: User | None =
 # --- reports ----------------------------------------------------------------------------------
 
 
+# the enums' values, looked up on every submission (``Channel.values`` builds a new list)
+CHANNELS = frozenset(Channel.values)
+PRIORITIES = frozenset(Priority.values)
+
+
 def _coordinate(value: Any, name: str, low: float, high: float) -> float:
     try:
         number = float(value)
@@ -368,7 +373,7 @@ def _report_prepare(
         category = found
     elif not category.active:
         raise DomainError("This category no longer takes reports.", code="unknown_service")
-    if channel not in Channel.values:
+    if channel not in CHANNELS:
         raise DomainError(f"Unknown channel '{channel}'.", code="invalid")
     description = (description or "").strip()
     if not description:
@@ -392,7 +397,7 @@ def _report_prepare(
             code="outside_city",
             fields={"lat": ["Outside the city."]},
         )
-    if priority not in Priority.values:
+    if priority not in PRIORITIES:
         raise DomainError("Unknown priority.", code="invalid", fields={"priority": ["Unknown."]})
     contact_email = (contact_email or "").strip()
     if contact_email:
@@ -666,7 +671,7 @@ def report_reassign(*, report: Report, department: Department, actor: User | Non
 @transaction.atomic
 def report_set_priority(*, report: Report, priority: int, actor: User | None) -> Report:
     actor = _require_triage(actor, report)
-    if priority not in Priority.values:
+    if priority not in PRIORITIES:
         raise DomainError("Unknown priority.", code="invalid")
     Report.objects.filter(pk=report.pk).update(priority=priority)
     report.priority = priority
