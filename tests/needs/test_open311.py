@@ -418,8 +418,8 @@ def test_service_request_updates(client: Client, history: dict[str, Report], fmt
 def test_post_request_is_cheap(
     client: Client, needs: dict[str, Any], open311_form: dict[str, str]
 ) -> None:
-    """The write path: key, category with department, the area lookup, one INSERT and the
-    audit entry; no per-field existence checks or constraint round trips."""
+    """The write path: key and category with department (one query), the area lookup, one
+    INSERT and the audit entry; no per-field existence checks or constraint round trips."""
     data = open311_form
     post_request(client, "json", data)  # builds the point → area index
     with CaptureQueriesContext(connection) as queries:
@@ -428,9 +428,9 @@ def test_post_request_is_cheap(
     statements = [q["sql"] for q in queries.captured_queries]
     control = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")
     work = [s for s in statements if not s.startswith(control)]
-    # the key, the category with its department, the areas' revision token, the report, and
-    # the audit entry (head, entry, head); no savepoint
-    assert len(work) <= 7, work
+    # the key with the category and its department, the areas' revision token, the report,
+    # and the audit entry (head, entry, head); no savepoint
+    assert len(work) <= 6, work
     assert not any(s.startswith('SELECT 1 AS "_check"') for s in statements)
     # one transaction (a savepoint inside the test's own), none nested for the audit entry
     assert sum(s.startswith("SAVEPOINT") for s in statements) == 1

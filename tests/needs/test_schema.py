@@ -27,7 +27,7 @@ def test_reports_carry_the_indexes_the_reads_need_and_no_more() -> None:
         ("category_id", "created_at"),  # one service over 90 days
         ("status", "created_at"),  # open or closed over a window
         ("department_id", "status"),  # the triage queue
-        ("category_id", "h3_cell", "status"),  # nearby open reports at submission
+        ("category_id", "h3_cell", "status", "lat", "lon"),  # nearby open reports at submission
         ("h3_cell", "lat", "lon"),  # the map's counts per cell
         ("reporter_id",),  # partial: a person's own reports
         ("duplicate_of_id",),  # partial: the duplicates of a report

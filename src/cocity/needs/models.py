@@ -199,8 +199,11 @@ class Report(models.Model):
             models.Index(fields=["category", "created_at"]),
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["department", "status"]),
-            # the nearby-duplicate lookup: a category's reports in a few cells, open ones only
-            models.Index(fields=["category", "h3_cell", "status"], name="needs_report_nearby"),
+            # the nearby-duplicate lookup: a category's open reports in a few cells, with their
+            # points, from the index alone
+            models.Index(
+                fields=["category", "h3_cell", "status", "lat", "lon"], name="needs_report_nearby"
+            ),
             # the map aggregation: counts per cell of the points in a viewport, from the index
             # alone (also serves any lookup by cell)
             models.Index(fields=["h3_cell", "lat", "lon"], name="needs_report_cell_point"),

@@ -43,11 +43,11 @@ def category_by_code(code: str) -> ServiceCategory | None:
     return category_list().filter(code=code).first()
 
 
-def _reports() -> QuerySet[Report]:
+def _reports(*related: str) -> QuerySet[Report]:
     # the area's polygon and demographics are large JSON nobody reads from a report
-    return Report.objects.select_related("category", "area", "department", "reporter").defer(
-        "area__boundary", "area__demographics"
-    )
+    return Report.objects.select_related(
+        *(related or ("category", "area", "department", "reporter"))
+    ).defer("area__boundary", "area__demographics")
 
 
 def report_list(
@@ -153,10 +153,11 @@ def reports_nearby_open(
     Candidates come from the h3 cells around the point (an indexed lookup), then the exact
     great-circle distance decides; so the answer is explainable: "same category, open, N m away"."""
     cells = cells_within(lat, lon, radius_m)
-    # the (category, h3_cell, status) index finds the open reports of those cells (a filter on
-    # lat/lon here would tempt the planners into the (h3_cell, lat, lon) index, all categories)
+    # the (category, h3_cell, status, lat, lon) index alone gives the open reports of those
+    # cells and their points (a filter on lat/lon here would tempt the planners into the
+    # (h3_cell, lat, lon) index, all categories); merged duplicates drop out with the full rows
     candidates = Report.objects.filter(
-        category=category, h3_cell__in=cells, status__in=OPEN_STATUSES, duplicate_of=None
+        category=category, h3_cell__in=cells, status__in=OPEN_STATUSES
     )
     if exclude_id is not None:
         candidates = candidates.exclude(pk=exclude_id)
@@ -168,10 +169,15 @@ def reports_nearby_open(
     }
     if not distances:
         return []
-    rows = _reports().filter(pk__in=list(distances)).order_by()
-    return sorted(
-        (Nearby(r, distances[r.pk]) for r in rows), key=lambda n: (n.distance_m, n.report.pk)
+    # all of the one category asked about: its row is not read again for each of them
+    rows = _reports("area", "department", "reporter").filter(
+        pk__in=list(distances), duplicate_of=None
     )
+    found = []
+    for report in rows.order_by():
+        report.category = category
+        found.append(Nearby(report, distances[report.pk]))
+    return sorted(found, key=lambda n: (n.distance_m, n.report.pk))
 
 
 def triage_queue(

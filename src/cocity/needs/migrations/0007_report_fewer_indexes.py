@@ -118,4 +118,12 @@ class Migration(migrations.Migration):
                 name="needs_report_duplicate_of",
             ),
         ),
+        # the nearby-duplicate lookup reads its candidates' points from the index, not the table
+        migrations.RemoveIndex(model_name="report", name="needs_report_nearby"),
+        migrations.AddIndex(
+            model_name="report",
+            index=models.Index(
+                fields=["category", "h3_cell", "status", "lat", "lon"], name="needs_report_nearby"
+            ),
+        ),
     ]
