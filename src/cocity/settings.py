@@ -124,9 +124,12 @@ if DATABASE_URL.startswith("sqlite:") and ":memory:" not in DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 _db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with transactions that queue on a file lock rather than sleep in
+    # SQLite's busy handler (cocity/core/sqlite)
+    _db["ENGINE"] = "cocity.core.sqlite"
     _db["OPTIONS"] = {
-        # WAL lets readers work while one writer writes; the busy timeout makes writers queue
-        # instead of failing with "database is locked"; IMMEDIATE takes the write lock up front.
+        # WAL lets readers work while one writer writes; the timeout bounds a writer's wait
+        # (then "database is locked"); IMMEDIATE takes the write lock up front.
         # Connections persist (conn_max_age above) as on PostgreSQL: opening one per request
         # (the file, these pragmas, the schema) cost a third of a report submission (bench/needs).
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "

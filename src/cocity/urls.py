@@ -11,6 +11,9 @@ from cocity.core import health
 admin.site.site_header = settings.COCITY_NAME + " · cocity"
 
 urlpatterns = [
+    # first: Open311 client apps send bursts of submissions, and each pattern tried before the
+    # matching one costs every request a little
+    path("open311/v2/", include("cocity.needs.open311_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/setlang/", set_language, name="set_language"),
@@ -21,7 +24,6 @@ urlpatterns = [
     path("api/token/", obtain_auth_token, name="api-token"),
     path("api/", include("cocity.core.api_urls")),
     path("api/needs/", include("cocity.needs.api_urls")),
-    path("open311/v2/", include("cocity.needs.open311_urls")),
     path("needs/", include("cocity.needs.urls")),
     path("api/conversations/", include("cocity.deliberation.api_urls")),
     path("conversations/", include("cocity.deliberation.urls")),

@@ -40,3 +40,41 @@ def test_insert_applies_field_defaults_and_raises_integrity_errors() -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         db.insert(Area(code="x", name="Again", boundary={}, centroid_lat=0, centroid_lon=0))
     assert Area.objects.count() == 1
+
+
+def test_insert_prepares_every_value_as_the_orm_does() -> None:
+    """The shortcuts for values of the usual type give exactly what the fields' own methods
+    give: text enums, integer enums, booleans, keys, aware and naive date-times, JSON, None."""
+    from django.db import connection
+    from django.db.models import TextChoices
+
+    class Colour(TextChoices):
+        RED = "red"
+
+    when = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+    entry = AuditEntry(
+        created_at=when,
+        actor_id=7,
+        actor_label=Colour.RED,
+        action="ñandú",
+        object_id="",
+        data={"a": [1, 2.5]},
+        prev_hash="0" * 64,
+        hash="a" * 64,
+    )
+    area = Area(code="x", name="X", boundary={}, centroid_lat=1, centroid_lon=2.5, population=3)
+    for obj in (entry, area):
+        for field in type(obj)._meta.local_concrete_fields:
+            if field.primary_key:
+                continue
+            (ours,) = db.values(obj, [field])
+            orm = field.get_db_prep_save(field.pre_save(obj, True), connection)
+            # repr: PostgreSQL's JSON wrappers do not compare equal to each other
+            assert (repr(ours), type(ours)) == (repr(orm), type(orm)), field.name
+    naive = datetime(2026, 3, 1, 9, 30)  # the field's own handling, with its warning
+    entry.created_at = naive
+    field = AuditEntry._meta.get_field("created_at")
+    with pytest.warns(RuntimeWarning, match="naive"):
+        (ours,) = db.values(entry, [field])
+    with pytest.warns(RuntimeWarning, match="naive"):
+        assert ours == field.get_db_prep_save(naive, connection)

@@ -32,7 +32,7 @@ def test_redis_cache_is_shared_between_processes(require_service: Any) -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_audit_chain_stays_linear_under_concurrent_writers() -> None:
-    """Eight threads append at once; the head-row lock must keep one unbroken chain."""
+    """Eight threads append at once; the advisory lock must keep one unbroken chain."""
     errors: list[BaseException] = []
 
     def write(n: int) -> None:

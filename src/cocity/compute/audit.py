@@ -12,10 +12,15 @@ from typing import Any
 GENESIS = "0" * 64
 
 
-def canonical(payload: Mapping[str, Any]) -> bytes:
+def canonical_text(payload: Mapping[str, Any]) -> str:
+    """The payload as compact JSON with sorted keys; its UTF-8 bytes are what is hashed."""
     return json.dumps(
         payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    ).encode()
+    )
+
+
+def canonical(payload: Mapping[str, Any]) -> bytes:
+    return canonical_text(payload).encode()
 
 
 def entry_hash(prev_hash: str, payload: Mapping[str, Any]) -> str:

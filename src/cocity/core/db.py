@@ -3,19 +3,101 @@
 
 from __future__ import annotations
 
-from django.db import connections
-from django.db.models import Model
+from datetime import datetime
+from typing import Any
 
+from django.db import connections
+from django.db.models import (
+    AutoField,
+    BigAutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    EmailField,
+    Field,
+    FloatField,
+    ForeignKey,
+    IntegerField,
+    Model,
+    PositiveBigIntegerField,
+    PositiveIntegerField,
+    PositiveSmallIntegerField,
+    SmallIntegerField,
+    TextField,
+)
+
+# How a field's value reaches the database when it has the usual type: text, floats, booleans
+# and integer keys as they are (their pre_save reads the attribute and their preparation converts
+# to that type and back), integers and aware date-times through the backend's adapter alone (the
+# rest of their preparation converts other types or warns about naive date-times). Other fields
+# and values go through the field's own pre_save and get_db_prep_save.
+_STR, _INT, _KEY, _FLOAT, _BOOL, _DATETIME = range(6)
+_KINDS: dict[type[Field[Any, Any]], int] = {
+    CharField: _STR,
+    TextField: _STR,
+    EmailField: _STR,
+    FloatField: _FLOAT,
+    BooleanField: _BOOL,
+    IntegerField: _INT,
+    SmallIntegerField: _INT,
+    BigIntegerField: _INT,
+    PositiveIntegerField: _INT,
+    PositiveSmallIntegerField: _INT,
+    PositiveBigIntegerField: _INT,
+    DateTimeField: _DATETIME,
+}
+
+_EXACT = {_KEY: int, _FLOAT: float, _BOOL: bool}
+
+# (model, vendor, columns) -> the INSERT statement
 _insert_sql: dict[tuple[type[Model], str, tuple[str, ...]], str] = {}
+# field -> its kind and the internal type of the integer it stores
+_kinds: dict[Field[Any, Any], tuple[int | None, str]] = {}
+
+
+def _kind(field: Field[Any, Any]) -> tuple[int | None, str]:
+    if type(field) is ForeignKey:
+        target = field.target_field
+        return (_KEY if type(target) in (AutoField, BigAutoField) else None), ""
+    if type(field) is DateTimeField and (field.auto_now or field.auto_now_add):
+        return None, ""
+    return _KINDS.get(type(field)), field.get_internal_type()
+
+
+def _prepared(obj: Model, field: Field[Any, Any], ops: Any) -> Any:
+    kind, internal = _kinds.get(field) or _kinds.setdefault(field, _kind(field))
+    if kind is not None:
+        value = getattr(obj, field.attname)
+        if value is None:
+            return None
+        if kind == _STR:
+            if isinstance(value, str):
+                return value
+        elif kind == _DATETIME:
+            if type(value) is datetime and value.tzinfo is not None:
+                return ops.adapt_datetimefield_value(value)
+        elif kind == _INT:
+            if type(value) is int:
+                return ops.adapt_integerfield_value(value, internal)
+        elif type(value) is _EXACT[kind]:
+            return value
+    return field.get_db_prep_save(field.pre_save(obj, True), ops.connection)
+
+
+def values(obj: Model, fields: list[Field[Any, Any]], *, using: str = "default") -> list[Any]:
+    """The values an INSERT of ``obj`` writes into ``fields``, prepared by the fields' own
+    ``pre_save`` and ``get_db_prep_save`` (JSON, time zones, foreign keys as in the ORM), except
+    that values of the usual type skip the steps that would leave them unchanged."""
+    ops = connections[using].ops
+    return [_prepared(obj, field, ops) for field in fields]
 
 
 def insert(obj: Model, *, using: str = "default") -> None:
     """INSERT a new instance in one statement and set its primary key, as ``save(force_insert=
-    True)`` would, without compiling the statement on every call.
-
-    Fields are prepared by their own ``pre_save`` and ``get_db_prep_save`` (JSON, time zones,
-    foreign keys as in the ORM). Not for models whose ``save`` does more than store the row, nor
-    for multi-table inheritance; no signals are sent (cocity keeps side effects in services)."""
+    True)`` would, without compiling the statement on every call (values as ``values`` gives
+    them). Not for models whose ``save`` does more than store the row, nor for multi-table
+    inheritance; no signals are sent (cocity keeps side effects in services)."""
     meta = obj._meta
     connection = connections[using]
     pk = meta.pk
@@ -30,14 +112,13 @@ def insert(obj: Model, *, using: str = "default") -> None:
     sql = _insert_sql.get(key)
     if sql is None:
         quote = connection.ops.quote_name
-        sql = "INSERT INTO {} ({}) VALUES ({}) RETURNING {}".format(
+        sql = _insert_sql[key] = "INSERT INTO {} ({}) VALUES ({}) RETURNING {}".format(
             quote(meta.db_table),
             ", ".join(quote(f.column) for f in fields),
             ", ".join(["%s"] * len(fields)),
             quote(pk.column),
         )
-        _insert_sql[key] = sql
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    params = values(obj, fields, using=using)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

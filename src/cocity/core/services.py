@@ -20,7 +20,6 @@ from cocity.core.errors import Conflict, DomainError
 from cocity.core.models import (
     Area,
     AuditEntry,
-    AuditHead,
     ConsentPurpose,
     ConsentRecord,
     Department,
@@ -45,6 +44,56 @@ def audit_payload(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _json_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``data`` as it will read back from the database, so the stored payload is exactly what
+    was hashed: a round trip through JSON, unless it is already text keys and plain values."""
+    data = dict(data or {})
+    if all(type(k) is str and type(v) in _JSON_SCALARS for k, v in data.items()):
+        return data
+    return json.loads(json.dumps(data, default=str))
+
+
+# the key of the PostgreSQL advisory lock that appends queue on ("cocity" in ASCII)
+AUDIT_LOCK = 0x636F63697479
+# what the database computes an entry's hash with, from the hash of the entry before and the
+# canonical JSON of the new one: sha256(prev_hash + "\n" + payload), as compute.audit does
+_LINK = {
+    "postgresql": "encode(sha256(convert_to(last.hash || E'\\n' || %s, 'UTF8')), 'hex')",
+    "sqlite": "sha256_hex(last.hash || char(10) || %s)",  # cocity.core.sqlite registers it
+}
+_append_sql: dict[str, str] = {}
+
+
+def _append_statement() -> str:
+    """One INSERT that links the new entry to the last one (on PostgreSQL after the advisory
+    lock, sent with it: two statements, one round trip) and returns its id and hashes."""
+    vendor = connection.vendor
+    sql = _append_sql.get(vendor)
+    if sql is None:
+        table = AuditEntry._meta.db_table
+        columns = ", ".join(f.column for f in _audit_fields())
+        placeholders = ", ".join(["%s"] * len(_audit_fields()))
+        lock = "SELECT pg_advisory_xact_lock(%s); " if vendor == "postgresql" else ""
+        sql = _append_sql[vendor] = (
+            f"{lock}INSERT INTO {table} ({columns}, prev_hash, hash) "
+            f"SELECT {placeholders}, last.hash, {_LINK[vendor]} FROM (SELECT coalesce("
+            f"(SELECT hash FROM {table} ORDER BY id DESC LIMIT 1), %s) AS hash) last "
+            "RETURNING id, prev_hash, hash"
+        )
+    return sql
+
+
+def _audit_fields() -> list[Any]:
+    return [
+        f
+        for f in AuditEntry._meta.local_concrete_fields
+        if f.name not in ("id", "prev_hash", "hash")
+    ]
+
+
 def audit_record(
     *,
     action: str,
@@ -54,9 +103,11 @@ def audit_record(
 ) -> AuditEntry:
     """Append one entry to the chained audit log, inside the caller's transaction (or its own).
 
-    Every write pays for this, so it is three plain statements and no savepoint: the head row
-    is read under its lock (held to the commit, so the chain never forks), the entry inserted
-    and the head moved on. A failure marks the caller's transaction for rollback."""
+    Appends queue one at a time until the commit, so the chain never forks: on SQLite the
+    transaction holds the database's write lock from its ``BEGIN IMMEDIATE``; on PostgreSQL the
+    append first takes a transaction-level advisory lock. The entry before is then the last one
+    by id, and the database links to it in the INSERT itself. Every write pays for this, so it
+    is one round trip and no savepoint; a failure marks the caller's transaction for rollback."""
     entry = AuditEntry(
         created_at=timezone.now(),
         actor=actor if actor is not None and actor.pk else None,
@@ -64,24 +115,19 @@ def audit_record(
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        # round-trip through JSON so the stored payload is exactly what was hashed
-        data=json.loads(json.dumps(dict(data or {}), default=str)),
+        data=_json_data(data),
     )
-    head = AuditHead._meta.db_table
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    params = [*db.values(entry, _audit_fields()), chain.canonical_text(audit_payload(entry))]
+    params.append(chain.GENESIS)
+    sql = _append_statement()
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(f"SELECT last_hash FROM {head} WHERE id = 1{lock}")
-        row = cursor.fetchone()
-        if row is None:  # a new database: the head row comes with the first entry
-            AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": chain.GENESIS})
-            cursor.execute(f"SELECT last_hash FROM {head} WHERE id = 1{lock}")
-            row = cursor.fetchone()
-        entry.prev_hash = row[0]
-        entry.hash = chain.entry_hash(entry.prev_hash, audit_payload(entry))
-        db.insert(entry)
-        cursor.execute(
-            f"UPDATE {head} SET last_hash = %s, count = count + 1 WHERE id = 1", [entry.hash]
-        )
+        cursor.execute(sql, [AUDIT_LOCK, *params] if postgres else params)
+        if postgres:
+            cursor.nextset()
+        entry.pk, entry.prev_hash, entry.hash = cursor.fetchone()
+    entry._state.adding = False
+    entry._state.db = connection.alias
     return entry
 
 

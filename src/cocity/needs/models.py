@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cocity.core.models import NamedInLanguages
+from cocity.core.models import NamedInLanguages, RowIdField
 
 H3_RESOLUTION = 9
 
@@ -123,6 +123,7 @@ class Open311Key(models.Model):
 class Report(models.Model):
     """A problem or need reported by a resident, on any channel."""
 
+    id = RowIdField(primary_key=True)  # reports are closed, never deleted
     # every index is one more page each submission writes (bench/needs): the foreign keys whose
     # lookups the composite indexes below already serve have none of their own
     category = models.ForeignKey(
