@@ -301,12 +301,9 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     data = request.POST
     raw_key = _param(data, "api_key") or _param(request.GET, "api_key") or ""
     code = _param(data, "service_code")
-    # the key and the service in one query; an unknown service is reported by report_submit
-    key, category = (
-        selectors.open311_submission(key=raw_key, code=code)
-        if code is not None
-        else (selectors.open311_key_valid(raw_key), None)
-    )
+    # the key, the service and the areas' revision in one query; an unknown service is
+    # reported by report_submit
+    key, category, areas_revision = selectors.open311_submission(key=raw_key, code=code or "")
     if key is None:
         raise Open311Error("A valid api_key is required.", code="forbidden", status=403)
     if code is None:
@@ -333,6 +330,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         # a photo uploaded as the ``media`` file (multipart); a remote ``media_url`` is not
         # fetched (the server would make requests on a client's behalf)
         photos=request.FILES.getlist("media"),
+        areas_revision=areas_revision,
     )
     body = [
         {

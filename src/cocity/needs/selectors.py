@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import h3
 from django.db import NotSupportedError, connection
@@ -294,21 +294,29 @@ def category_for_submission(code: str) -> ServiceCategory | None:
         return _category(cursor.fetchone())
 
 
-def open311_submission(*, key: str, code: str) -> tuple[Open311Key | None, ServiceCategory | None]:
-    """The active Open311 key with this value and the active category with this code, in the
-    one query every Open311 submission starts with (either is None when there is none)."""
+class Open311Submission(NamedTuple):
+    key: Open311Key | None
+    category: ServiceCategory | None
+    areas_revision: str  # for report_submit, which then need not read it again
+
+
+def open311_submission(*, key: str, code: str) -> Open311Submission:
+    """The active Open311 key with this value, the active category with this code (either is
+    None when there is none) and the areas' revision token, in the one query every Open311
+    submission starts with."""
     from cocity.needs.services import open311_key_hash
 
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT k.id, k.name, k.prefix, {_CATEGORY_SELECT} FROM (SELECT 1 AS one) o "
+            f"SELECT k.id, k.name, k.prefix, {_CATEGORY_SELECT}, "
+            "(SELECT token FROM core_revision WHERE name = %s) FROM (SELECT 1 AS one) o "
             "LEFT JOIN needs_open311key k ON k.key_hash = %s AND k.active = %s "
             "LEFT JOIN needs_servicecategory c ON c.code = %s AND c.active = %s "
             "LEFT JOIN core_department d ON d.id = c.department_id",
-            [open311_key_hash(key) if key else "", True, code, True],
+            [core_selectors.AREAS_REVISION, open311_key_hash(key) if key else "", True, code, True],
         )
         row = cursor.fetchone()
-    return _key(row[:3]), _category(row[3:])
+    return Open311Submission(_key(row[:3]), _category(row[3:-1]), row[-1] or "")
 
 
 def _category(row: Sequence[Any] | None) -> ServiceCategory | None:
@@ -326,13 +334,16 @@ def _category(row: Sequence[Any] | None) -> ServiceCategory | None:
 _area_codes: tuple[object, dict[int, str]] = (None, {})
 
 
-def area_for_report(*, lat: float, lon: float) -> tuple[int, str] | None:
+def area_for_report(
+    *, lat: float, lon: float, areas_revision: str | None = None
+) -> tuple[int, str] | None:
     """The id and code of the smallest area holding the point, or None outside the city.
 
-    The point → area index is core's (rebuilt there when areas change); the codes are read
-    once per index, so the lookup costs no query of its own."""
+    The point → area index is core's (rebuilt there when areas change; ``areas_revision`` is
+    the areas' token if the caller has just read it); the codes are read once per index, so the
+    lookup costs no query of its own."""
     global _area_codes
-    index = core_selectors.area_index()
+    index = core_selectors.area_index(areas_revision)
     key = index.locate(lat, lon)
     if key is None:
         return None

@@ -293,6 +293,7 @@ def report_submit(
     api_key: Open311Key | None = None,
     priority: int = Priority.NORMAL,
     photos: Sequence[Any] = (),
+    areas_revision: str | None = None,
 ) -> Report:
     """File a report. Anonymous reports (no account, or ``anonymous``) are tracked by the
     report's private ``tracking_token``. All or nothing: any error leaves no rows.
@@ -302,7 +303,10 @@ def report_submit(
     leaves no rows and no files.
 
     With an ``idempotency_key`` (unique within ``idempotency_scope``), sending the same
-    submission again returns the report filed the first time, even when both race."""
+    submission again returns the report filed the first time, even when both race.
+
+    ``areas_revision``: the areas' revision token, when the caller read it with the category
+    (``selectors.open311_submission``), so that finding the area costs no query."""
     key = (idempotency_key or "").strip()[:120]
     if key:
         seen = _submission(idempotency_scope, key)
@@ -325,6 +329,7 @@ def report_submit(
         api_key=api_key,
         priority=priority,
         photos=photos,
+        areas_revision=areas_revision,
     )
     try:
         with transaction.atomic():
@@ -359,6 +364,7 @@ def _report_prepare(
     api_key: Open311Key | None,
     priority: int,
     photos: Sequence[Any] = (),
+    areas_revision: str | None = None,
 ) -> tuple[Report, list[PreparedPhoto], str]:
     """Everything that can fail before a write: the unsaved report, its photos and the code of
     its area."""
@@ -390,7 +396,7 @@ def _report_prepare(
         )
     lat_f = _coordinate(lat, "lat", -90, 90)
     lon_f = _coordinate(lon, "long" if channel == Channel.API else "lon", -180, 180)
-    area = selectors.area_for_report(lat=lat_f, lon=lon_f)
+    area = selectors.area_for_report(lat=lat_f, lon=lon_f, areas_revision=areas_revision)
     if area is None:
         raise DomainError(
             "This place is outside the city.",
