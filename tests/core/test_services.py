@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -129,11 +130,13 @@ def test_audit_record_starts_the_chain_on_a_new_database(db: None) -> None:
     from cocity.core.models import AuditEntry
 
     AuditEntry.objects.all().delete()
-    first = services.audit_record(action="test.first", data={"n": 1})
-    second = services.audit_record(action="test.second")
+    services.audit_record(action="test.first", data={"n": 1, "when": date(2026, 1, 2)})
+    services.audit_record(action="test.second", data={"ñ": ["a", 1.5, None]})
+    first, second = AuditEntry.objects.order_by("id")
     assert first.prev_hash == "0" * 64
     assert second.prev_hash == first.hash
-    assert list(AuditEntry.objects.values_list("hash", flat=True)) == [first.hash, second.hash]
+    # values that JSON has no type for are stored as text, exactly as they were hashed
+    assert (first.data, second.data) == ({"n": 1, "when": "2026-01-02"}, {"ñ": ["a", 1.5, None]})
     assert services.audit_verify() is None
 
 

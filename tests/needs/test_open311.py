@@ -473,6 +473,27 @@ def test_switched_off_keys_and_services_are_refused_at_once(
     assert Report.objects.count() == 1
 
 
+def test_an_edited_service_counts_for_the_next_submission(
+    client: Client, needs: dict[str, Any], open311_form: dict[str, str]
+) -> None:
+    """Workers keep the instances built from a service's row only for an identical row."""
+    tree = needs["categories"]["tree"]
+    before = tree.expected_days
+    assert before != 40
+    first = post_request(client, "json", open311_form)
+    tree.expected_days = 40
+    tree.save()
+    second = post_request(client, "json", open311_form)
+    days = [
+        (report.expected_at - report.created_at).days  # type: ignore[operator]
+        for report in (
+            Report.objects.get(pk=requests_of(res, "json")[0]["service_request_id"])
+            for res in (first, second)
+        )
+    ]
+    assert days == [before, 40]
+
+
 def test_get_requests_formats_times_in_utc(client: Client, history: dict[str, Report]) -> None:
     report = history["fixed"]
     report.refresh_from_db()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -15,7 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from cocity.compute import audit as chain
 from cocity.compute.geo import GeometryError, area_km2, parse_boundary
-from cocity.core import db, selectors
+from cocity.core import selectors
 from cocity.core.errors import Conflict, DomainError
 from cocity.core.models import (
     Area,
@@ -33,14 +34,33 @@ from cocity.core.models import (
 
 
 def audit_payload(entry: AuditEntry) -> dict[str, Any]:
-    """What the hash covers. Kept in one place so writing and verifying never disagree."""
+    """What the hash of a stored entry covers (``_payload``)."""
+    return _payload(
+        entry.created_at,
+        entry.actor_label,
+        entry.action,
+        entry.object_type,
+        entry.object_id,
+        entry.data,
+    )
+
+
+def _payload(
+    created_at: datetime,
+    actor_label: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    data: Any,
+) -> dict[str, Any]:
+    """What an entry's hash covers. Kept in one place so writing and verifying never disagree."""
     return {
-        "created_at": entry.created_at.isoformat(),
-        "actor": entry.actor_label,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "data": entry.data,
+        "created_at": created_at.isoformat(),
+        "actor": actor_label,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "data": data,
     }
 
 
@@ -58,40 +78,21 @@ def _json_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
 
 # the key of the PostgreSQL advisory lock that appends queue on ("cocity" in ASCII)
 AUDIT_LOCK = 0x636F63697479
-# what the database computes an entry's hash with, from the hash of the entry before and the
-# canonical JSON of the new one: sha256(prev_hash + "\n" + payload), as compute.audit does
-_LINK = {
-    "postgresql": "encode(sha256(convert_to(last.hash || E'\\n' || %s, 'UTF8')), 'hex')",
-    "sqlite": "sha256_hex(last.hash || char(10) || %s)",  # cocity.core.sqlite registers it
+# One INSERT appends an entry and links it to the last one by id: the database computes the new
+# hash from the one before and the canonical JSON of the new entry, sha256(prev_hash + newline +
+# payload) as compute.audit does (SQLite with sha256_hex, which cocity.core.sqlite registers).
+# On PostgreSQL the advisory lock goes first, in the same round trip.
+_APPEND = (
+    "INSERT INTO core_auditentry (created_at, actor_id, actor_label, action, object_type, "
+    "object_id, data, prev_hash, hash) SELECT %s, %s, %s, %s, %s, %s, %s, last.hash, {link} "
+    "FROM (SELECT coalesce((SELECT hash FROM core_auditentry ORDER BY id DESC LIMIT 1), %s) "
+    "AS hash) last"
+)
+_APPEND_SQL = {
+    "sqlite": _APPEND.format(link="sha256_hex(last.hash || char(10) || %s)"),
+    "postgresql": "SELECT pg_advisory_xact_lock(%s); "
+    + _APPEND.format(link="encode(sha256(convert_to(last.hash || E'\\n' || %s, 'UTF8')), 'hex')"),
 }
-_append_sql: dict[str, str] = {}
-
-
-def _append_statement() -> str:
-    """One INSERT that links the new entry to the last one (on PostgreSQL after the advisory
-    lock, sent with it: two statements, one round trip) and returns its id and hashes."""
-    vendor = connection.vendor
-    sql = _append_sql.get(vendor)
-    if sql is None:
-        table = AuditEntry._meta.db_table
-        columns = ", ".join(f.column for f in _audit_fields())
-        placeholders = ", ".join(["%s"] * len(_audit_fields()))
-        lock = "SELECT pg_advisory_xact_lock(%s); " if vendor == "postgresql" else ""
-        sql = _append_sql[vendor] = (
-            f"{lock}INSERT INTO {table} ({columns}, prev_hash, hash) "
-            f"SELECT {placeholders}, last.hash, {_LINK[vendor]} FROM (SELECT coalesce("
-            f"(SELECT hash FROM {table} ORDER BY id DESC LIMIT 1), %s) AS hash) last "
-            "RETURNING id, prev_hash, hash"
-        )
-    return sql
-
-
-def _audit_fields() -> list[Any]:
-    return [
-        f
-        for f in AuditEntry._meta.local_concrete_fields
-        if f.name not in ("id", "prev_hash", "hash")
-    ]
 
 
 def audit_record(
@@ -100,35 +101,39 @@ def audit_record(
     actor: User | None = None,
     obj: Any = None,
     data: Mapping[str, Any] | None = None,
-) -> AuditEntry:
+) -> None:
     """Append one entry to the chained audit log, inside the caller's transaction (or its own).
 
     Appends queue one at a time until the commit, so the chain never forks: on SQLite the
     transaction holds the database's write lock from its ``BEGIN IMMEDIATE``; on PostgreSQL the
     append first takes a transaction-level advisory lock. The entry before is then the last one
     by id, and the database links to it in the INSERT itself. Every write pays for this, so it
-    is one round trip and no savepoint; a failure marks the caller's transaction for rollback."""
-    entry = AuditEntry(
-        created_at=timezone.now(),
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=f"user:{actor.pk}" if actor is not None and actor.pk else "system",
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        data=_json_data(data),
-    )
-    params = [*db.values(entry, _audit_fields()), chain.canonical_text(audit_payload(entry))]
-    params.append(chain.GENESIS)
-    sql = _append_statement()
-    postgres = connection.vendor == "postgresql"
+    is one round trip with no savepoint and no model instance; a failure marks the caller's
+    transaction for rollback."""
+    created_at = timezone.now()
+    actor_id = actor.pk if actor is not None and actor.pk else None
+    label = f"user:{actor_id}" if actor_id else "system"
+    object_type = obj._meta.label_lower if obj is not None else ""
+    object_id = str(obj.pk) if obj is not None else ""
+    data = _json_data(data)
+    payload = _payload(created_at, label, action, object_type, object_id, data)
+    ops = connection.ops
+    params = [
+        ops.adapt_datetimefield_value(created_at),
+        actor_id,
+        label,
+        action,
+        object_type,
+        object_id,
+        ops.adapt_json_value(data, None),
+        chain.canonical_text(payload),
+        chain.GENESIS,
+    ]
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        params.insert(0, AUDIT_LOCK)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(sql, [AUDIT_LOCK, *params] if postgres else params)
-        if postgres:
-            cursor.nextset()
-        entry.pk, entry.prev_hash, entry.hash = cursor.fetchone()
-    entry._state.adding = False
-    entry._state.db = connection.alias
-    return entry
+        cursor.execute(_APPEND_SQL[vendor], params)
 
 
 def audit_verify() -> chain.Break | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar, cast
@@ -243,8 +243,26 @@ def report_cells(
 # --- the submission path -----------------------------------------------------------------------
 # These three run on every report filed (Open311 clients send bursts). Each is one indexed lookup
 # written as plain SQL: compiling the same query through the ORM cost ten times more than
-# running it. Nothing is cached across requests, so a key or category switched off takes effect
-# at once, on every worker.
+# running it. The rows are read on every submission, so a key or category switched off takes
+# effect at once, on every worker; only the model instances built from a row are kept, for the
+# next identical row (any change to the row gives a new instance).
+
+_instances: dict[tuple[Any, ...], Any] = {}
+
+
+def _built(row: Sequence[Any], build: Callable[[Sequence[Any]], M]) -> M:
+    """``build(row)``, or the instance it gave for an identical row before. The instances are
+    shared, so callers only read them (the submission path does)."""
+    try:
+        key = (build, *row)
+        hit = _instances.get(key)
+    except TypeError:  # a column the driver returned unhashable
+        return build(row)
+    if hit is None:
+        if len(_instances) >= 512:
+            _instances.clear()
+        hit = _instances[key] = build(row)
+    return hit
 
 
 def _loaded(model: type[M], values: dict[str, Any]) -> M:
@@ -271,6 +289,10 @@ def open311_key_valid(key: str) -> Open311Key | None:
 def _key(row: Sequence[Any] | None) -> Open311Key | None:
     if row is None or row[0] is None:
         return None
+    return _built(row, _build_key)
+
+
+def _build_key(row: Sequence[Any]) -> Open311Key:
     pk, name, prefix = row
     return _loaded(Open311Key, {"id": pk, "name": name, "prefix": prefix, "active": True})
 
@@ -322,6 +344,10 @@ def open311_submission(*, key: str, code: str) -> Open311Submission:
 def _category(row: Sequence[Any] | None) -> ServiceCategory | None:
     if row is None or row[0] is None:
         return None
+    return _built(row, _build_category)
+
+
+def _build_category(row: Sequence[Any]) -> ServiceCategory:
     values = dict(zip(_CATEGORY_COLUMNS, row, strict=False))
     attributes, dept_id, dept_code, dept_name = row[len(_CATEGORY_COLUMNS) :]
     field: Any = ServiceCategory._meta.get_field("attributes")
