@@ -15,8 +15,8 @@ class RowIdField(models.BigAutoField):
     """The primary key of a table whose rows are never deleted (reports, audit entries): on
     SQLite the table's own rowid, without ``AUTOINCREMENT``. That keyword only matters when the
     newest row is deleted (its number is then never handed out again) and costs every INSERT a
-    read and a write of the ``sqlite_sequence`` table: about a fifth of an audit entry's insert
-    (bench/needs). On PostgreSQL it is the usual identity column."""
+    read and a write of the ``sqlite_sequence`` table (a third of an audit entry's INSERT in a
+    micro-benchmark, bench/RESULTS.md). On PostgreSQL it is the usual identity column."""
 
     def db_type_suffix(self, connection: Any) -> str | None:
         if connection.vendor == "sqlite":

@@ -81,7 +81,10 @@ AUDIT_LOCK = 0x636F63697479
 # One INSERT appends an entry and links it to the last one by id: the database computes the new
 # hash from the one before and the canonical JSON of the new entry, sha256(prev_hash + newline +
 # payload) as compute.audit does (SQLite with sha256_hex, which cocity.core.sqlite registers).
-# On PostgreSQL the advisory lock goes first, in the same round trip.
+# On PostgreSQL the advisory lock goes first, in the same round trip: two statements in one
+# execute, which Django's default client-side-binding cursor sends as one simple query (not with
+# the server_side_binding option); under READ COMMITTED the INSERT takes its own snapshot after
+# the lock is granted, so it sees the entry committed just before.
 _APPEND = (
     "INSERT INTO core_auditentry (created_at, actor_id, actor_label, action, object_type, "
     "object_id, data, prev_hash, hash) SELECT %s, %s, %s, %s, %s, %s, %s, last.hash, {link} "
