@@ -78,3 +78,23 @@ def test_insert_prepares_every_value_as_the_orm_does() -> None:
         (ours,) = db.values(entry, [field])
     with pytest.warns(RuntimeWarning, match="naive"):
         assert ours == field.get_db_prep_save(naive, connection)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_execute_together_is_all_or_nothing_in_one_round_trip() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert db.one_round_trip()
+    first = Area(code="a", name="A", boundary={}, centroid_lat=0, centroid_lon=0)
+    clash = Area(code="a", name="Again", boundary={}, centroid_lat=0, centroid_lon=0)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(IntegrityError):
+        db.execute_together([db.insert_statement(first), db.insert_statement(clash)])
+    assert len(queries.captured_queries) == 1  # both statements in one execute
+    assert not Area.objects.exists()  # the first INSERT went back with the second
+    other = Area(code="b", name="B", boundary={}, centroid_lat=0, centroid_lon=0)
+    db.execute_together([db.insert_statement(first), db.insert_statement(other)])
+    assert sorted(Area.objects.values_list("code", flat=True)) == ["a", "b"]
+    with transaction.atomic():
+        assert not db.one_round_trip()  # inside a transaction, statement by statement

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import (
     AutoField,
     BigAutoField,
@@ -93,11 +94,9 @@ def values(obj: Model, fields: list[Field[Any, Any]], *, using: str = "default")
     return [_prepared(obj, field, ops) for field in fields]
 
 
-def insert(obj: Model, *, using: str = "default") -> None:
-    """INSERT a new instance in one statement and set its primary key, as ``save(force_insert=
-    True)`` would, without compiling the statement on every call (values as ``values`` gives
-    them). Not for models whose ``save`` does more than store the row, nor for multi-table
-    inheritance; no signals are sent (cocity keeps side effects in services)."""
+def insert_statement(obj: Model, *, using: str = "default") -> tuple[str, list[Any]]:
+    """The INSERT of a new instance (its primary key too, when set) with its values, the
+    statement built once per model and set of columns; it returns the primary key."""
     meta = obj._meta
     connection = connections[using]
     pk = meta.pk
@@ -118,10 +117,58 @@ def insert(obj: Model, *, using: str = "default") -> None:
             ", ".join(["%s"] * len(fields)),
             quote(pk.column),
         )
-    params = values(obj, fields, using=using)
-    with connection.cursor() as cursor:
+    return sql, values(obj, fields, using=using)
+
+
+def insert(obj: Model, *, using: str = "default") -> None:
+    """INSERT a new instance in one statement and set its primary key, as ``save(force_insert=
+    True)`` would, without compiling the statement on every call (values as ``values`` gives
+    them). Not for models whose ``save`` does more than store the row, nor for multi-table
+    inheritance; no signals are sent (cocity keeps side effects in services)."""
+    sql, params = insert_statement(obj, using=using)
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    setattr(obj, pk.attname, row[0])
+    setattr(obj, obj._meta.pk.attname, row[0])
+    _stored(obj, using)
+
+
+def _stored(obj: Model, using: str) -> None:
     obj._state.adding = False
     obj._state.db = using
+
+
+def one_round_trip(*, using: str = "default") -> bool:
+    """Whether ``execute_together`` sends its statements in one round trip here."""
+    connection = connections[using]
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and connection.get_autocommit()
+    )
+
+
+def execute_together(
+    statements: list[tuple[str, list[Any]]],
+    *,
+    saved: Sequence[Model] = (),
+    using: str = "default",
+) -> None:
+    """Run ``statements`` all or nothing, then mark the instances ``saved`` as stored.
+
+    On PostgreSQL outside a transaction they go in one round trip: one simple query of several
+    statements, which the server runs as one transaction (what Django's default client-side-
+    binding cursor sends for an execute with several statements). Elsewhere they run one by one
+    in a transaction. Results are not read: an INSERT's primary key must be set beforehand."""
+    connection = connections[using]
+    if one_round_trip(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "; ".join(sql for sql, _ in statements), [p for _, ps in statements for p in ps]
+            )
+    else:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+    for obj in saved:
+        _stored(obj, using)

@@ -113,6 +113,21 @@ def audit_record(
     by id, and the database links to it in the INSERT itself. Every write pays for this, so it
     is one round trip with no savepoint and no model instance; a failure marks the caller's
     transaction for rollback."""
+    sql, params = audit_statement(action=action, actor=actor, obj=obj, data=data)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def audit_statement(
+    *,
+    action: str,
+    actor: User | None = None,
+    obj: Any = None,
+    data: Mapping[str, Any] | None = None,
+) -> tuple[str, list[Any]]:
+    """The statement (on PostgreSQL two: the lock and the INSERT) that appends this entry, for
+    a caller that sends it together with its own (``core.db.execute_together``); ``obj`` must
+    have its primary key."""
     created_at = timezone.now()
     actor_id = actor.pk if actor is not None and actor.pk else None
     label = f"user:{actor_id}" if actor_id else "system"
@@ -135,8 +150,7 @@ def audit_record(
     vendor = connection.vendor
     if vendor == "postgresql":
         params.insert(0, AUDIT_LOCK)
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(_APPEND_SQL[vendor], params)
+    return _APPEND_SQL[vendor], params
 
 
 def audit_verify() -> chain.Break | None:

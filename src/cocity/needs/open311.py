@@ -303,7 +303,9 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     code = _param(data, "service_code")
     # the key, the service and the areas' revision in one query; an unknown service is
     # reported by report_submit
-    key, category, areas_revision = selectors.open311_submission(key=raw_key, code=code or "")
+    key, category, areas_revision, report_id = selectors.open311_submission(
+        key=raw_key, code=code or ""
+    )
     if key is None:
         raise Open311Error("A valid api_key is required.", code="forbidden", status=403)
     if code is None:
@@ -331,6 +333,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         # fetched (the server would make requests on a client's behalf)
         photos=request.FILES.getlist("media"),
         areas_revision=areas_revision,
+        report_id=report_id,
     )
     body = [
         {

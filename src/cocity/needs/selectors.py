@@ -319,26 +319,37 @@ def category_for_submission(code: str) -> ServiceCategory | None:
 class Open311Submission(NamedTuple):
     key: Open311Key | None
     category: ServiceCategory | None
-    areas_revision: str  # for report_submit, which then need not read it again
+    # for report_submit, which then need not read them itself
+    areas_revision: str
+    report_id: int | None  # PostgreSQL: the new report's id, when key and category are valid
 
 
 def open311_submission(*, key: str, code: str) -> Open311Submission:
     """The active Open311 key with this value, the active category with this code (either is
-    None when there is none) and the areas' revision token, in the one query every Open311
-    submission starts with."""
+    None when there is none), the areas' revision token and, on PostgreSQL when both key and
+    category are valid, an id for the new report from the reports' sequence, in the one query
+    every Open311 submission starts with (so that report_submit can send its rows in one round
+    trip; an id not used leaves a gap, as a rolled-back INSERT does)."""
     from cocity.needs.services import open311_key_hash
 
+    report_id = (
+        "CASE WHEN k.id IS NOT NULL AND c.id IS NOT NULL "
+        "THEN nextval(pg_get_serial_sequence('needs_report', 'id')) END"
+        if connection.vendor == "postgresql"
+        else "NULL"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT k.id, k.name, k.prefix, {_CATEGORY_SELECT}, "
-            "(SELECT token FROM core_revision WHERE name = %s) FROM (SELECT 1 AS one) o "
+            f"(SELECT token FROM core_revision WHERE name = %s), {report_id} "
+            "FROM (SELECT 1 AS one) o "
             "LEFT JOIN needs_open311key k ON k.key_hash = %s AND k.active = %s "
             "LEFT JOIN needs_servicecategory c ON c.code = %s AND c.active = %s "
             "LEFT JOIN core_department d ON d.id = c.department_id",
             [core_selectors.AREAS_REVISION, open311_key_hash(key) if key else "", True, code, True],
         )
         row = cursor.fetchone()
-    return Open311Submission(_key(row[:3]), _category(row[3:-1]), row[-1] or "")
+    return Open311Submission(_key(row[:3]), _category(row[3:-2]), row[-2] or "", row[-1])
 
 
 def _category(row: Sequence[Any] | None) -> ServiceCategory | None:

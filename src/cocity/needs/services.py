@@ -24,7 +24,7 @@ from django.utils import timezone
 from cocity.core import db
 from cocity.core.errors import Conflict, DomainError, NotAllowed
 from cocity.core.models import Department, User
-from cocity.core.services import audit_record, names_clean
+from cocity.core.services import audit_record, audit_statement, names_clean
 from cocity.needs import selectors
 from cocity.needs.geo import h3_cell
 from cocity.needs.models import (
@@ -294,6 +294,7 @@ def report_submit(
     priority: int = Priority.NORMAL,
     photos: Sequence[Any] = (),
     areas_revision: str | None = None,
+    report_id: int | None = None,
 ) -> Report:
     """File a report. Anonymous reports (no account, or ``anonymous``) are tracked by the
     report's private ``tracking_token``. All or nothing: any error leaves no rows.
@@ -305,8 +306,10 @@ def report_submit(
     With an ``idempotency_key`` (unique within ``idempotency_scope``), sending the same
     submission again returns the report filed the first time, even when both race.
 
-    ``areas_revision``: the areas' revision token, when the caller read it with the category
-    (``selectors.open311_submission``), so that finding the area costs no query."""
+    ``areas_revision`` and ``report_id``: the areas' revision token and an id from the reports'
+    sequence, when the caller read them with the category (``selectors.open311_submission``),
+    so that finding the area costs no query and, on PostgreSQL, the rows and the audit entry go
+    in one round trip."""
     key = (idempotency_key or "").strip()[:120]
     if key:
         seen = _submission(idempotency_scope, key)
@@ -331,11 +334,28 @@ def report_submit(
         photos=photos,
         areas_revision=areas_revision,
     )
+    if report_id is not None:
+        report.id = report_id
     try:
-        with transaction.atomic():
-            _report_save(report, prepared, area_code)
+        if report_id is not None and not prepared and report.reporter is None:
+            # the report, its audit entry and its idempotency key in one round trip (PostgreSQL,
+            # outside a transaction); photos and followers take the general way
+            rows: list[Any] = [report]
             if key:
-                db.insert(SubmissionKey(scope=idempotency_scope, key=key, report=report))
+                rows.append(SubmissionKey(scope=idempotency_scope, key=key, report=report))
+            db.execute_together(
+                [
+                    db.insert_statement(report),
+                    audit_statement(**_submitted(report, prepared, area_code)),
+                    *(db.insert_statement(row) for row in rows[1:]),
+                ],
+                saved=rows,
+            )
+        else:
+            with transaction.atomic():
+                _report_save(report, prepared, area_code)
+                if key:
+                    db.insert(SubmissionKey(scope=idempotency_scope, key=key, report=report))
     except IntegrityError:
         seen = _submission(idempotency_scope, key) if key else None
         if seen is None:
@@ -455,24 +475,29 @@ def _check_email(value: str) -> None:
 
 
 def _report_save(report: Report, prepared: list[PreparedPhoto], area_code: str) -> None:
-    category = report.category
     db.insert(report)  # the ORM's save compiles the statement each time: a third of a POST
     if report.reporter is not None:
         ReportFollow.objects.create(report=report, user=report.reporter)
     _photos_add(report, prepared)
-    audit_record(
-        action="needs.report_submitted",
+    audit_record(**_submitted(report, prepared, area_code))
+
+
+def _submitted(report: Report, prepared: list[PreparedPhoto], area_code: str) -> dict[str, Any]:
+    """The audit entry of a filed report."""
+    category = report.category
+    return {
+        "action": "needs.report_submitted",
         # the public log must not reveal who filed an anonymous report
-        actor=None if report.anonymous else report.reporter,
-        obj=report,
-        data={
+        "actor": None if report.anonymous else report.reporter,
+        "obj": report,
+        "data": {
             "category": category.code,
             "area": area_code,
             "channel": report.channel,
             "department": category.department.code,
             **({"photos": len(prepared)} if prepared else {}),
         },
-    )
+    }
 
 
 def _photos_add(report: Report, prepared: list[PreparedPhoto]) -> None:
