@@ -241,7 +241,7 @@ def report_cells(
 
 
 # --- the submission path -----------------------------------------------------------------------
-# These three run on every report filed (Open311 clients send bursts). Each is one indexed lookup
+# These run on every report filed (Open311 clients send bursts). Each is one indexed lookup
 # written as plain SQL: compiling the same query through the ORM cost ten times more than
 # running it. The rows are read on every submission, so a key or category switched off takes
 # effect at once, on every worker; only the model instances built from a row are kept, for the
