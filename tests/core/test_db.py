@@ -44,7 +44,8 @@ def test_insert_applies_field_defaults_and_raises_integrity_errors() -> None:
 
 def test_insert_prepares_every_value_as_the_orm_does() -> None:
     """The shortcuts for values of the usual type give exactly what the fields' own methods
-    give: text enums, integer enums, booleans, keys, aware and naive date-times, JSON, None."""
+    give: text, a text enum, integers, floats (and an integer given for a float), keys, None,
+    JSON, aware and naive date-times."""
     from django.db import connection
     from django.db.models import TextChoices
 
