@@ -337,19 +337,19 @@ def report_submit(
     if report_id is not None:
         report.id = report_id
     try:
-        if report_id is not None and not prepared and report.reporter is None:
+        if report.pk is not None and not prepared and report.reporter is None:
             # the report, its audit entry and its idempotency key in one round trip (PostgreSQL,
             # outside a transaction); photos and followers take the general way
-            rows: list[Any] = [report]
-            if key:
-                rows.append(SubmissionKey(scope=idempotency_scope, key=key, report=report))
+            seen_key = (
+                [SubmissionKey(scope=idempotency_scope, key=key, report=report)] if key else []
+            )
             db.execute_together(
                 [
                     db.insert_statement(report),
                     audit_statement(**_submitted(report, prepared, area_code)),
-                    *(db.insert_statement(row) for row in rows[1:]),
+                    *map(db.insert_statement, seen_key),
                 ],
-                saved=rows,
+                saved=[report, *seen_key],
             )
         else:
             with transaction.atomic():
