@@ -7,11 +7,13 @@ protocols (Open311, NGSI-LD) map the same object to their own error shapes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -155,3 +157,30 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
+
+
+# --- one response for an error found before any view runs ------------------------------------
+
+ProtocolRenderer = Callable[[HttpRequest, DomainError], HttpResponse]
+_protocols: dict[str, ProtocolRenderer] = {}
+
+
+def protocol_register(prefix: str, renderer: ProtocolRenderer) -> None:
+    """Let an app answer errors under a URL prefix in its protocol's own shape (needs registers
+    Open311's error array for ``/open311/``)."""
+    _protocols[prefix] = renderer
+
+
+def error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """``exc`` as the protocol of the requested URL expects it: a registered protocol's shape,
+    problem+json under ``/api/``, else the HTML error page."""
+    for prefix, renderer in _protocols.items():
+        if request.path.startswith(prefix):
+            return renderer(request, exc)
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            exc.problem(request.get_full_path()),
+            status=exc.status,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
+    return render(request, "core/error.html", {"error": exc}, status=exc.status)

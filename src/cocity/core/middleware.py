@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
-from cocity.core.errors import DomainError
+from cocity.core.errors import DomainError, error_response
+from cocity.core.text import all_safe
 
 request_log = logging.getLogger("cocity.request")
 
@@ -53,3 +57,67 @@ class DomainErrorMiddleware:
             if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
                 return HttpResponseRedirect(back)
         return render(request, "core/error.html", {"error": exc}, status=exc.status)
+
+
+JSON_TYPES = ("application/json", "application/ld+json", "application/geo+json")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a decoded JSON document, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _request_texts(request: HttpRequest) -> Iterator[str]:
+    yield request.path
+    for key, values in request.GET.lists():
+        yield key
+        yield from values
+    for name, header in request.META.items():
+        if name.startswith("HTTP_") and isinstance(header, str):
+            yield header
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    content_type = request.content_type or ""
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for key, values in request.POST.lists():
+            yield key
+            yield from values
+        for upload in request.FILES.values():
+            yield upload.name or ""
+    elif content_type in JSON_TYPES or content_type.endswith("+json"):
+        try:
+            document = json.loads(request.body)
+        except ValueError:
+            return  # the view answers malformed JSON in its own way
+        yield from _strings(document)
+
+
+class UnsafeTextMiddleware:
+    """Refuses a request whose path, query, headers, form fields or JSON strings hold a character
+    that a database or XML cannot hold (``core.text``), with a 400 in the protocol's own error
+    shape, before any view runs: nothing is written."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not all_safe(_request_texts(request)):
+            return error_response(
+                request,
+                DomainError(
+                    _(
+                        "The request contains control characters (such as NUL) that cannot be "
+                        "stored. Remove them and try again."
+                    ),
+                    code="unsafe_text",
+                ),
+            )
+        return self.get_response(request)

@@ -8,4 +8,7 @@ class NeedsConfig(AppConfig):
     verbose_name = _("Needs")
 
     def ready(self) -> None:
-        from cocity.needs import rules, seeders  # noqa: F401  (register perms and the seeder)
+        from cocity.core.errors import protocol_register
+        from cocity.needs import open311, rules, seeders  # noqa: F401  (register perms and the seeder)
+
+        protocol_register("/open311/", open311.error_for_request)

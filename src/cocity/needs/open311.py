@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from cocity.core.errors import DomainError
+from cocity.core.text import xml_safe
 from cocity.needs import selectors, services
 from cocity.needs.models import Channel, ServiceCategory, open311_status
 
@@ -56,7 +57,8 @@ def _xml_value(parent: ET.Element, name: str, value: Any) -> None:
     elif isinstance(value, bool):
         node.text = "true" if value else "false"
     elif value is not None:
-        node.text = str(value)
+        # rows stored before input was checked may hold characters XML cannot carry
+        node.text = xml_safe(str(value))
 
 
 def render(data: Any, fmt: str, root: str, status: int = 200) -> HttpResponse:
@@ -76,6 +78,11 @@ def render(data: Any, fmt: str, root: str, status: int = 200) -> HttpResponse:
 def error_response(exc: DomainError, fmt: str) -> HttpResponse:
     status = exc.status if exc.status in (400, 403, 404) else 400
     return render([{"code": status, "description": exc.message}], fmt, "errors", status=status)
+
+
+def error_for_request(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """The error array in the format the URL asks for (for errors found before a view runs)."""
+    return error_response(exc, "xml" if request.path.endswith(".xml") else "json")
 
 
 def open311_view(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
