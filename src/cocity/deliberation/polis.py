@@ -38,7 +38,7 @@ def _int_or_none(value: str | None) -> int | None:
         return None
     try:
         return int(float(value))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, or infinite
         return None
 
 

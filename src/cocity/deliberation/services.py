@@ -6,6 +6,7 @@ would show how each person voted. The analysis runs (which publish vote counts) 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from cocity.compute.opinion import (
 from cocity.core.errors import Conflict, DomainError, NotAllowed
 from cocity.core.models import Area, User
 from cocity.core.services import PERSONAL_DATA_EXPORTERS, audit_record
+from cocity.core.text import all_safe
 from cocity.deliberation import polis
 from cocity.deliberation.models import (
     STATEMENT_MAX_LENGTH,
@@ -444,6 +446,41 @@ def _from_ms(ms: float) -> datetime:
     return EPOCH + timedelta(milliseconds=int(ms))
 
 
+POLIS_MAX_ID = 2**31 - 1  # participant and statement numbers are 32-bit columns
+POLIS_MAX_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the last moment Python can hold
+POLIS_MAX_BODY = 10_000
+
+
+def _polis_check(votes: VoteTable, comments: list[polis.Comment], summary: dict[str, str]) -> None:
+    """Refuse, before anything is written, an export whose values the tables cannot hold."""
+
+    def refuse(problem: str) -> DomainError:
+        return DomainError(f"Not a usable Polis export: {problem}", code="bad_polis_export")
+
+    numbers = [c.number for c in comments]
+    if len(set(numbers)) != len(numbers):
+        raise refuse("comments.csv lists a comment-id twice.")
+    ids = [
+        *numbers,
+        *(c.author for c in comments if c.author is not None),
+        *votes.participant.tolist(),
+        *votes.statement.tolist(),
+    ]
+    if any(not 0 <= n <= POLIS_MAX_ID for n in ids):
+        raise refuse(f"ids must be whole numbers from 0 to {POLIS_MAX_ID}.")
+    if any(v not in (-1, 0, 1) for v in votes.vote.tolist()):
+        raise refuse("a vote is -1, 0 or 1.")
+    times = [*(votes.time.tolist() if votes.time is not None else [])]
+    times += [c.timestamp for c in comments if c.timestamp is not None]
+    if any(not (math.isfinite(t) and 0 <= t <= POLIS_MAX_MS) for t in times):
+        raise refuse("a timestamp is not a time in milliseconds since 1970.")
+    texts = [c.body for c in comments] + list(summary.values()) + list(summary)
+    if not all_safe(texts) or any(len(c.body) > POLIS_MAX_BODY for c in comments):
+        raise refuse(
+            f"a comment is longer than {POLIS_MAX_BODY} characters or holds control characters."
+        )
+
+
 def _insert_votes(rows: Iterable[tuple[int, int, int, int, datetime]]) -> None:
     """Insert many votes with one prepared statement (the ORM's bulk_create spends seconds
     building model objects for a conversation of 50,000 votes)."""
@@ -474,9 +511,10 @@ def conversation_import_polis(
     try:
         export = read_polis_export(root)
         comments = polis.read_comments(root)
+        summary = polis.read_summary(root)
     except PolisExportError as exc:
         raise DomainError(str(exc), code="bad_polis_export") from exc
-    summary = polis.read_summary(root)
+    _polis_check(export.votes, comments, summary)
     conversation = conversation_create(
         actor=actor,
         topic=(topic or summary.get("topic") or root.name)[:200],

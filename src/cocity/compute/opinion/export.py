@@ -41,7 +41,9 @@ class PolisExport:
     source: str = ""
 
 
-def _int(value: str, what: str, path: Path, line: int) -> int:
+def _int(value: str | None, what: str, path: Path, line: int) -> int:
+    if value is None:  # a row shorter than the header
+        raise PolisExportError(f"{path}:{line}: {what} is missing")
     try:
         return int(value)
     except ValueError:
@@ -163,7 +165,7 @@ def read_polis_export(folder: str | Path) -> PolisExport:
             raise PolisExportError(f"{root}: no votes.csv or participants-votes.csv")
     except (UnicodeDecodeError, csv.Error) as exc:
         raise PolisExportError(f"{root}: unreadable CSV ({exc})") from None
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # OverflowError: a vote too large for its type
         if isinstance(exc, PolisExportError):
             raise
         raise PolisExportError(f"{root}: {exc}") from None

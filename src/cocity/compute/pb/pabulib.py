@@ -101,7 +101,9 @@ def parse_pb(text: str) -> Election:
             raise PabulibError(None, f"the file has no {name.upper()} section")
     _check_meta(meta)
     vote_type = meta["vote_type"]
-    assert header is not None
+    if not vote_header:
+        raise PabulibError(None, "the VOTES section has no header line")
+    header = vote_header
     # VOTES: the rest of the file. Distinct (vote, points) strings are parsed once each.
     width = len(header)
     vote_col = header.index("vote")
