@@ -127,7 +127,8 @@ def test_list_pages_follow_next_newest_first(
             break
         page = client.get(page["next"]).json()
     assert seen == sorted(filed, reverse=True)
-    assert len(client.get("/api/needs/reports/", {"limit": 500}).json()["results"]) == 5
+    assert len(client.get("/api/needs/reports/", {"limit": 200}).json()["results"]) == 5
+    assert client.get("/api/needs/reports/", {"limit": 201}).status_code == 400
 
 
 def test_map_cells_count_every_point_in_the_box(needs: dict[str, Any]) -> None:

@@ -9,12 +9,13 @@ from typing import Any
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, pagination, permissions, serializers, status
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cocity.core.errors import DomainError
+from cocity.core.pagination import CursorPages
 from cocity.needs import selectors, services
 from cocity.needs.models import Channel, Report, ReportUpdate, ServiceCategory
 
@@ -159,15 +160,11 @@ class CategoryList(generics.ListAPIView[ServiceCategory]):
         return selectors.category_list()
 
 
-class ReportPages(pagination.CursorPagination):
-    """Keyset pages, newest first: ``limit`` rows (50, at most 200) and ``next``/``previous``
-    links that carry the position. A page costs the same at any depth and no page counts the
-    whole table (at a million reports the count alone was most of the time)."""
+class ReportPages(CursorPages):
+    """Keyset pages, newest first: a page costs the same at any depth and no page counts the
+    whole table."""
 
     ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "limit"
-    max_page_size = 200
 
 
 class ReportList(generics.ListCreateAPIView[Report]):

@@ -13,7 +13,13 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from django.core.files.storage import default_storage
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    QueryDict,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -75,8 +81,14 @@ def render(data: Any, fmt: str, root: str, status: int = 200) -> HttpResponse:
     return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
 
 
+ERROR_STATUSES = (400, 403, 404, 405, 414, 422, 429)
+# longer request targets get 414 in the error array (gunicorn itself refuses request lines
+# beyond 4094 bytes, before cocity sees them)
+MAX_TARGET = 2048
+
+
 def error_response(exc: DomainError, fmt: str) -> HttpResponse:
-    status = exc.status if exc.status in (400, 403, 404) else 400
+    status = exc.status if exc.status in ERROR_STATUSES else 400
     return render([{"code": status, "description": exc.message}], fmt, "errors", status=status)
 
 
@@ -89,10 +101,29 @@ def open311_view(func: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     """Map domain errors of ``func`` to the Open311 error array, in the requested format."""
 
     def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
+        if len(request.get_full_path()) > MAX_TARGET:
+            too_long = DomainError(
+                f"The URL is longer than {MAX_TARGET} characters; send long values in a POST.",
+                code="uri_too_long",
+                status=414,
+            )
+            return error_response(too_long, fmt)
         try:
-            return func(request, *args, fmt=fmt, **kwargs)
+            response = func(request, *args, fmt=fmt, **kwargs)
         except DomainError as exc:
             return error_response(exc, fmt)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = error_response(
+                DomainError(
+                    f"{request.method} is not allowed here; use {allowed}.",
+                    code="method_not_allowed",
+                    status=405,
+                ),
+                fmt,
+            )
+            response["Allow"] = allowed
+        return response
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
