@@ -43,10 +43,17 @@ DEBUG = env_bool("DEBUG", default=False)
 
 def _secret_key() -> str:
     key = env("SECRET_KEY")
+    if PRODUCTION:
+        # what Django's deployment check calls a strong key, enforced instead of warned about
+        if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-"):
+            raise ImproperlyConfigured(
+                "SECRET_KEY must be set when COCITY_ENV=production: at least 50 characters of "
+                "which at least 5 differ, e.g. python -c 'import secrets; "
+                "print(secrets.token_urlsafe(50))'."
+            )
+        return key
     if key:
         return key
-    if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set when COCITY_ENV=production.")
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     path = VAR_DIR / "secret_key"
     if not path.exists():
@@ -271,7 +278,11 @@ COCITY_TILE_ATTRIBUTION = env("COCITY_TILE_ATTRIBUTION", "")
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = PRODUCTION and env_bool("COCITY_SSL_REDIRECT", True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust a proxy's header for "this request came over HTTPS" only when told that a proxy sets it
+# (and strips it from clients): otherwise any client could claim HTTPS.
+_PROXY_SSL_HEADER = env("COCITY_PROXY_SSL_HEADER")  # e.g. X-Forwarded-Proto
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
 SECURE_HSTS_SECONDS = int(env("COCITY_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
