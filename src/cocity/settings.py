@@ -261,6 +261,8 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+#: /healthz fails when a task ready to run has waited longer than this (seconds)
+HEALTH_TASK_MAX_AGE = int(env("COCITY_HEALTH_TASK_MAX_AGE", "300"))
 
 # --- cocity ----------------------------------------------------------------------------------
 COCITY_NAME = env("COCITY_NAME", "Villaverde del Río")
@@ -271,6 +273,8 @@ COCITY_TILE_ATTRIBUTION = env("COCITY_TILE_ATTRIBUTION", "")
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = PRODUCTION and env_bool("COCITY_SSL_REDIRECT", True)
+# load balancers and orchestrators probe the app servers over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(env("COCITY_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
