@@ -80,7 +80,7 @@ def test_a_vote_changes_the_results_of_the_served_demo(
         page = context.new_page()
         page.goto(f"{base}/conversations/")
         with page.expect_navigation():
-            page.get_by_role("link", name=LOCAL_TOPIC).click()
+            page.get_by_role("link", name=LOCAL_TOPIC, exact=True).click()
         conversation_url = page.url
         results_url = conversation_url.rstrip("/") + "/results/"
         page.goto(results_url)
