@@ -199,7 +199,7 @@ def test_serve_runs_the_web_and_a_task_worker_that_stop_together(
         assert not any(_alive(pid) for pid in children.values())
     finally:
         out = _cleanup(proc, children)
-    assert "and a task worker" in out
+    assert "web workers; a task worker" in out
     assert "signal SIGTERM: stopping" in out
 
 

@@ -114,4 +114,4 @@ def test_a_vote_changes_the_results_of_the_served_demo(
         proc.terminate()  # serve stops gunicorn and the worker with it
         out = proc.communicate(timeout=90)[0].decode()
     assert proc.returncode == 0, out
-    assert "and a task worker" in out
+    assert "web workers; a task worker" in out

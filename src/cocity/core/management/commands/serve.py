@@ -56,6 +56,9 @@ def gunicorn_command(*, host: str, port: int, workers: int, threads: int) -> lis
         "60",
         "--graceful-timeout",
         str(GRACEFUL_TIMEOUT),
+        # gunicorn's control socket (one path per user: instances on one machine would share
+        # it) is not used by cocity
+        "--no-control-socket",
     ]
 
 
@@ -173,7 +176,7 @@ class Command(BaseCommand):
         worker = None if no_worker else worker_command()
         if worker is not None:
             commands["task worker"] = worker
-            tasks = "and a task worker"
+            tasks = "a task worker"
         elif no_worker:
             tasks = "no task worker (--no-worker)"
         elif settings.TASK_BACKEND == "immediate":
@@ -182,7 +185,7 @@ class Command(BaseCommand):
             tasks = f"no task worker: start the worker of {settings.TASK_BACKEND} yourself"
         self.stdout.write(
             f"Serving {settings.COCITY_NAME} on http://{host}:{port}/ "
-            f"({workers} web workers, {tasks})"
+            f"({workers} web workers; {tasks})"
         )
         self.stdout.flush()
 
