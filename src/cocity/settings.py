@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: /healthz and /readyz answer probes over plain HTTP, whatever the Host header
+    "cocity.core.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cocity.core.middleware.RequestLogMiddleware",
@@ -273,8 +275,6 @@ COCITY_TILE_ATTRIBUTION = env("COCITY_TILE_ATTRIBUTION", "")
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = PRODUCTION and env_bool("COCITY_SSL_REDIRECT", True)
-# load balancers and orchestrators probe the app servers over plain HTTP
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(env("COCITY_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION

@@ -148,18 +148,19 @@ PROBE = """
 import django, json
 django.setup()
 from django.test import Client
-client = Client(HTTP_HOST="participa.example.org")
 out = {}
-for path in ("/healthz", "/readyz", "/"):
-    res = client.get(path)
-    out[path] = [res.status_code, res.get("Location"), res.get("Content-Type")]
+for host in ("participa.example.org", "10.0.0.5:8000"):
+    client = Client(HTTP_HOST=host, raise_request_exception=False)
+    for path in ("/healthz", "/readyz", "/"):
+        res = client.get(path)
+        out[host + path] = [res.status_code, res.get("Location"), res.get("Content-Type")]
 print(json.dumps(out))
 """
 
 
 def test_health_answers_over_plain_http_in_production(tmp_path: Path) -> None:
     """Under production settings a load balancer's plain-HTTP probe gets the health answer, not
-    the redirect to HTTPS that every other page gets."""
+    the redirect to HTTPS that every other page gets, even when it names the server by address."""
     env = {
         **os.environ,
         "COCITY_ENV": "production",
@@ -175,10 +176,11 @@ def test_health_answers_over_plain_http_in_production(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout.strip().splitlines()[-1])
-    assert out["/"][0] == 301
-    assert out["/"][1] == "https://participa.example.org/"
-    for path in ("/healthz", "/readyz"):
-        status, location, content_type = out[path]
-        assert location is None, path
-        assert content_type == "application/json", path
-        assert status in (200, 503), path  # this fresh database has no tables: readyz says so
+    assert out["participa.example.org/"][:2] == [301, "https://participa.example.org/"]
+    assert out["10.0.0.5:8000/"][0] >= 400  # pages still refuse an unknown host
+    for host in ("participa.example.org", "10.0.0.5:8000"):
+        for path in ("/healthz", "/readyz"):
+            status, location, content_type = out[host + path]
+            assert location is None, host + path
+            assert content_type == "application/json", host + path
+            assert status in (200, 503), host + path  # fresh database, no tables: readyz says so

@@ -109,3 +109,25 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if pending:
         return JsonResponse({"status": "fail", "pending_migrations": len(pending)}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+class ProbeMiddleware:
+    """Answers ``/healthz`` and ``/readyz`` before any other middleware runs.
+
+    Load balancers and orchestrators probe each app server directly: over plain HTTP (so no
+    redirect to HTTPS) and often by its address (``Host: 10.0.0.5:8000``, which is not one of
+    ``ALLOWED_HOSTS``). The probes build no URL from the host, so skipping host validation is
+    safe; sessions, language and request logging are not needed for them either.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        probe = PROBES.get(request.path_info)
+        if probe is not None:
+            return probe(request)
+        return self.get_response(request)
+
+
+PROBES: dict[str, Callable[[HttpRequest], JsonResponse]] = {"/healthz": healthz, "/readyz": readyz}
