@@ -10,6 +10,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from cocity.core.management.commands.serve import gunicorn_command, worker_command
+from cocity.core.management.commands.serve import gunicorn_command, supervise, worker_command
 
 COCITY = str(Path(sys.executable).with_name("cocity"))
 
@@ -89,6 +90,45 @@ def test_serve_picks_the_task_worker_of_the_backend(
     settings.TASKS = {"default": {"BACKEND": backend, "QUEUES": ["default"]}}
     argv = worker_command()
     assert (argv[1:] if argv else None) == expected
+
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+def test_supervise_stops_the_others_when_one_child_exits(tmp_path: Path) -> None:
+    said: list[str] = []
+    pid_file = tmp_path / "pid"
+    sleeper = (
+        "import os, sys, time; p = sys.argv[1]; open(p + '.tmp', 'w').write(str(os.getpid())); "
+        "os.rename(p + '.tmp', p); time.sleep(60)"
+    )
+    quitter = (
+        "import os, sys, time\nwhile not os.path.exists(sys.argv[1]): time.sleep(0.05)\nsys.exit(3)"
+    )
+    status = supervise(
+        {
+            "sleeper": [sys.executable, "-c", sleeper, str(pid_file)],
+            "quitter": [sys.executable, "-c", quitter, str(pid_file)],
+        },
+        log=said.append,
+    )
+    assert status == 3
+    assert said == ["quitter exited with status 3: stopping the others"]
+    assert not _alive(int(pid_file.read_text()))  # stopped, not left running
+
+
+def test_supervise_passes_sigterm_on_and_exits_cleanly() -> None:
+    said: list[str] = []
+    before = signal.getsignal(signal.SIGTERM)
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    try:
+        status = supervise({"one": SLEEPER, "two": SLEEPER}, log=said.append)
+    finally:
+        timer.cancel()
+    assert status == 0
+    assert said == ["signal SIGTERM: stopping"]
+    assert signal.getsignal(signal.SIGTERM) == before  # serve's handler is gone again
 
 
 # --- the real process tree --------------------------------------------------------------------
