@@ -89,6 +89,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: /healthz and /readyz answer probes over plain HTTP, whatever the Host header
+    "cocity.core.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cocity.core.middleware.RequestLogMiddleware",
@@ -268,6 +270,8 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+#: /healthz fails when a task ready to run has waited longer than this (seconds)
+HEALTH_TASK_MAX_AGE = int(env("COCITY_HEALTH_TASK_MAX_AGE", "300"))
 
 # --- cocity ----------------------------------------------------------------------------------
 COCITY_NAME = env("COCITY_NAME", "Villaverde del Río")

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-import io
+import json
 import os
+import shutil
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+
+from cocity.core.management.commands.serve import gunicorn_command, supervise, worker_command
+
+COCITY = str(Path(sys.executable).with_name("cocity"))
 
 
 def _free_port() -> int:
@@ -39,9 +46,8 @@ def test_demo_command_serves_the_seeded_city_with_gunicorn(tmp_path: Path) -> No
     port = _free_port()
     env = {**os.environ, "COCITY_VAR_DIR": str(tmp_path), "COCITY_ENV": "demo"}
     env.pop("DATABASE_URL", None)
-    cocity = str(Path(sys.executable).with_name("cocity"))
     proc = subprocess.Popen(
-        [cocity, "demo", "--port", str(port), "--workers", "1"],
+        [COCITY, "demo", "--port", str(port), "--workers", "1"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -60,15 +66,213 @@ def test_demo_command_serves_the_seeded_city_with_gunicorn(tmp_path: Path) -> No
     assert "Demo accounts" in out
 
 
-def test_serve_builds_the_gunicorn_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: dict[str, Any] = {}
-
-    def fake_execv(path: str, argv: list[str]) -> None:
-        seen["argv"] = argv
-
-    monkeypatch.setattr(os, "execv", fake_execv)
-    call_command("serve", host="0.0.0.0", port=9999, workers=3, stdout=io.StringIO())
-    argv = seen["argv"]
+def test_serve_builds_the_gunicorn_command() -> None:
+    argv = gunicorn_command(host="0.0.0.0", port=9999, workers=3, threads=1)
     assert argv[1:4] == ["-m", "gunicorn", "cocity.wsgi:application"]
     assert argv[argv.index("--bind") + 1] == "0.0.0.0:9999"
     assert argv[argv.index("--workers") + 1] == "3"
+
+
+@pytest.mark.parametrize(
+    ("backend", "expected"),
+    [
+        ("django_tasks_db.DatabaseBackend", ["-m", "cocity.cli", "worker"]),
+        (
+            "cocity.core.task_backends.CeleryBackend",
+            ["-m", "celery", "-A", "cocity.celery_app", "worker", "-Q", "default"],
+        ),
+        ("django_tasks.backends.immediate.ImmediateBackend", None),
+    ],
+)
+def test_serve_picks_the_task_worker_of_the_backend(
+    settings: Any, backend: str, expected: list[str] | None
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": backend, "QUEUES": ["default"]}}
+    argv = worker_command()
+    assert (argv[1:] if argv else None) == expected
+
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+def test_supervise_stops_the_others_when_one_child_exits(tmp_path: Path) -> None:
+    said: list[str] = []
+    pid_file = tmp_path / "pid"
+    sleeper = (
+        "import os, sys, time; p = sys.argv[1]; open(p + '.tmp', 'w').write(str(os.getpid())); "
+        "os.rename(p + '.tmp', p); time.sleep(60)"
+    )
+    quitter = (
+        "import os, sys, time\nwhile not os.path.exists(sys.argv[1]): time.sleep(0.05)\nsys.exit(3)"
+    )
+    status = supervise(
+        {
+            "sleeper": [sys.executable, "-c", sleeper, str(pid_file)],
+            "quitter": [sys.executable, "-c", quitter, str(pid_file)],
+        },
+        log=said.append,
+    )
+    assert status == 3
+    assert said == ["quitter exited with status 3: stopping the others"]
+    assert not _alive(int(pid_file.read_text()))  # stopped, not left running
+
+
+def test_supervise_passes_sigterm_on_and_exits_cleanly() -> None:
+    said: list[str] = []
+    before = signal.getsignal(signal.SIGTERM)
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    try:
+        status = supervise({"one": SLEEPER, "two": SLEEPER}, log=said.append)
+    finally:
+        timer.cancel()
+    assert status == 0
+    assert said == ["signal SIGTERM: stopping"]
+    assert signal.getsignal(signal.SIGTERM) == before  # serve's handler is gone again
+
+
+# --- the real process tree --------------------------------------------------------------------
+
+
+def _children(pid: int) -> dict[str, int]:
+    """The direct children of `pid`, by role ("web" for gunicorn, "worker")."""
+    found: dict[str, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid:
+            found["web" if "gunicorn" in cmdline else "worker"] = int(entry.name)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for a reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _until(condition: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.2)
+
+
+def _task_status(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [
+            row[0] for row in conn.execute("SELECT status FROM django_tasks_database_dbtaskresult")
+        ]
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database with every migration applied, to copy for each served instance."""
+    var = tmp_path_factory.mktemp("serve-migrated")
+    subprocess.run([COCITY, "migrate", "-v", "0"], env=_env(var), check=True, timeout=300)
+    return var / "cocity.sqlite3"
+
+
+def _env(var: Path) -> dict[str, str]:
+    env = {**os.environ, "COCITY_VAR_DIR": str(var), "COCITY_ENV": "development"}
+    for name in ("DATABASE_URL", "COCITY_TASK_BACKEND"):
+        env.pop(name, None)
+    return env
+
+
+def _serve(migrated: Path, var: Path, *extra: str) -> tuple[subprocess.Popen[bytes], int]:
+    """A fresh copy of the database with one task queued, served by `cocity serve`."""
+    shutil.copy(migrated, var / "cocity.sqlite3")
+    enqueue = "from cocity.core.tasks import ping; ping.enqueue()"
+    subprocess.run([COCITY, "shell", "-c", enqueue], env=_env(var), check=True, timeout=120)
+    assert _task_status(var / "cocity.sqlite3") == ["READY"]
+    port = _free_port()
+    proc = subprocess.Popen(
+        [COCITY, "serve", "--port", str(port), "--workers", "1", *extra],
+        env=_env(var),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    return proc, port
+
+
+def _cleanup(proc: subprocess.Popen[bytes], children: dict[str, int]) -> str:
+    """Stop `serve` and its children if a test failed half-way; return what `serve` printed."""
+    if proc.poll() is None:
+        proc.kill()
+    out = proc.communicate(timeout=60)[0].decode()
+    for pid in children.values():
+        if _alive(pid):  # pragma: no cover - only after a failure
+            os.killpg(pid, signal.SIGKILL)
+    return out
+
+
+@pytest.mark.slow
+def test_serve_runs_the_web_and_a_task_worker_that_stop_together(
+    migrated: Path, tmp_path: Path
+) -> None:
+    proc, port = _serve(migrated, tmp_path)
+    children: dict[str, int] = {}
+    try:
+        health = json.loads(_wait(f"http://127.0.0.1:{port}/healthz", timeout=90))
+        assert health["status"] == "ok"
+        children.update(_children(proc.pid))
+        assert set(children) == {"web", "worker"}
+        # the queued task gets done by the worker `serve` started
+        _until(lambda: _task_status(tmp_path / "cocity.sqlite3") == ["SUCCESSFUL"], 60, "task done")
+        health = json.loads(_wait(f"http://127.0.0.1:{port}/healthz"))
+        assert health["checks"]["tasks"]["waiting"] == 0
+
+        # SIGTERM to serve: both children stop, serve exits cleanly
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert not any(_alive(pid) for pid in children.values())
+    finally:
+        out = _cleanup(proc, children)
+    assert "web workers; a task worker" in out
+    assert "signal SIGTERM: stopping" in out
+
+
+@pytest.mark.slow
+def test_serve_stops_the_web_when_the_task_worker_dies(migrated: Path, tmp_path: Path) -> None:
+    proc, port = _serve(migrated, tmp_path)
+    children: dict[str, int] = {}
+    try:
+        _wait(f"http://127.0.0.1:{port}/healthz", timeout=90)
+        children.update(_children(proc.pid))
+        os.kill(children["worker"], signal.SIGKILL)
+        assert proc.wait(timeout=60) != 0  # an orchestrator restarts the whole tree
+        assert not _alive(children["web"])
+    finally:
+        out = _cleanup(proc, children)
+    assert "task worker exited with status -9: stopping the others" in out
+
+
+@pytest.mark.slow
+def test_serve_without_worker_and_killed_leaves_no_orphan(migrated: Path, tmp_path: Path) -> None:
+    proc, port = _serve(migrated, tmp_path, "--no-worker")
+    children: dict[str, int] = {}
+    try:
+        health = json.loads(_wait(f"http://127.0.0.1:{port}/healthz", timeout=90))
+        children.update(_children(proc.pid))
+        assert set(children) == {"web"}
+        time.sleep(3)  # a worker would have run the task by now (it polls every second)
+        assert _task_status(tmp_path / "cocity.sqlite3") == ["READY"]
+        health = json.loads(_wait(f"http://127.0.0.1:{port}/healthz"))
+        assert health["checks"]["tasks"]["waiting"] == 1
+        proc.kill()  # SIGKILL: serve cannot clean up; the kernel tells gunicorn to stop
+        proc.wait(timeout=10)
+        _until(lambda: not _alive(children["web"]), 60, "gunicorn gone after serve was killed")
+    finally:
+        out = _cleanup(proc, children)
+    assert "no task worker (--no-worker)" in out

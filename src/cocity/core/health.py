@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Case, F, When
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-
-STALE_AFTER = timedelta(minutes=15)
 
 
 def _database() -> dict[str, object]:
@@ -26,18 +27,61 @@ def _default_backend() -> object:
     return task_backends[DEFAULT_TASK_BACKEND_ALIAS]
 
 
-def _task_queue() -> dict[str, object]:
-    from django_tasks_db import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
+def _max_age() -> int:
+    return int(settings.HEALTH_TASK_MAX_AGE)
 
+
+# --- the task queue: one check per backend ----------------------------------------------------
+
+
+def _database_queue(backend: Any) -> dict[str, object]:
+    """The database queue: tasks ready to run (not deferred into the future) and the oldest's age.
+
+    A task's age counts from when it became runnable (``run_after`` if it was deferred, else when
+    it was enqueued), so a task deferred on purpose is not "old" the moment it falls due.
+    """
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    now = timezone.now()
+    queued = DBTaskResult.objects.filter(status="READY", backend_name=backend.alias)
+    ready = queued.ready()  # not deferred (stored as run_after = 9999-01-01) or already due
+    oldest = (
+        ready.annotate(
+            due=Case(When(run_after=get_date_max(), then=F("enqueued_at")), default=F("run_after"))
+        )
+        .order_by("due")
+        .values_list("due", flat=True)
+        .first()
+    )
+    age = max(0, int((now - oldest).total_seconds())) if oldest else 0
+    max_age = _max_age()
+    stale = age > max_age
+    return {
+        "ok": not stale,
+        "waiting": ready.count(),
+        "deferred": queued.count() - ready.count(),
+        "oldest_age_seconds": age,
+        "max_age_seconds": max_age,
+        "stale": stale,
+    }
+
+
+def _in_process(backend: Any) -> dict[str, object]:
+    """Backends without a queue of their own (the immediate backend runs tasks in the request)."""
+    return {"ok": True}
+
+
+def _queue_check(backend: object) -> Callable[[Any], dict[str, object]]:
+    from django_tasks_db import DatabaseBackend
+
+    if isinstance(backend, DatabaseBackend):
+        return _database_queue
+    return _in_process
+
+
+def _task_queue() -> dict[str, object]:
     backend = _default_backend()
-    info: dict[str, object] = {"backend": type(backend).__name__}
-    if not isinstance(backend, DatabaseBackend):
-        return {**info, "ok": True}
-    waiting = DBTaskResult.objects.filter(status="READY")
-    oldest = waiting.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
-    stale = bool(oldest and timezone.now() - oldest > STALE_AFTER)
-    return {**info, "ok": not stale, "waiting": waiting.count(), "stale": stale}
+    return {"backend": type(backend).__name__, **_queue_check(backend)(backend)}
 
 
 @never_cache
@@ -65,3 +109,25 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if pending:
         return JsonResponse({"status": "fail", "pending_migrations": len(pending)}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+class ProbeMiddleware:
+    """Answers ``/healthz`` and ``/readyz`` before any other middleware runs.
+
+    Load balancers and orchestrators probe each app server directly: over plain HTTP (so no
+    redirect to HTTPS) and often by its address (``Host: 10.0.0.5:8000``, which is not one of
+    ``ALLOWED_HOSTS``). The probes build no URL from the host, so skipping host validation is
+    safe; sessions, language and request logging are not needed for them either.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        probe = PROBES.get(request.path_info)
+        if probe is not None:
+            return probe(request)
+        return self.get_response(request)
+
+
+PROBES: dict[str, Callable[[HttpRequest], JsonResponse]] = {"/healthz": healthz, "/readyz": readyz}
