@@ -164,7 +164,7 @@ def test_health_answers_over_plain_http_in_production(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "COCITY_ENV": "production",
-        "SECRET_KEY": "x" * 60,
+        "SECRET_KEY": "health-probe-" + "k3" * 30,
         "ALLOWED_HOSTS": "participa.example.org",
         "COCITY_VAR_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "cocity.settings",
