@@ -1,0 +1,215 @@
+"""Who may use each page and endpoint, declared once and checked for every role.
+
+The URL conf is walked: a named view that is not declared in ``ACCESS`` fails the test, so every
+new page or endpoint must say who may use it. Each declaration is then tried as each role: the
+roles it names must get past authorisation (any answer but 401, 403, 404 or the sign-in
+redirect), every other role must be turned away."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from tests.needs.conftest import needs  # noqa: F401 - the fixture, shared with the needs tests
+
+from cocity.core.models import Role
+
+pytestmark = pytest.mark.django_db
+
+ANON = "anonymous"
+ROLES = [ANON, *Role.values]
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = frozenset(Role.values)
+OFFICIALS = frozenset({Role.OFFICIAL, Role.ADMIN})
+MODERATORS = frozenset({Role.MODERATOR, Role.ADMIN})
+ADMINS = frozenset({Role.ADMIN})
+NOBODY: frozenset[str] = frozenset()
+
+# name -> (method, who gets past authorisation, URL arguments from the world below)
+# (a POST is sent with POST_DATA[name], so that it reaches the check it is meant to meet)
+ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
+    # core
+    "core:home": ("GET", EVERYONE, {}),
+    "core:area": ("GET", EVERYONE, {"code": "n1"}),
+    "core:audit": ("GET", EVERYONE, {}),
+    "core:privacy": ("GET", SIGNED_IN, {}),
+    "core:my_data": ("GET", SIGNED_IN, {}),
+    "core:delete_account": ("GET", SIGNED_IN, {}),
+    "core:notifications": ("GET", SIGNED_IN, {}),
+    "healthz": ("GET", EVERYONE, {}),
+    "readyz": ("GET", EVERYONE, {}),
+    "set_language": ("POST", EVERYONE, {}),
+    # accounts (django-allauth)
+    "account_login": ("GET", EVERYONE, {}),
+    "account_logout": ("GET", EVERYONE, {}),
+    "account_inactive": ("GET", EVERYONE, {}),
+    "account_signup": ("GET", EVERYONE, {}),
+    "account_reauthenticate": ("GET", SIGNED_IN, {}),
+    # sign-in and re-authentication by e-mailed code are off: anonymous visitors find nothing
+    # there, signed-in people are sent on to the page they need
+    "account_request_reauthentication_code": ("GET", SIGNED_IN, {}),
+    "account_confirm_reauthentication_code": ("GET", SIGNED_IN, {}),
+    "account_email": ("GET", SIGNED_IN, {}),
+    "account_email_verification_sent": ("GET", EVERYONE, {}),
+    "account_change_password": ("GET", SIGNED_IN, {}),
+    "account_set_password": ("GET", SIGNED_IN, {}),
+    "account_reset_password": ("GET", EVERYONE, {}),
+    "account_confirm_login_code": ("GET", SIGNED_IN, {}),
+    "account_confirm_email": ("GET", EVERYONE, {"key": "not-a-key"}),
+    "account_reset_password_from_key_done": ("GET", EVERYONE, {}),
+    "account_reset_password_from_key": ("GET", EVERYONE, {"uidb36": "1", "key": "x-y"}),
+    "account_reset_password_done": ("GET", EVERYONE, {}),
+    # REST API
+    "api-schema": ("GET", EVERYONE, {}),
+    "api-docs": ("GET", EVERYONE, {}),
+    "api-token": ("POST", EVERYONE, {}),
+    "api-areas": ("GET", EVERYONE, {}),
+    "api-area-locate": ("GET", EVERYONE, {}),
+    "api-area": ("GET", EVERYONE, {"code": "n1"}),
+    "api-departments": ("GET", EVERYONE, {}),
+    "api-organisations": ("GET", EVERYONE, {}),
+    "api-audit": ("GET", EVERYONE, {}),
+    "api-me": ("GET", SIGNED_IN, {}),
+    "api-consents": ("GET", SIGNED_IN, {}),
+    "api-my-data": ("GET", SIGNED_IN, {}),
+    "api-needs-categories": ("GET", EVERYONE, {}),
+    "api-needs-reports": ("POST", SIGNED_IN, {}),
+    "api-needs-nearby": ("GET", EVERYONE, {}),
+    "api-needs-report": ("GET", EVERYONE, {"pk": "report"}),
+    "api-needs-support": ("POST", SIGNED_IN, {"pk": "report"}),
+    "api-needs-cells": ("GET", EVERYONE, {}),
+    "api-conversations": ("GET", EVERYONE, {}),
+    "api-conversation": ("GET", EVERYONE, {"pk": "conversation"}),
+    "api-conversation-statements": ("POST", EVERYONE, {"pk": "conversation"}),
+    "api-conversation-votes": ("POST", EVERYONE, {"pk": "conversation"}),
+    "api-conversation-results": ("GET", EVERYONE, {"pk": "conversation"}),
+    # Open311 (client apps authenticate with an API key, not an account)
+    "open311:discovery": ("GET", EVERYONE, {"fmt": "json"}),
+    "open311:services": ("GET", EVERYONE, {"fmt": "json"}),
+    "open311:service": ("GET", EVERYONE, {"code": "pothole", "fmt": "json"}),
+    "open311:requests": ("GET", EVERYONE, {"fmt": "json"}),
+    "open311:request": ("GET", EVERYONE, {"request_id": "report", "fmt": "json"}),
+    "open311:updates": ("GET", EVERYONE, {"fmt": "json"}),
+    "open311:token": ("GET", EVERYONE, {"token": "token", "fmt": "json"}),
+    # needs
+    "needs:list": ("GET", EVERYONE, {}),
+    "needs:map": ("GET", EVERYONE, {}),
+    "needs:report_new": ("GET", EVERYONE, {}),
+    "needs:submitted": ("GET", EVERYONE, {"token": "token"}),
+    "needs:track": ("GET", EVERYONE, {"token": "token"}),
+    "needs:detail": ("GET", EVERYONE, {"pk": "report"}),
+    "needs:support": ("POST", SIGNED_IN, {"pk": "report"}),
+    "needs:follow": ("POST", SIGNED_IN, {"pk": "report"}),
+    "needs:sms": ("POST", NOBODY, {}),  # gateways only, with their key
+    "needs:triage": ("GET", OFFICIALS, {}),
+    "needs:triage_report": ("GET", OFFICIALS, {"pk": "report"}),
+    "needs:templates": ("GET", OFFICIALS, {}),
+    "needs:template_edit": ("GET", OFFICIALS, {"pk": "template"}),
+    "needs:open311_keys": ("GET", ADMINS, {}),
+    "needs:open311_key_revoke": ("POST", ADMINS, {"pk": "key"}),
+    # deliberation
+    "deliberation:list": ("GET", EVERYONE, {}),
+    "deliberation:create": ("GET", OFFICIALS, {}),
+    "deliberation:detail": ("GET", EVERYONE, {"pk": "conversation"}),
+    "deliberation:vote": ("POST", EVERYONE, {"pk": "conversation"}),
+    "deliberation:statement_add": ("POST", EVERYONE, {"pk": "conversation"}),
+    "deliberation:results": ("GET", EVERYONE, {"pk": "conversation"}),
+    "deliberation:moderate": ("GET", MODERATORS, {"pk": "conversation"}),
+    "deliberation:close": ("POST", OFFICIALS, {"pk": "conversation"}),
+    "deliberation:export": ("GET", EVERYONE, {"pk": "conversation", "name": "votes"}),
+}
+
+
+POST_DATA = {"deliberation:vote": {"statement": "statement", "vote": "1"}}
+
+
+def _named_views(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            if inner == "admin":
+                continue  # Django's admin: staff only, checked below
+            yield from _named_views(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}:{entry.name}" if namespace else entry.name
+
+
+def test_every_view_declares_who_may_use_it() -> None:
+    names = set(_named_views(get_resolver().url_patterns))
+    undeclared = sorted(names - set(ACCESS))
+    assert not undeclared, f"declare who may use these views in ACCESS: {undeclared}"
+    gone = sorted(set(ACCESS) - names)
+    assert not gone, f"ACCESS names views that no longer exist: {gone}"
+
+
+@pytest.fixture
+def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported fixture
+    """One of everything a URL can point at, made through the services."""
+    from cocity.deliberation import services as deliberation
+    from cocity.needs import services
+    from cocity.needs.models import Open311Key, ResponseTemplate
+
+    lat, lon = needs["points"]["n1"]
+    report = services.report_submit(
+        category=needs["categories"]["pothole"],
+        description="A hole",
+        lat=lat,
+        lon=lon,
+        attributes={"size": "small"},
+        reporter=needs["users"]["resident"],
+    )
+    conversation = deliberation.conversation_create(
+        actor=needs["users"]["official"],
+        topic="Streets",
+        description="",
+        allow_anonymous=True,
+        seed_statements=["More benches."],
+    )
+    return {
+        "statement": str(conversation.statements.get().number),
+        "report": str(report.pk),
+        "token": report.tracking_token,
+        "conversation": str(conversation.pk),
+        "template": str(ResponseTemplate.objects.order_by("pk").first().pk),  # type: ignore[union-attr]
+        "key": str(Open311Key.objects.get().pk),
+    }
+
+
+def _allowed(res: Any) -> bool:
+    if res.status_code in (401, 403, 404):
+        return False
+    return not (res.status_code in (301, 302) and "/accounts/login/" in res.get("Location", ""))
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_only_the_declared_roles_get_through(
+    name: str,
+    world: dict[str, str],
+    needs: dict[str, Any],  # noqa: F811 - the imported fixture
+) -> None:
+    method, allowed, args = ACCESS[name]
+    url = reverse(name, kwargs={k: world.get(v, v) for k, v in args.items()})
+    wrong = []
+    for role in ROLES:
+        client = Client()
+        if role != ANON:
+            client.force_login(needs["users"][role])
+        data = {k: world.get(v, v) for k, v in POST_DATA.get(name, {}).items()}
+        res = client.post(url, data) if method == "POST" else client.get(url)
+        if _allowed(res) != (role in allowed):
+            wrong.append(f"{role}: {res.status_code} {res.get('Location', '')}")
+    assert not wrong, f"{method} {url}: " + "; ".join(wrong)
+
+
+def test_the_admin_site_is_for_admins_only(needs: dict[str, Any]) -> None:  # noqa: F811
+    for role in ROLES:
+        client = Client()
+        if role != ANON:
+            client.force_login(needs["users"][role])
+        res = client.get("/admin/")
+        assert (res.status_code == 200) == (role == Role.ADMIN), role
