@@ -124,8 +124,8 @@ def notification_unread_count(*, user: User | None) -> int:
 @dataclass(frozen=True)
 class AccountSection:
     """A part of the "My account" page (/me/) that an app adds: ``rows(user)`` reads what the
-    person has there (a list, in a fixed number of queries) and ``template`` shows it as
-    ``rows``."""
+    person has there (a list of at most ``ACCOUNT_ROWS``, newest first, in a fixed number of
+    queries) and ``template`` shows it as ``rows``."""
 
     key: str
     title: Any  # a lazily translated string
@@ -133,6 +133,9 @@ class AccountSection:
     rows: Callable[[User], list[Any]]
     order: int = 50
 
+
+#: each section shows at most this many rows, the newest
+ACCOUNT_ROWS = 10
 
 # Apps register their sections here (key -> section), as they register their personal data in
 # core.services.PERSONAL_DATA_EXPORTERS: core never imports the apps.
@@ -142,6 +145,8 @@ ACCOUNT_SECTIONS: dict[str, AccountSection] = {}
 def account_sections(*, user: User) -> list[dict[str, Any]]:
     """The "My account" sections in their order, each with the person's rows."""
     return [
-        {"key": s.key, "title": s.title, "template": s.template, "rows": s.rows(user)}
+        {"key": s.key, "title": s.title, "template": s.template, "rows": rows, "more": more}
         for s in sorted(ACCOUNT_SECTIONS.values(), key=lambda s: (s.order, s.key))
+        for rows in [s.rows(user)]
+        for more in [len(rows) >= ACCOUNT_ROWS]
     ]

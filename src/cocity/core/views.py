@@ -132,9 +132,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 def my_account(request: HttpRequest) -> HttpResponse:
     """Everything that is mine in one place: each app's section, sign-in settings, privacy."""
     user: Any = request.user
-    return render(
-        request, "core/account.html", {"sections": selectors.account_sections(user=user)}
-    )
+    return render(request, "core/account.html", {"sections": selectors.account_sections(user=user)})
 
 
 @login_required

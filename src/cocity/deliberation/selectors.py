@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import (
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -23,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
 from cocity.core.models import User
-from cocity.core.selectors import ACCOUNT_SECTIONS, AccountSection
+from cocity.core.selectors import ACCOUNT_ROWS, ACCOUNT_SECTIONS, AccountSection
 from cocity.deliberation.models import (
     AnalysisResult,
     Conversation,
@@ -223,16 +224,13 @@ def moderation_overview(*, per_conversation: int = 5) -> QuerySet[Conversation]:
     oldest = pending.filter(conversation=OuterRef("pk")).values("created_at")[:1]
     return (
         conversations()
-        .filter(n_pending__gt=0)
+        .filter(Exists(pending.filter(conversation=OuterRef("pk"))))
         .annotate(oldest_pending=Subquery(oldest))
         .order_by("oldest_pending", "pk")
         .prefetch_related(
             Prefetch("statements", queryset=pending[:per_conversation], to_attr="waiting")
         )
     )
-
-
-ACCOUNT_ROWS = 50  # the newest this many on "My account"
 
 
 def participations_by(*, user: User) -> list[Participant]:

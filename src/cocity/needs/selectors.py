@@ -503,15 +503,12 @@ def district_choices() -> QuerySet[Area]:
     return districts()
 
 
-ACCOUNT_ROWS = 50  # the newest this many on "My account"; the list pages have the rest
-
-
 def reports_by(*, user: User) -> list[Report]:
     """The reports the person filed, newest first (for "My account")."""
     return list(
-        _reports("category", "area").filter(reporter=user).order_by("-created_at", "-id")[
-            :ACCOUNT_ROWS
-        ]
+        _reports("category", "area")
+        .filter(reporter=user)
+        .order_by("-created_at", "-id")[: core_selectors.ACCOUNT_ROWS]
     )
 
 
@@ -520,7 +517,7 @@ def reports_followed(*, user: User) -> list[Report]:
     return list(
         _reports("category", "area")
         .filter(follows__user=user)
-        .order_by("-created_at", "-id")[:ACCOUNT_ROWS]
+        .order_by("-created_at", "-id")[: core_selectors.ACCOUNT_ROWS]
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -22,6 +22,6 @@ def nav_link(context: Any, url_name: str, label: str, css_class: str = "") -> Sa
         '<a href="{}"{}{}>{}</a>',
         url,
         format_html(' class="{}"', css_class) if css_class else "",
-        format_html(' aria-current="page"') if current else "",
+        mark_safe(' aria-current="page"') if current else "",
         label,
     )
