@@ -51,7 +51,8 @@ def test_moderators_see_every_waiting_statement_with_links(
     assert f'href="/conversations/{second.pk}/moderate/"' in page
     assert "3 statements waiting" in page
     assert "1 statement waiting" in page
-    assert "Idea 2" in page and "Benches near the school" in page
+    assert "Idea 2" in page
+    assert "Benches near the school" in page
     assert "Nothing to moderate here" not in page
     # the longest-waiting conversation first
     assert page.index(first.topic) < page.index(second.topic)
