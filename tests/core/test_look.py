@@ -78,6 +78,10 @@ def test_spanish_account_pages_say_tu(client: Client, city: dict[str, Any]) -> N
     assert "regístrese" not in login_page
     signup = client.get("/accounts/signup/", headers=es).content.decode()
     assert "¿Ya tienes una cuenta?" in signup
+    # Django's password checks, too
+    assert "Tu contraseña no puede parecerse demasiado a tus otros datos personales." in signup
+    assert "Tu contraseña debe tener al menos 8 caracteres." in signup
+    assert "Su contraseña" not in signup
     reset = client.get("/accounts/password/reset/", headers=es).content.decode()
     assert "Escribe abajo tu dirección" in reset
     assert "Introduzca" not in reset

@@ -1,14 +1,14 @@
-"""allauth's texts that its own Spanish catalog words with "usted"; our catalog gives them in
-"tú", like the rest of the site.
+"""Texts of allauth and of Django's password checks that their own Spanish catalogs word with
+"usted"; our catalog gives them in "tú", like the rest of the site.
 
 Never imported: it only lists the msgids so that ``makemessages`` keeps them in our
 ``locale/es/LC_MESSAGES/django.po`` (which takes precedence over allauth's catalog) and the
-translation gate checks that each has a translation. Add a msgid here when an allauth page, form,
-message or email shows another "usted" text.
+translation gate checks that each has a translation. Add a msgid here when an allauth or Django page,
+form, message or email shows another "usted" text.
 """
 
 # ruff: noqa: E501  (each msgid must stay exactly as allauth writes it)
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 ALLAUTH_TU_OVERRIDES = [
     gettext_noop("Already have an account? Then please %(link)ssign in%(end_link)s."),
@@ -90,3 +90,19 @@ ALLAUTH_TU_OVERRIDES = [
     ),
     gettext_noop("Your sign-in code is listed below. Please enter it in your open browser window."),
 ]
+
+# django.contrib.auth's password validators (their help texts show on sign-up and password pages)
+DJANGO_TU_OVERRIDES = [
+    gettext_noop("Your password can’t be too similar to your other personal information."),
+    gettext_noop("Your password can’t be a commonly used password."),
+    gettext_noop("Your password can’t be entirely numeric."),
+]
+
+
+def _plural_overrides(n: int) -> None:
+    """Never called: plural msgids, listed the only way ``makemessages`` reads them."""
+    ngettext(
+        "Your password must contain at least %(min_length)d character.",
+        "Your password must contain at least %(min_length)d characters.",
+        n,
+    )
