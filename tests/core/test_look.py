@@ -139,3 +139,22 @@ def test_header_marks_the_current_page(client: Client) -> None:
     assert page.count('aria-current="page"') == 1
     home = client.get("/").content.decode()
     assert 'aria-current="page"' not in home
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_password_reset_from_a_valid_key_uses_the_site_layout(
+    client: Client, city: dict[str, Any], language: str
+) -> None:
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    user = city["users"]["resident"]
+    key = default_token_generator.make_token(user)
+    path = f"/accounts/password/reset/key/{user_pk_to_url_str(user)}-{key}/"
+    response = client.get(path, headers={"accept-language": language}, follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'<html lang="{language}">' in page
+    assert 'class="site-header"' in page
+    assert 'name="password1"' in page
+    assert 'aria-describedby="id_password1_helptext"' in page
