@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
+    # before allauth and drf_spectacular: core's templates override theirs (allauth's layouts and
+    # elements, the Redoc page) so every page has the site's layout
+    "cocity.core",
     "allauth",
     "allauth.account",
     "rest_framework",
@@ -83,7 +86,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
-    "cocity.core",
     "cocity.needs",
     "cocity.deliberation",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,8 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("COCITY_CHROMIUM", "/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 SCREENSHOTS = Path(os.environ.get("COCITY_TEST_OUTPUT", "test-output")) / "screenshots"
 
 
@@ -54,10 +56,41 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def desktop(browser: Any) -> Iterator[Any]:
+    """A page in a desktop-sized window (``page`` is phone-sized)."""
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def axe() -> Callable[..., list[dict[str, Any]]]:
+    """``axe(page)`` runs axe-core on the page as it is and fails the test on any serious or
+    critical violation, naming each with the elements it found; returns the minor ones."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    engine = Axe()
+
+    def check(page: Any) -> list[dict[str, Any]]:
+        violations = engine.run(page).response["violations"]
+        bad = [v for v in violations if v.get("impact") in ("serious", "critical")]
+        if bad:
+            lines = [f"axe-core on {page.url}:"]
+            for v in bad:
+                lines.append(f"- {v['impact']}: {v['id']}: {v['help']}")
+                lines.extend(f"    {node['html'][:160]}" for node in v["nodes"][:5])
+            pytest.fail("\n".join(lines))
+        return [v for v in violations if v not in bad]
+
+    return check
 
 
 @pytest.fixture

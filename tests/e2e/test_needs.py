@@ -38,7 +38,15 @@ def sign_in(page: Any, base: str, email: str, language: str = "en") -> None:
     page.wait_for_url(base + "/")
 
 
+def open_menu(page: Any) -> None:
+    """On a phone the header's links are behind the menu button."""
+    button = page.locator("#site-menu > summary")
+    if button.is_visible() and page.locator("#site-menu[open]").count() == 0:
+        button.click()
+
+
 def sign_out(page: Any, language: str = "en") -> None:
+    open_menu(page)
     page.get_by_role("button", name=t(language, "Sign out")).click()
 
 
@@ -134,6 +142,7 @@ def test_report_duplicate_check_triage_and_public_answer(
     sign_in(page, base, resident.email, language)
     # the resident follows their report: the header counts the in-app notification
     unread = _("Notifications: %(n)s unread", "Notifications: %(n)s unread", n=1)
+    open_menu(page)
     page.get_by_role("link", name=unread).click()
     page.get_by_role("heading", name=_("Notifications")).wait_for()
     fixed = _("Fixed")
@@ -156,6 +165,7 @@ def test_report_duplicate_check_triage_and_public_answer(
     assert page.get_by_text(answer).count() == 1  # published in the official's language
     assert page.get_by_role("img", name=_("Photo %(number)s of the report", number=1)).count() == 1
     assert _("Status changed to %(status)s", status=fixed) in page.content()
+    open_menu(page)
     assert page.get_by_role("link", name=_("Notifications"), exact=True).count() == 1  # all read
     shot(page, "needs-6-public-answer" + suffix)
     context.close()

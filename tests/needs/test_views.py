@@ -46,6 +46,7 @@ def test_report_form_is_accessible_without_javascript(
     assert res.status_code == 200
     # scripts only enhance (the map picker, tests/needs/test_map.py): deferred, none inline
     assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/cocity/menu.js" defer>',  # the header menu's Escape key
         '<script src="/static/leaflet/leaflet.js" defer>',
         '<script src="/static/needs/map.js" defer>',
         '<script id="place-map-config" type="application/json">',

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection
 from django.db.models import QuerySet, Sum
@@ -117,3 +119,34 @@ def notification_unread_count(*, user: User | None) -> int:
     if user is None or not user.is_authenticated:
         return 0
     return notification_list(user=user).filter(read_at=None).count()
+
+
+@dataclass(frozen=True)
+class AccountSection:
+    """A part of the "My account" page (/me/) that an app adds: ``rows(user)`` reads what the
+    person has there (a list of at most ``ACCOUNT_ROWS``, newest first, in a fixed number of
+    queries) and ``template`` shows it as ``rows``."""
+
+    key: str
+    title: Any  # a lazily translated string
+    template: str
+    rows: Callable[[User], list[Any]]
+    order: int = 50
+
+
+#: each section shows at most this many rows, the newest
+ACCOUNT_ROWS = 10
+
+# Apps register their sections here (key -> section), as they register their personal data in
+# core.services.PERSONAL_DATA_EXPORTERS: core never imports the apps.
+ACCOUNT_SECTIONS: dict[str, AccountSection] = {}
+
+
+def account_sections(*, user: User) -> list[dict[str, Any]]:
+    """The "My account" sections in their order, each with the person's rows."""
+    return [
+        {"key": s.key, "title": s.title, "template": s.template, "rows": rows, "more": more}
+        for s in sorted(ACCOUNT_SECTIONS.values(), key=lambda s: (s.order, s.key))
+        for rows in [s.rows(user)]
+        for more in [len(rows) >= ACCOUNT_ROWS]
+    ]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("districts/<slug:code>/", views.area_detail, name="area"),
     path("audit/", views.audit_log, name="audit"),
+    path("me/", views.my_account, name="account"),
     path("me/privacy/", views.privacy, name="privacy"),
     path("me/data.json", views.my_data, name="my_data"),
     path("me/delete/", views.delete_account, name="delete_account"),

@@ -1,4 +1,5 @@
-"""HTML pages of the core app: home, districts, privacy, the public audit log, error pages."""
+"""HTML pages of the core app: home, districts, my account, privacy, the public audit log, error
+pages."""
 
 from __future__ import annotations
 
@@ -125,6 +126,13 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
 def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.audit_entries(), 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_log.html", {"page": page})
+
+
+@login_required
+def my_account(request: HttpRequest) -> HttpResponse:
+    """Everything that is mine in one place: each app's section, sign-in settings, privacy."""
+    user: Any = request.user
+    return render(request, "core/account.html", {"sections": selectors.account_sections(user=user)})
 
 
 @login_required

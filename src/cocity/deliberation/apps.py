@@ -8,4 +8,5 @@ class DeliberationConfig(AppConfig):
     verbose_name = _("Deliberation")
 
     def ready(self) -> None:
-        from cocity.deliberation import rules, seeders  # noqa: F401  (permissions, demo seeder)
+        # permissions, the demo seeder, the "My account" sections
+        from cocity.deliberation import rules, seeders, selectors  # noqa: F401

@@ -8,10 +8,23 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from cocity.core.models import User
+from cocity.core.selectors import ACCOUNT_ROWS, ACCOUNT_SECTIONS, AccountSection
 from cocity.deliberation.models import (
     AnalysisResult,
     Conversation,
@@ -200,3 +213,56 @@ def similar_statements(
             scored.append((ratio, statement))
     scored.sort(key=lambda pair: -pair[0])
     return [s for _ratio, s in scored[:limit]]
+
+
+def moderation_overview(*, per_conversation: int = 5) -> QuerySet[Conversation]:
+    """Conversations with statements waiting for moderation, the longest-waiting first; each
+    carries ``n_pending`` and its oldest pending statements as ``waiting`` (two queries)."""
+    pending = Statement.objects.filter(status=Statement.Status.PENDING).order_by(
+        "created_at", "number"
+    )
+    oldest = pending.filter(conversation=OuterRef("pk")).values("created_at")[:1]
+    return (
+        conversations()
+        .filter(Exists(pending.filter(conversation=OuterRef("pk"))))
+        .annotate(oldest_pending=Subquery(oldest))
+        .order_by("oldest_pending", "pk")
+        .prefetch_related(
+            Prefetch("statements", queryset=pending[:per_conversation], to_attr="waiting")
+        )
+    )
+
+
+def participations_by(*, user: User) -> list[Participant]:
+    """The conversations the person voted in, with their number of votes, newest first."""
+    return list(
+        Participant.objects.filter(user=user)
+        .select_related("conversation")
+        .annotate(n_votes=Count("votes"))
+        .order_by("-conversation__created_at", "-pk")[:ACCOUNT_ROWS]
+    )
+
+
+def statements_by(*, user: User) -> list[Statement]:
+    """The statements the person wrote, newest first, with their conversation."""
+    return list(
+        Statement.objects.filter(author=user)
+        .select_related("conversation")
+        .order_by("-created_at", "-pk")[:ACCOUNT_ROWS]
+    )
+
+
+ACCOUNT_SECTIONS["my-votes"] = AccountSection(
+    key="my-votes",
+    title=gettext_lazy("Conversations I voted in"),
+    template="deliberation/account/participations.html",
+    rows=lambda user: participations_by(user=user),
+    order=30,
+)
+ACCOUNT_SECTIONS["my-statements"] = AccountSection(
+    key="my-statements",
+    title=gettext_lazy("My statements"),
+    template="deliberation/account/statements.html",
+    rows=lambda user: statements_by(user=user),
+    order=40,
+)

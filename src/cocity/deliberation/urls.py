@@ -7,6 +7,7 @@ app_name = "deliberation"
 urlpatterns = [
     path("", views.conversation_list, name="list"),
     path("new/", views.conversation_create, name="create"),
+    path("moderation/", views.moderation, name="moderation"),
     path("<int:pk>/", views.conversation_detail, name="detail"),
     path("<int:pk>/vote/", views.vote, name="vote"),
     path("<int:pk>/statements/", views.statement_add, name="statement_add"),

@@ -203,6 +203,18 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+def moderation(request: HttpRequest) -> HttpResponse:
+    """Every conversation with statements waiting for a moderator, the longest-waiting first."""
+    if not request.user.has_perm("deliberation.moderate"):
+        raise PermissionDenied
+    return render(
+        request,
+        "deliberation/moderation.html",
+        {"conversations": selectors.moderation_overview()},
+    )
+
+
 def export(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in ("votes", "comments"):
         raise Http404

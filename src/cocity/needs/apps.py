@@ -9,6 +9,8 @@ class NeedsConfig(AppConfig):
 
     def ready(self) -> None:
         from cocity.core.errors import protocol_register
-        from cocity.needs import open311, rules, seeders  # noqa: F401  (register perms and the seeder)
+
+        # permissions, the demo seeder, the "My account" sections
+        from cocity.needs import open311, rules, seeders, selectors  # noqa: F401
 
         protocol_register("/open311/", open311.error_for_request)

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, TypeVar, cast
 import h3
 from django.db import NotSupportedError, connection
 from django.db.models import CharField, Count, F, Func, Model, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy
 
 from cocity.core import selectors as core_selectors
 from cocity.core.models import Area, Department, User, in_language
@@ -500,3 +501,37 @@ def district_choices() -> QuerySet[Area]:
     from cocity.core.selectors import districts
 
     return districts()
+
+
+def reports_by(*, user: User) -> list[Report]:
+    """The reports the person filed, newest first (for "My account")."""
+    return list(
+        _reports("category", "area")
+        .filter(reporter=user)
+        .order_by("-created_at", "-id")[: core_selectors.ACCOUNT_ROWS]
+    )
+
+
+def reports_followed(*, user: User) -> list[Report]:
+    """The reports the person follows, newest first (for "My account")."""
+    return list(
+        _reports("category", "area")
+        .filter(follows__user=user)
+        .order_by("-created_at", "-id")[: core_selectors.ACCOUNT_ROWS]
+    )
+
+
+core_selectors.ACCOUNT_SECTIONS["my-reports"] = core_selectors.AccountSection(
+    key="my-reports",
+    title=gettext_lazy("My reports"),
+    template="needs/account/reports.html",
+    rows=lambda user: reports_by(user=user),
+    order=10,
+)
+core_selectors.ACCOUNT_SECTIONS["followed-reports"] = core_selectors.AccountSection(
+    key="followed-reports",
+    title=gettext_lazy("Reports I follow"),
+    template="needs/account/followed.html",
+    rows=lambda user: reports_followed(user=user),
+    order=20,
+)
