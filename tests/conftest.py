@@ -62,6 +62,17 @@ def _fast_passwords(request: pytest.FixtureRequest) -> None:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _default_language(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts in the default language: a request in Spanish leaves Spanish active in
+    the thread (LocaleMiddleware activates, nothing restores), which later tests must not see."""
+    yield
+    if request.config.pluginmanager.has_plugin("django"):
+        from django.utils import translation
+
+        translation.deactivate()
+
+
 def square(lon0: float, lat0: float, size: float = 0.01) -> dict[str, Any]:
     return {
         "type": "Polygon",
