@@ -295,6 +295,64 @@ def test_reassign_and_priority(needs: dict[str, Any], submit: Submit) -> None:
         services.report_add_note(report=report, actor=official, text="mine?")
 
 
+def test_bulk_status_change_is_all_or_nothing(needs: dict[str, Any], submit: Submit) -> None:
+    official = needs["users"]["official"]
+    first, second = submit(), submit()
+    tree = submit("tree")  # parks: not the roads official's to change
+    audit_before = AuditEntry.objects.count()
+    with pytest.raises(NotAllowed):
+        services.report_bulk_change_status(
+            reports=[first, second, tree], status=Status.ACKNOWLEDGED, actor=official, note="Seen"
+        )
+    statuses = set(Report.objects.values_list("status", flat=True))
+    assert statuses == {Status.SUBMITTED}  # the two before the refusal were rolled back too
+    assert not ReportUpdate.objects.exists()
+    assert AuditEntry.objects.count() == audit_before
+    changed = services.report_bulk_change_status(
+        reports=[first, second], status=Status.ACKNOWLEDGED, actor=official, note="Seen"
+    )
+    assert changed == 2
+    assert Report.objects.get(pk=first.pk).status == Status.ACKNOWLEDGED
+    assert [u.text for u in ReportUpdate.objects.filter(report=second)] == ["Seen"]
+    # already acknowledged: left alone, nothing published
+    assert (
+        services.report_bulk_change_status(
+            reports=[first], status=Status.ACKNOWLEDGED, actor=official
+        )
+        == 0
+    )
+    assert ReportUpdate.objects.count() == 2
+
+
+def test_bulk_reassign_is_all_or_nothing(needs: dict[str, Any], submit: Submit) -> None:
+    from cocity.core.services import department_create
+
+    official = needs["users"]["official"]  # of roads
+    cleaning = department_create(code="cleaning", name="Cleaning")
+    first, second = submit(), submit()
+    tree = submit("tree")  # parks': not the roads official's to move
+    with pytest.raises(NotAllowed):
+        services.report_bulk_reassign(
+            reports=[first, second, tree], department=cleaning, actor=official
+        )
+    stored = dict(Report.objects.values_list("pk", "department__code"))
+    assert stored == {first.pk: "roads", second.pk: "roads", tree.pk: "parks"}
+    assert not AuditEntry.objects.filter(action="needs.report_reassigned").exists()
+    moved = services.report_bulk_reassign(
+        reports=[first, second, tree], department=cleaning, actor=needs["users"]["admin"]
+    )
+    assert moved == 3
+    assert set(Report.objects.values_list("department__code", flat=True)) == {"cleaning"}
+    # already there: left alone
+    assert (
+        services.report_bulk_reassign(
+            reports=[first], department=cleaning, actor=needs["users"]["admin"]
+        )
+        == 0
+    )
+    assert AuditEntry.objects.filter(action="needs.report_reassigned").count() == 3
+
+
 def test_support_and_follow(needs: dict[str, Any], submit: Submit) -> None:
     users = needs["users"]
     report = submit(reporter=users["resident"])

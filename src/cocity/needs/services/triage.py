@@ -4,6 +4,7 @@ time or several at once."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -213,9 +214,10 @@ def report_bulk_change_status(
     """One status (and public note) for several reports, all or none: a report the actor may
     not triage, or any other failure, leaves every report as it was. Reports that already have
     the status are left alone. Returns how many changed."""
+    current = _stored(reports, "status")
     changed = 0
     for report in reports:
-        if report.status != status:
+        if current.get(report.pk) != status:
             report_change_status(report=report, status=status, actor=actor, note=note)
             changed += 1
     return changed
@@ -227,9 +229,17 @@ def report_bulk_reassign(
 ) -> int:
     """Move several reports to another department, all or none (as ``report_bulk_change_
     status``). Reports already there are left alone. Returns how many moved."""
+    current = _stored(reports, "department_id")
     moved = 0
     for report in reports:
-        if report.department_id != department.pk:
+        if current.get(report.pk) != department.pk:
             report_reassign(report=report, department=department, actor=actor)
             moved += 1
     return moved
+
+
+def _stored(reports: Sequence[Report], column: str) -> dict[int, Any]:
+    """Each report's ``column`` as stored (the instances may be out of date), locked until the
+    transaction ends."""
+    rows = Report.objects.select_for_update().filter(pk__in=[r.pk for r in reports])
+    return dict(rows.values_list("pk", column))
