@@ -16,17 +16,16 @@ from cocity.core.models import Department, User
 from cocity.core.services import audit_record, notification_send
 from cocity.needs.models import (
     OPEN_STATUSES,
-    Priority,
     Report,
     ReportFollow,
     ReportSupport,
     ReportUpdate,
     Status,
 )
+from cocity.needs.services.reports import PRIORITIES
 from cocity.needs.tasks import notify_followers_task
 
 MAX_NOTE = 4000
-PRIORITIES = frozenset(Priority.values)
 
 
 def _notify_followers(update: ReportUpdate) -> None:
