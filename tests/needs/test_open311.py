@@ -415,31 +415,6 @@ def test_service_request_updates(client: Client, history: dict[str, Report], fmt
     assert bad.status_code == 400
 
 
-def test_post_request_is_cheap(
-    client: Client, needs: dict[str, Any], open311_form: dict[str, str]
-) -> None:
-    """The write path: key and category with department (one query), the area lookup, one
-    INSERT and the audit entry; no per-field existence checks or constraint round trips."""
-    data = open311_form
-    post_request(client, "json", data)  # builds the point → area index
-    with CaptureQueriesContext(connection) as queries:
-        res = post_request(client, "json", data)
-    assert res.status_code == 200
-    statements = [q["sql"] for q in queries.captured_queries]
-    control = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")
-    work = [s for s in statements if not s.startswith(control)]
-    # the key with the category, its department and the areas' revision token; the report;
-    # the audit entry (on PostgreSQL sent together with its advisory lock); no savepoint
-    assert len(work) == 3, work
-    assert not any(s.startswith('SELECT 1 AS "_check"') for s in statements)
-    # one transaction (a savepoint inside the test's own), none nested for the audit entry
-    assert sum(s.startswith("SAVEPOINT") for s in statements) == 1
-    assert not any("boundary" in s for s in statements)  # no area row is read
-    report = Report.objects.get(pk=requests_of(res, "json")[0]["service_request_id"])
-    assert report.area == needs["areas"]["s1"]
-    assert report.department == needs["departments"]["parks"]
-
-
 def test_a_boundary_moved_by_another_process_counts_for_the_next_submission(
     client: Client, needs: dict[str, Any], open311_form: dict[str, str]
 ) -> None:
@@ -521,36 +496,3 @@ def test_numbers_that_are_no_report_are_404_or_400(
     assert client.get(f"{BASE}/requests/{number}.json").status_code == 404
     res = client.get(f"{BASE}/requests.json", {"service_request_id": number})
     assert res.status_code == 400
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_on_postgresql_a_submission_writes_in_one_round_trip(
-    client: Client, needs: dict[str, Any], open311_form: dict[str, str]
-) -> None:
-    """Outside a transaction (as under the server), the report, its audit entry and its
-    idempotency key go in one execute that the server runs as one transaction; the id came from
-    the reports' sequence in the submission query."""
-    from cocity.core.models import AuditEntry
-    from cocity.core.services import audit_verify
-    from cocity.needs.models import SubmissionKey
-
-    post_request(client, "json", open311_form)  # builds the point → area index
-    with CaptureQueriesContext(connection) as queries:
-        res = client.post(
-            f"{BASE}/requests.json", open311_form, headers={"Idempotency-Key": "once"}
-        )
-    assert res.status_code == 200, res.content
-    writes = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
-    assert len(writes) == 1, writes
-    assert "pg_advisory_xact_lock" in writes[0]
-    assert "core_auditentry" in writes[0]
-    report = Report.objects.get(pk=requests_of(res, "json")[0]["service_request_id"])
-    assert SubmissionKey.objects.get(key="once").report_id == report.pk
-    entry = AuditEntry.objects.get(object_type="needs.report", object_id=str(report.pk))
-    assert entry.action == "needs.report_submitted"
-    assert audit_verify() is None
-    # the same key again: the first report, nothing written
-    again = client.post(f"{BASE}/requests.json", open311_form, headers={"Idempotency-Key": "once"})
-    assert requests_of(again, "json")[0]["service_request_id"] == str(report.pk)
-    assert Report.objects.count() == 2

@@ -196,7 +196,7 @@ def test_a_failure_after_the_photos_were_accepted_writes_no_files(
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(services, "audit_record", broken)
+    monkeypatch.setattr(services.reports, "audit_record", broken)
     with commit() as callbacks, pytest.raises(RuntimeError):
         submit(photos=[upload(), upload()])
     assert callbacks == []  # rolled back: the file writes were never scheduled to run

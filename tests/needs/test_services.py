@@ -107,7 +107,7 @@ def test_failure_late_in_submission_rolls_everything_back(
     def broken_audit(**kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "audit_record", broken_audit)
+    monkeypatch.setattr(services.reports, "audit_record", broken_audit)
     with pytest.raises(RuntimeError):
         submit(reporter=needs["users"]["resident"])
     assert Report.objects.count() == 0
@@ -295,6 +295,64 @@ def test_reassign_and_priority(needs: dict[str, Any], submit: Submit) -> None:
         services.report_add_note(report=report, actor=official, text="mine?")
 
 
+def test_bulk_status_change_is_all_or_nothing(needs: dict[str, Any], submit: Submit) -> None:
+    official = needs["users"]["official"]
+    first, second = submit(), submit()
+    tree = submit("tree")  # parks: not the roads official's to change
+    audit_before = AuditEntry.objects.count()
+    with pytest.raises(NotAllowed):
+        services.report_bulk_change_status(
+            reports=[first, second, tree], status=Status.ACKNOWLEDGED, actor=official, note="Seen"
+        )
+    statuses = set(Report.objects.values_list("status", flat=True))
+    assert statuses == {Status.SUBMITTED}  # the two before the refusal were rolled back too
+    assert not ReportUpdate.objects.exists()
+    assert AuditEntry.objects.count() == audit_before
+    changed = services.report_bulk_change_status(
+        reports=[first, second], status=Status.ACKNOWLEDGED, actor=official, note="Seen"
+    )
+    assert changed == 2
+    assert Report.objects.get(pk=first.pk).status == Status.ACKNOWLEDGED
+    assert [u.text for u in ReportUpdate.objects.filter(report=second)] == ["Seen"]
+    # already acknowledged: left alone, nothing published
+    assert (
+        services.report_bulk_change_status(
+            reports=[first], status=Status.ACKNOWLEDGED, actor=official
+        )
+        == 0
+    )
+    assert ReportUpdate.objects.count() == 2
+
+
+def test_bulk_reassign_is_all_or_nothing(needs: dict[str, Any], submit: Submit) -> None:
+    from cocity.core.services import department_create
+
+    official = needs["users"]["official"]  # of roads
+    cleaning = department_create(code="cleaning", name="Cleaning")
+    first, second = submit(), submit()
+    tree = submit("tree")  # parks': not the roads official's to move
+    with pytest.raises(NotAllowed):
+        services.report_bulk_reassign(
+            reports=[first, second, tree], department=cleaning, actor=official
+        )
+    stored = dict(Report.objects.values_list("pk", "department__code"))
+    assert stored == {first.pk: "roads", second.pk: "roads", tree.pk: "parks"}
+    assert not AuditEntry.objects.filter(action="needs.report_reassigned").exists()
+    moved = services.report_bulk_reassign(
+        reports=[first, second, tree], department=cleaning, actor=needs["users"]["admin"]
+    )
+    assert moved == 3
+    assert set(Report.objects.values_list("department__code", flat=True)) == {"cleaning"}
+    # already there: left alone
+    assert (
+        services.report_bulk_reassign(
+            reports=[first], department=cleaning, actor=needs["users"]["admin"]
+        )
+        == 0
+    )
+    assert AuditEntry.objects.filter(action="needs.report_reassigned").count() == 3
+
+
 def test_support_and_follow(needs: dict[str, Any], submit: Submit) -> None:
     users = needs["users"]
     report = submit(reporter=users["resident"])
@@ -390,25 +448,6 @@ def test_idempotent_submission_returns_the_first_report(
     assert AuditEntry.objects.filter(action="needs.report_submitted").count() == 1
     assert submit(idempotency_key="form-1", idempotency_scope="web:s2") != first
     assert Report.objects.count() == 2
-
-
-def test_idempotency_race_is_resolved_by_the_unique_key(
-    needs: dict[str, Any], submit: Submit, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Two identical submissions racing: the loser's insert hits the unique key, its own
-    report rolls back, and it answers with the winner's report."""
-    winner = submit(idempotency_key="race", idempotency_scope="open311:1")
-    calls = []
-
-    def blind_lookup(scope: str, key: str) -> Report | None:
-        calls.append(key)
-        # the first look (before creating) misses, as it would in a concurrent request
-        return None if len(calls) == 1 else winner
-
-    monkeypatch.setattr(services, "_submission", blind_lookup)
-    assert submit(idempotency_key="race", idempotency_scope="open311:1") == winner
-    assert Report.objects.count() == 1
-    assert len(calls) == 2
 
 
 def test_followers_who_allowed_email_hear_of_public_updates(

@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from cocity.core import seeders  # noqa: F401  (registers the core demo seeder)
+        from django.db.backends.signals import connection_created
+
+        from cocity.core import checks, seeders  # noqa: F401  (registers the check, the seeder)
+        from cocity.core.services import audit_sql_functions
+
+        connection_created.connect(audit_sql_functions, dispatch_uid="cocity.audit_sql_functions")

@@ -184,3 +184,14 @@ def error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
             content_type=PROBLEM_CONTENT_TYPE,
         )
     return render(request, "core/error.html", {"error": exc}, status=exc.status)
+
+
+def full_clean(
+    obj: Any, *, exclude: list[str] | None = None, validate_constraints: bool = True
+) -> None:
+    """``obj.full_clean(...)``, its ``ValidationError`` raised as a ``DomainError`` (services
+    validate every instance they save this way)."""
+    try:
+        obj.full_clean(exclude=exclude, validate_constraints=validate_constraints)
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc

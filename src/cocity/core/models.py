@@ -11,19 +11,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
-class RowIdField(models.BigAutoField):
-    """The primary key of a table whose rows are never deleted (reports, audit entries): on
-    SQLite the table's own rowid, without ``AUTOINCREMENT``. That keyword only matters when the
-    newest row is deleted (its number is then never handed out again) and costs every INSERT a
-    read and a write of the ``sqlite_sequence`` table (a third of an audit entry's INSERT in a
-    micro-benchmark, bench/RESULTS.md). On PostgreSQL it is the usual identity column."""
-
-    def db_type_suffix(self, connection: Any) -> str | None:
-        if connection.vendor == "sqlite":
-            return None
-        return super().db_type_suffix(connection)  # type: ignore[misc]
-
-
 class Role(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     ORGANISATION_MEMBER = "organisation_member", _("Organisation member")
@@ -198,7 +185,6 @@ class Area(models.Model):
 class AuditEntry(models.Model):
     """One append-only entry of the public audit log, chained by SHA-256 to the one before."""
 
-    id = RowIdField(primary_key=True)
     created_at = models.DateTimeField()
     actor = models.ForeignKey(
         "core.User",

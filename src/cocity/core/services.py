@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from collections.abc import Iterable, Mapping
@@ -9,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 from cocity.compute import audit as chain
 from cocity.compute.geo import GeometryError, area_km2, parse_boundary
 from cocity.core import selectors
-from cocity.core.errors import Conflict, DomainError
+from cocity.core.errors import Conflict, DomainError, full_clean
 from cocity.core.models import (
     Area,
     AuditEntry,
@@ -80,11 +80,9 @@ def _json_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
 AUDIT_LOCK = 0x636F63697479
 # One INSERT appends an entry and links it to the last one by id: the database computes the new
 # hash from the one before and the canonical JSON of the new entry, sha256(prev_hash + newline +
-# payload) as compute.audit does (SQLite with sha256_hex, which cocity.core.sqlite registers).
-# On PostgreSQL the advisory lock goes first, in the same round trip: two statements in one
-# execute, which Django's default client-side-binding cursor sends as one simple query (not with
-# the server_side_binding option); under READ COMMITTED the INSERT takes its own snapshot after
-# the lock is granted, so it sees the entry committed just before.
+# payload), as compute.audit does. SQLite has no sha256: ``sha256_hex`` is registered on each
+# new connection (``audit_sql_functions``). Reading the last entry in the INSERT is safe only
+# while no other append can commit in between (``core.checks`` verifies the settings for it).
 _APPEND = (
     "INSERT INTO core_auditentry (created_at, actor_id, actor_label, action, object_type, "
     "object_id, data, prev_hash, hash) SELECT %s, %s, %s, %s, %s, %s, %s, last.hash, {link} "
@@ -93,9 +91,21 @@ _APPEND = (
 )
 _APPEND_SQL = {
     "sqlite": _APPEND.format(link="sha256_hex(last.hash || char(10) || %s)"),
-    "postgresql": "SELECT pg_advisory_xact_lock(%s); "
-    + _APPEND.format(link="encode(sha256(convert_to(last.hash || E'\\n' || %s, 'UTF8')), 'hex')"),
+    "postgresql": _APPEND.format(
+        link="encode(sha256(convert_to(last.hash || E'\\n' || %s, 'UTF8')), 'hex')"
+    ),
 }
+
+
+def sha256_hex(text: str) -> str:
+    """The hex SHA-256 of the text's UTF-8 bytes (SQL ``sha256_hex`` on SQLite)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def audit_sql_functions(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """``connection_created`` receiver: give each new SQLite connection ``sha256_hex``."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("sha256_hex", 1, sha256_hex, deterministic=True)
 
 
 def audit_record(
@@ -109,25 +119,9 @@ def audit_record(
 
     Appends queue one at a time until the commit, so the chain never forks: on SQLite the
     transaction holds the database's write lock from its ``BEGIN IMMEDIATE``; on PostgreSQL the
-    append first takes a transaction-level advisory lock. The entry before is then the last one
-    by id, and the database links to it in the INSERT itself. Every write pays for this, so it
-    is one round trip with no savepoint and no model instance; a failure marks the caller's
-    transaction for rollback."""
-    sql, params = audit_statement(action=action, actor=actor, obj=obj, data=data)
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def audit_statement(
-    *,
-    action: str,
-    actor: User | None = None,
-    obj: Any = None,
-    data: Mapping[str, Any] | None = None,
-) -> tuple[str, list[Any]]:
-    """The statement (on PostgreSQL two: the lock and the INSERT) that appends this entry, for
-    a caller that sends it together with its own (``core.db.execute_together``); ``obj`` must
-    have its primary key."""
+    append first takes a transaction-level advisory lock, and under READ COMMITTED the INSERT
+    that follows sees the entry committed just before. The entry before is the last one by id,
+    and the database links to it in the INSERT itself."""
     created_at = timezone.now()
     actor_id = actor.pk if actor is not None and actor.pk else None
     label = f"user:{actor_id}" if actor_id else "system"
@@ -147,10 +141,10 @@ def audit_statement(
         chain.canonical_text(payload),
         chain.GENESIS,
     ]
-    vendor = connection.vendor
-    if vendor == "postgresql":
-        params.insert(0, AUDIT_LOCK)
-    return _APPEND_SQL[vendor], params
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK])
+        cursor.execute(_APPEND_SQL[connection.vendor], params)
 
 
 def audit_verify() -> chain.Break | None:
@@ -179,10 +173,7 @@ def user_create(
     user = User(email=email, role=role, display_name=display_name)
     user.is_staff = user.is_superuser = role == Role.ADMIN
     user.set_password(password)
-    try:
-        user.full_clean(exclude=["password"])
-    except ValidationError as exc:
-        raise DomainError.from_validation_error(exc) from exc
+    full_clean(user, exclude=["password"])
     user.save()
     if departments:
         user.departments.set(departments)
@@ -313,10 +304,7 @@ def area_upsert(
     area.centroid_lat = geom.centroid.y
     area.centroid_lon = geom.centroid.x
     area.area_km2 = round(area_km2(geom), 4)
-    try:
-        area.full_clean()
-    except ValidationError as exc:
-        raise DomainError.from_validation_error(exc) from exc
+    full_clean(area)
     area.save()
     revision_bump(selectors.AREAS_REVISION)  # every worker's index, this one's too, rebuilds
     audit_record(
@@ -434,10 +422,7 @@ def department_create(
 ) -> Department:
     """A new department; ``names`` gives its name in the city's other languages."""
     dept = Department(code=code, name=name, email=email, names=names_clean(names or {}))
-    try:
-        dept.full_clean()
-    except ValidationError as exc:
-        raise DomainError.from_validation_error(exc) from exc
+    full_clean(dept)
     dept.save()
     audit_record(action="department.created", actor=actor, obj=dept, data={"code": code})
     return dept
@@ -453,10 +438,7 @@ def organisation_create(
     actor: User | None = None,
 ) -> Organisation:
     org = Organisation(slug=slug, name=name, description=description, area=area)
-    try:
-        org.full_clean()
-    except ValidationError as exc:
-        raise DomainError.from_validation_error(exc) from exc
+    full_clean(org)
     org.save()
     audit_record(action="organisation.created", actor=actor, obj=org, data={"slug": slug})
     return org

@@ -7,31 +7,26 @@ would show how each person voted. The analysis runs (which publish vote counts) 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cocity.compute.opinion import (
-    OpinionAnalysis,
-    PolisExportError,
-    VoteMatrix,
-    VoteTable,
-    read_polis_export,
-)
-from cocity.core.errors import Conflict, DomainError, NotAllowed
+from cocity.compute.opinion import PolisExportError, VoteTable, read_polis_export
+from cocity.core.errors import Conflict, DomainError, NotAllowed, full_clean
 from cocity.core.models import Area, User
 from cocity.core.services import PERSONAL_DATA_EXPORTERS, audit_record
 from cocity.core.text import all_safe
 from cocity.deliberation import polis
+
+# the analysis run lives in its own module, which the task uses too; re-exported for callers
+from cocity.deliberation.analysis import ANALYSES_KEPT as ANALYSES_KEPT
+from cocity.deliberation.analysis import analysis_run as analysis_run
 from cocity.deliberation.models import (
     STATEMENT_MAX_LENGTH,
     AnalysisResult,
@@ -40,26 +35,15 @@ from cocity.deliberation.models import (
     Statement,
     Vote,
 )
+from cocity.deliberation.tasks import analysis_run_task
 from cocity.needs.models import Report
 
 #: A run is started at most this often per conversation; votes in between join the next run.
 ANALYSIS_DEBOUNCE = timedelta(seconds=10)
 #: A request older than this is considered lost (e.g. the worker died) and may be queued again.
 ANALYSIS_STALE = timedelta(minutes=10)
-#: How many stored analyses to keep per conversation.
-ANALYSES_KEPT = 5
-#: Fewer clustered participants than this: no groups are computed yet.
-MIN_CLUSTERED = 4
-ENGINE_PARAMETERS: dict[str, Any] = {"mode": "compatible", "min_votes": 7, "random_state": 0}
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _clean(obj: Any, exclude: list[str] | None = None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise DomainError.from_validation_error(exc) from exc
 
 
 def _is_authenticated(user: User | None) -> bool:
@@ -104,7 +88,7 @@ def conversation_create(
         source=source,
         attribution=attribution,
     )
-    _clean(conversation)
+    full_clean(conversation)
     conversation.save()
     audit_record(
         action="conversation.created",
@@ -232,7 +216,7 @@ def statement_submit(
         status=Statement.Status.ACCEPTED if trusted else Statement.Status.PENDING,
         is_seed=trusted,
     )
-    _clean(statement, exclude=["author", "participant", "moderated_by"])
+    full_clean(statement, exclude=["author", "participant", "moderated_by"])
     statement.save()
     audit_record(
         action="statement.submitted",
@@ -315,8 +299,6 @@ def vote_cast(
 
 def analysis_request(*, conversation_id: int) -> bool:
     """Queue a recomputation unless one is already queued (debounce). Returns True if queued."""
-    from cocity.deliberation.tasks import analysis_run_task
-
     now = timezone.now()
     claimed = (
         Conversation.objects.filter(pk=conversation_id)
@@ -339,104 +321,6 @@ def analysis_request(*, conversation_id: int) -> bool:
         task = task.using(run_after=last + ANALYSIS_DEBOUNCE)
     task.enqueue(conversation_id)
     return True
-
-
-def _vote_table(conversation: Conversation) -> VoteTable:
-    rows = list(
-        Vote.objects.filter(conversation=conversation).values_list(
-            "participant__number", "statement__number", "value"
-        )
-    )
-    if not rows:
-        return VoteTable.from_arrays([], [], [])
-    return VoteTable.from_records(rows)
-
-
-def analysis_run(*, conversation: Conversation) -> AnalysisResult | None:
-    """Run the opinion engine on the current votes and store the result with its parameters.
-
-    Returns None (and keeps the earlier result) while too few people have voted on enough
-    statements to form groups."""
-    Conversation.objects.filter(pk=conversation.pk).update(analysis_requested_at=None)
-    started = time.perf_counter()
-    matrix = VoteMatrix.from_votes(_vote_table(conversation))
-    statuses = dict(conversation.statements.values_list("number", "status"))
-    moderated_out = [n for n, s in statuses.items() if s == Statement.Status.REJECTED]
-    meta = list(conversation.statements.filter(is_meta=True).values_list("number", flat=True))
-    live = [n for n in matrix.statement_ids.tolist() if n not in set(moderated_out)]
-    params = dict(ENGINE_PARAMETERS)
-    params["min_votes"] = max(1, min(params["min_votes"], len(live)))
-    if matrix.shape[0] == 0 or (matrix.votes_per_participant() >= params["min_votes"]).sum() < (
-        MIN_CLUSTERED
-    ):
-        return None
-    engine = OpinionAnalysis(**params).fit(matrix, moderated_out=moderated_out, meta=meta)
-    seconds = time.perf_counter() - started
-    ids = engine.statement_ids_.tolist()
-    stats = engine.group_stats_
-    group_votes = {
-        str(sid): [
-            [int(stats.na[g, j]), int(stats.nd[g, j]), int(stats.ns[g, j])]
-            for g in range(stats.n_groups)
-        ]
-        for j, sid in enumerate(ids)
-    }
-    repness = {
-        str(group): [
-            {
-                "statement": r.statement_id,
-                "repful_for": r.repful_for,
-                "n_success": r.n_success,
-                "n_trials": r.n_trials,
-                "p_success": round(float(r.p_success), 6),
-                "repness": round(float(r.repness), 6),
-                "repness_test": round(float(r.repness_test), 6),
-            }
-            for r in reps
-        ]
-        for group, reps in engine.repness_.items()
-    }
-    proj = np.round(engine.projections_, 5)
-    projections = [
-        [int(pid), float(proj[i, 0]), float(proj[i, 1]), int(engine.labels_[i])]
-        for i, pid in enumerate(engine.participant_ids_.tolist())
-    ]
-    with transaction.atomic():
-        result = AnalysisResult.objects.create(
-            conversation=conversation,
-            parameters=params,
-            k=engine.k_,
-            n_participants=matrix.shape[0],
-            n_clustered=int(engine.in_conv_.sum()),
-            n_statements=matrix.shape[1],
-            n_votes=matrix.n_votes,
-            labels={str(p): g for p, g in engine.labels_by_participant().items()},
-            projections=projections,
-            repness=repness,
-            consensus={k: [int(s) for s in v] for k, v in engine.consensus_.items()},
-            priority={
-                str(s): round(float(p), 6) for s, p in zip(ids, engine.priority_, strict=True)
-            },
-            group_votes=group_votes,
-            seconds=seconds,
-        )
-        old = list(
-            AnalysisResult.objects.filter(conversation=conversation).values_list("pk", flat=True)[
-                ANALYSES_KEPT:
-            ]
-        )
-        AnalysisResult.objects.filter(pk__in=old).delete()
-        audit_record(
-            action="conversation.analysed",
-            obj=conversation,
-            data={
-                "k": result.k,
-                "participants": result.n_participants,
-                "votes": result.n_votes,
-                "parameters": params,
-            },
-        )
-    return result
 
 
 # --- Polis openData import --------------------------------------------------------------------

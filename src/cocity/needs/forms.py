@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cocity.core.models import Area, Department
 from cocity.needs import selectors
-from cocity.needs.map import ReportFilters
 from cocity.needs.models import Priority, ServiceCategory, Status
+from cocity.needs.selectors import ReportFilters
 
 
 class MultipleFileInput(forms.FileInput):

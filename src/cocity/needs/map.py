@@ -9,50 +9,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import h3
-from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from cocity.compute.geo import svg_paths
-from cocity.core.models import Area
 from cocity.needs import selectors
-from cocity.needs.models import H3_RESOLUTION, OPEN_STATUSES, Open311Key, Report
+from cocity.needs.models import H3_RESOLUTION
+from cocity.needs.selectors import ReportFilters
+
+__all__ = ["ReportFilters", "ReportMap", "map_resolution", "report_map"]
 
 MAX_MAP_CELLS = 150  # at most about this many hexagons cover the whole city
 SVG_WIDTH = 640
 CLASSES = 5  # colour classes of the cell counts
-
-
-@dataclass(frozen=True)
-class ReportFilters:
-    """What the public list, the map and the triage queue narrow reports to: the filter form's
-    valid fields (``ReportFilterForm.filters``); empty means no filter."""
-
-    category: str = ""
-    area: str = ""
-    status: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
-
-    def dates(self, qs: QuerySet[Report]) -> QuerySet[Report]:
-        """Reports filed on or after ``date_from`` and on or before ``date_to`` (whole days in
-        the city's time zone)."""
-        if self.date_from is not None:
-            start = datetime.combine(self.date_from, time.min)
-            qs = qs.filter(created_at__gte=timezone.make_aware(start))
-        if self.date_to is not None:
-            end = datetime.combine(self.date_to + timedelta(days=1), time.min)
-            qs = qs.filter(created_at__lt=timezone.make_aware(end))
-        return qs
-
-    def reports(self) -> QuerySet[Report]:
-        """``selectors.report_list`` with every filter applied."""
-        qs = selectors.report_list(category=self.category, area=self.area, status=self.status)
-        return self.dates(qs)
 
 
 def map_resolution(total_km2: float) -> int:
@@ -147,51 +117,20 @@ class ReportMap:
         return {"type": "FeatureCollection", "features": features}
 
 
-def district_outlines() -> dict[str, Any]:
-    """The districts as a GeoJSON FeatureCollection (name and code), cached until they change."""
-    areas = list(selectors.district_choices().values("id", "code", "name", "boundary"))
-    key = "needs:district-outlines:" + ",".join(str(a["id"]) for a in areas)
-    cached = cache.get(key)
-    if cached is None:
-        cached = {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "geometry": a["boundary"],
-                    "properties": {
-                        "kind": "district",
-                        "id": a["id"],
-                        "code": a["code"],
-                        "name": a["name"],
-                    },
-                }
-                for a in areas
-            ],
-        }
-        cache.set(key, cached, 3600)
-    return cached
-
-
-def report_map(filters: ReportFilters = ReportFilters()) -> ReportMap:
+def report_map(filters: ReportFilters | None = None) -> ReportMap:
     """Counts of the matching reports per district and per map cell, with the SVG frame.
 
     Two grouped queries (per stored cell, per district); the roll-up to the map's resolution
     happens here, so the numbers in the SVG, the table and the Leaflet layer agree."""
-    qs = filters.reports().order_by()
-    open_q = Q(status__in=OPEN_STATUSES)
-    areas = list(
-        Area.objects.filter(kind=Area.Kind.DISTRICT)
-        .order_by("code")
-        .values("id", "code", "name", "population", "boundary", "area_km2")
-    )
+    qs = (filters or ReportFilters()).reports()
+    areas = selectors.district_rows()
     resolution = map_resolution(sum(a["area_km2"] for a in areas) or 1.0)
     districts = {
         a["id"]: MapDistrict(code=a["code"], name=a["name"], population=a["population"])
         for a in areas
     }
     unplaced = 0
-    for row in qs.values("area_id").annotate(n=Count("id"), o=Count("id", filter=open_q)):
+    for row in selectors.report_counts(qs, "area_id"):
         district = districts.get(row["area_id"])
         if district is None:
             unplaced += row["n"]
@@ -200,8 +139,7 @@ def report_map(filters: ReportFilters = ReportFilters()) -> ReportMap:
     # the stored cells rolled up to the map's resolution
     counts: dict[str, list[int]] = {}
     names: dict[str, str] = {}
-    rows = qs.values("h3_cell", "area_id").annotate(n=Count("id"), o=Count("id", filter=open_q))
-    for row in rows:
+    for row in selectors.report_counts(qs, "h3_cell", "area_id"):
         try:
             parent = str(h3.cell_to_parent(row["h3_cell"], resolution))
         except (ValueError, h3.H3BaseException):
@@ -253,8 +191,3 @@ def _path_centre(path: str) -> tuple[float, float]:
         round(sum(x for x, _ in vertices) / len(vertices), 1),
         round(sum(y for _, y in vertices) / len(vertices), 1),
     )
-
-
-def open311_key_list() -> QuerySet[Open311Key]:
-    """Every Open311 key issued (the hash stays private), newest first."""
-    return Open311Key.objects.order_by("-created_at", "-id")

@@ -3,12 +3,14 @@ followers, and the keys of Open311 client apps."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cocity.core.models import NamedInLanguages, RowIdField
+from cocity.core.models import NamedInLanguages
 
 H3_RESOLUTION = 9
 
@@ -102,6 +104,11 @@ class ResponseTemplate(models.Model):
         return f"{self.title} ({self.language})"
 
 
+def open311_key_hash(key: str) -> str:
+    """What an Open311 key is stored as: its hex SHA-256 (the key itself is shown once)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 class Open311Key(models.Model):
     """An API key issued to an Open311 client app. Only its SHA-256 is stored."""
 
@@ -123,7 +130,6 @@ class Open311Key(models.Model):
 class Report(models.Model):
     """A problem or need reported by a resident, on any channel."""
 
-    id = RowIdField(primary_key=True)  # reports are closed, never deleted
     # every index is one more page each submission writes (bench/needs): the foreign keys whose
     # lookups the composite indexes below already serve have none of their own
     category = models.ForeignKey(

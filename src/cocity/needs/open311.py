@@ -339,11 +339,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     data = request.POST
     raw_key = _param(data, "api_key") or _param(request.GET, "api_key") or ""
     code = _param(data, "service_code")
-    # the key, the service and the areas' revision in one query; an unknown service is
-    # reported by report_submit
-    key, category, areas_revision, report_id = selectors.open311_submission(
-        key=raw_key, code=code or ""
-    )
+    key = selectors.open311_key_valid(raw_key)
     if key is None:
         raise Open311Error("A valid api_key is required.", code="forbidden", status=403)
     if code is None:
@@ -355,7 +351,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     if description is None:
         raise Open311Error("description is required.", code="invalid")
     report = services.report_submit(
-        category=category or code,
+        category=code,  # an unknown service is reported by report_submit
         description=description,
         lat=lat,
         lon=lon,
@@ -370,8 +366,6 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         # a photo uploaded as the ``media`` file (multipart); a remote ``media_url`` is not
         # fetched (the server would make requests on a client's behalf)
         photos=request.FILES.getlist("media"),
-        areas_revision=areas_revision,
-        report_id=report_id,
     )
     body = [
         {

@@ -295,7 +295,7 @@ def seed_needs(ctx: SeedContext) -> None:
 
 def _demo_notifications(rows: list[Report], updates: list[ReportUpdate], now: Any) -> int:
     """The demo resident's notifications: the public updates of the reports they filed, as
-    ``services._notify_followers`` writes them; all but the last three are read."""
+    ``services.triage._notify_followers`` writes them; all but the last three are read."""
     resident = User.objects.filter(email=DEMO_RESIDENT).first()
     if resident is None:
         return 0
@@ -310,7 +310,7 @@ def _demo_notifications(rows: list[Report], updates: list[ReportUpdate], now: An
             Notification(
                 recipient=resident,
                 verb="needs.report_updated",
-                # the same message as services._notify_followers writes; translated when shown
+                # as services.triage._notify_followers writes it; translated when shown
                 text=gettext_noop("Report #%(number)s (%(category)s) is now: %(status)s."),
                 params={
                     "number": report.pk,

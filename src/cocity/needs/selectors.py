@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, NamedTuple, TypeVar, cast
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 import h3
-from django.db import NotSupportedError, connection
-from django.db.models import CharField, Count, F, Func, Model, OuterRef, Q, QuerySet, Subquery
+from django.core.cache import cache
+from django.db import NotSupportedError
+from django.db.models import CharField, Count, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from cocity.core import selectors as core_selectors
-from cocity.core.models import Area, Department, User, in_language
+from cocity.core.models import Area, User, in_language
 from cocity.needs.geo import cells_within, haversine_m
 from cocity.needs.models import (
     H3_RESOLUTION,
@@ -26,13 +28,12 @@ from cocity.needs.models import (
     ResponseTemplate,
     ServiceCategory,
     SubmissionKey,
+    open311_key_hash,
 )
 
 DUPLICATE_RADIUS_M = 250.0
 # a degree of latitude never spans fewer metres than this (110.57 km at the equator)
 _M_PER_DEGREE = 110_000.0
-
-M = TypeVar("M", bound=Model)
 
 
 def category_list(*, active_only: bool = True) -> QuerySet[ServiceCategory]:
@@ -241,166 +242,36 @@ def report_cells(
     return [{"cell": r["h3_cell"], "count": r["count"]} for r in rows]
 
 
-# --- the submission path -----------------------------------------------------------------------
-# These run on every report filed (Open311 clients send bursts). Each is one indexed lookup
-# written as plain SQL: compiling the same query through the ORM cost ten times more than
-# running it. The rows are read on every submission, so a key or category switched off takes
-# effect at once, on every worker; only the model instances built from a row are kept, for the
-# next identical row (any change to the row gives a new instance).
-
-_instances: dict[tuple[Any, ...], Any] = {}
-
-
-def _built(row: Sequence[Any], build: Callable[[Sequence[Any]], M]) -> M:
-    """``build(row)``, or the instance it gave for an identical row before. The instances are
-    shared, so callers only read them (the submission path does)."""
-    try:
-        key = (build, *row)
-        hit = _instances.get(key)
-    except TypeError:  # a column the driver returned unhashable
-        return build(row)
-    if hit is None:
-        if len(_instances) >= 512:
-            _instances.clear()
-        hit = _instances[key] = build(row)
-    return hit
-
-
-def _loaded(model: type[M], values: dict[str, Any]) -> M:
-    """A model instance from some of its columns (the others load on first access)."""
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(connection.alias, fields, [values[f] for f in fields])
+# --- the submission path ----------------------------------------------------------------------
 
 
 def open311_key_valid(key: str) -> Open311Key | None:
     """The active Open311 key with this value, or None."""
-    from cocity.needs.services import open311_key_hash
-
     if not key:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, name, prefix FROM needs_open311key WHERE key_hash = %s AND active = %s",
-            [open311_key_hash(key), True],
-        )
-        row = cursor.fetchone()
-    return _key(row)
-
-
-def _key(row: Sequence[Any] | None) -> Open311Key | None:
-    if row is None or row[0] is None:
-        return None
-    return _built(row, _build_key)
-
-
-def _build_key(row: Sequence[Any]) -> Open311Key:
-    pk, name, prefix = row
-    return _loaded(Open311Key, {"id": pk, "name": name, "prefix": prefix, "active": True})
-
-
-_CATEGORY_COLUMNS = ["id", "code", "name", "description", "group", "keywords", "expected_days"]
-# a category's columns and its department's (id, code and name), as _category reads them
-_CATEGORY_SELECT = (
-    ", ".join(f'c."{c}"' for c in _CATEGORY_COLUMNS) + ", c.attributes, d.id, d.code, d.name"
-)
-
-
-def category_for_submission(code: str) -> ServiceCategory | None:
-    """The active category with this code, with its department (id, code and name)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_CATEGORY_SELECT} FROM needs_servicecategory c "
-            "JOIN core_department d ON d.id = c.department_id "
-            "WHERE c.code = %s AND c.active = %s",
-            [code, True],
-        )
-        return _category(cursor.fetchone())
-
-
-class Open311Submission(NamedTuple):
-    key: Open311Key | None
-    category: ServiceCategory | None
-    # for report_submit, which then need not read them itself
-    areas_revision: str
-    report_id: int | None  # PostgreSQL: the new report's id, when key and category are valid
-
-
-def open311_submission(*, key: str, code: str) -> Open311Submission:
-    """The active Open311 key with this value, the active category with this code (either is
-    None when there is none), the areas' revision token and, on PostgreSQL when both key and
-    category are valid, an id for the new report from the reports' sequence, in the one query
-    every Open311 submission starts with (so that report_submit can send its rows in one round
-    trip; an id not used leaves a gap, as a rolled-back INSERT does)."""
-    from cocity.needs.services import open311_key_hash
-
-    report_id = (
-        "CASE WHEN k.id IS NOT NULL AND c.id IS NOT NULL "
-        "THEN nextval(pg_get_serial_sequence('needs_report', 'id')) END"
-        if connection.vendor == "postgresql"
-        else "NULL"
+    return (
+        Open311Key.objects.only("id", "name", "prefix", "active")
+        .filter(key_hash=open311_key_hash(key), active=True)
+        .first()
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT k.id, k.name, k.prefix, {_CATEGORY_SELECT}, "
-            f"(SELECT token FROM core_revision WHERE name = %s), {report_id} "
-            "FROM (SELECT 1 AS one) o "
-            "LEFT JOIN needs_open311key k ON k.key_hash = %s AND k.active = %s "
-            "LEFT JOIN needs_servicecategory c ON c.code = %s AND c.active = %s "
-            "LEFT JOIN core_department d ON d.id = c.department_id",
-            [core_selectors.AREAS_REVISION, open311_key_hash(key) if key else "", True, code, True],
-        )
-        row = cursor.fetchone()
-    return Open311Submission(_key(row[:3]), _category(row[3:-2]), row[-2] or "", row[-1])
 
 
-def _category(row: Sequence[Any] | None) -> ServiceCategory | None:
-    if row is None or row[0] is None:
-        return None
-    return _built(row, _build_category)
-
-
-def _build_category(row: Sequence[Any]) -> ServiceCategory:
-    values = dict(zip(_CATEGORY_COLUMNS, row, strict=False))
-    attributes, dept_id, dept_code, dept_name = row[len(_CATEGORY_COLUMNS) :]
-    field: Any = ServiceCategory._meta.get_field("attributes")
-    values["attributes"] = field.from_db_value(attributes, None, connection)
-    category = _loaded(ServiceCategory, {**values, "department_id": dept_id, "active": True})
-    category.department = _loaded(Department, {"id": dept_id, "code": dept_code, "name": dept_name})
-    return category
-
-
-_area_codes: tuple[object, dict[int, str]] = (None, {})
-
-
-def area_for_report(
-    *, lat: float, lon: float, areas_revision: str | None = None
-) -> tuple[int, str] | None:
-    """The id and code of the smallest area holding the point, or None outside the city.
-
-    The point → area index is core's (rebuilt there when areas change; ``areas_revision`` is
-    the areas' token if the caller has just read it); the codes are read once per index, so the
-    lookup costs no query of its own."""
-    global _area_codes
-    index = core_selectors.area_index(areas_revision)
-    key = index.locate(lat, lon)
+def area_for_report(*, lat: float, lon: float) -> tuple[int, str] | None:
+    """The id and code of the smallest area holding the point, or None outside the city (the
+    point → area index is core's, rebuilt there when areas change)."""
+    key = core_selectors.area_index().locate(lat, lon)
     if key is None:
         return None
-    pk = cast(int, key)
-    built_for, codes = _area_codes
-    if built_for is not index or pk not in codes:
-        codes = dict(Area.objects.values_list("id", "code"))
-        _area_codes = (index, codes)
-    code = codes.get(pk)
-    return (pk, code) if code is not None else None
+    code = Area.objects.filter(pk=cast(int, key)).values_list("code", flat=True).first()
+    return (cast(int, key), code) if code is not None else None
 
 
 OPEN311_FIELDS = ("id", "status", "description", "address", "lat", "lon")
 
 
 class W3CDateTime(Func):
-    """A timestamp as W3C text in UTC (``2026-01-31T09:00:00Z``), formatted by the database:
-    reading 3,000 timestamps into datetime objects and formatting them again cost more than the
-    rest of a 1000-row Open311 list."""
+    """A timestamp as W3C text in UTC (``2026-01-31T09:00:00Z``), formatted by the database, so
+    a long Open311 list builds no datetime objects only to format them again."""
 
     output_field = CharField()
 
@@ -498,9 +369,85 @@ def latest_public_notes(reports: Iterable[Report | int]) -> dict[int, str]:
 
 
 def district_choices() -> QuerySet[Area]:
-    from cocity.core.selectors import districts
+    return core_selectors.districts()
 
-    return districts()
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What the public list, the map and the triage queue narrow reports to: the filter form's
+    valid fields (``ReportFilterForm.filters``); empty means no filter."""
+
+    category: str = ""
+    area: str = ""
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def dates(self, qs: QuerySet[Report]) -> QuerySet[Report]:
+        """Reports filed on or after ``date_from`` and on or before ``date_to`` (whole days in
+        the city's time zone)."""
+        if self.date_from is not None:
+            start = datetime.combine(self.date_from, time.min)
+            qs = qs.filter(created_at__gte=timezone.make_aware(start))
+        if self.date_to is not None:
+            end = datetime.combine(self.date_to + timedelta(days=1), time.min)
+            qs = qs.filter(created_at__lt=timezone.make_aware(end))
+        return qs
+
+    def reports(self) -> QuerySet[Report]:
+        """``report_list`` with every filter applied."""
+        qs = report_list(category=self.category, area=self.area, status=self.status)
+        return self.dates(qs)
+
+
+def district_rows() -> list[dict[str, Any]]:
+    """The districts as plain rows (id, code, name, population, boundary, area_km2), by code."""
+    rows = Area.objects.filter(kind=Area.Kind.DISTRICT).order_by("code")
+    return [
+        dict(r) for r in rows.values("id", "code", "name", "population", "boundary", "area_km2")
+    ]
+
+
+def report_counts(qs: QuerySet[Report], *columns: str) -> QuerySet[Any]:
+    """``qs`` grouped by ``columns``: each row has the columns, ``n`` reports and ``o`` open."""
+    open_q = Q(status__in=OPEN_STATUSES)
+    return (
+        qs.order_by()
+        .values(*columns)
+        .annotate(n=Count("id"), o=Count("id", filter=open_q))
+        .order_by(*columns)
+    )
+
+
+def district_outlines() -> dict[str, Any]:
+    """The districts as a GeoJSON FeatureCollection (name and code), cached until they change."""
+    areas = list(district_choices().values("id", "code", "name", "boundary"))
+    key = "needs:district-outlines:" + ",".join(str(a["id"]) for a in areas)
+    cached = cache.get(key)
+    if cached is None:
+        cached = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": a["boundary"],
+                    "properties": {
+                        "kind": "district",
+                        "id": a["id"],
+                        "code": a["code"],
+                        "name": a["name"],
+                    },
+                }
+                for a in areas
+            ],
+        }
+        cache.set(key, cached, 3600)
+    return cached
+
+
+def open311_key_list() -> QuerySet[Open311Key]:
+    """Every Open311 key issued (the hash stays private), newest first."""
+    return Open311Key.objects.order_by("-created_at", "-id")
 
 
 def reports_by(*, user: User) -> list[Report]:

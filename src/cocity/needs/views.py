@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -94,7 +93,7 @@ def _map_config(**extra: Any) -> dict[str, Any]:
     return {
         "tiles": settings.COCITY_TILE_URL,
         "attribution": settings.COCITY_TILE_ATTRIBUTION,
-        "districts": report_map.district_outlines(),
+        "districts": selectors.district_outlines(),
         "zoom_in": _("Zoom in"),
         "zoom_out": _("Zoom out"),
         **extra,
@@ -280,12 +279,9 @@ def _bulk_status(request: HttpRequest) -> HttpResponse:
         return redirect("needs:triage")
     status = form.cleaned_data["status"]
     note = selectors.response_template_text(form.cleaned_data["template"])
-    changed = 0
-    with transaction.atomic():
-        for report in reports:
-            if report.status != status:
-                services.report_change_status(report=report, status=status, actor=user, note=note)
-                changed += 1
+    changed = services.report_bulk_change_status(
+        reports=reports, status=status, actor=user, note=note
+    )
     messages.success(
         request,
         ngettext("%(count)s report changed.", "%(count)s reports changed.", changed)
@@ -379,7 +375,7 @@ def open311_keys(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "needs/open311_keys.html",
-        {"form": form, "issued": issued, "keys": report_map.open311_key_list()},
+        {"form": form, "issued": issued, "keys": selectors.open311_key_list()},
         status=400 if request.method == "POST" and issued is None else 200,
     )
     response["Cache-Control"] = "no-store"  # the page may hold a key in clear
@@ -392,7 +388,7 @@ def open311_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     if not user.has_perm("needs.manage_open311_keys"):
         raise PermissionDenied
-    key = report_map.open311_key_list().filter(pk=pk).first()
+    key = selectors.open311_key_list().filter(pk=pk).first()
     if key is None:
         raise Http404
     if services.open311_key_revoke(key=key, actor=user):

@@ -1,9 +1,17 @@
 """On SQLite the reports' ids are the table's rowid, without AUTOINCREMENT: reports are closed,
 never deleted, and the keyword cost every submission a read and a write of sqlite_sequence."""
 
-from django.db import migrations
+from django.db import migrations, models
 
-import cocity.core.models
+
+class RowIdField(models.BigAutoField):
+    """The key this migration gave the table: on SQLite the rowid, without AUTOINCREMENT
+    (replaced by an ordinary BigAutoField in a later migration)."""
+
+    def db_type_suffix(self, connection):
+        if connection.vendor == "sqlite":
+            return None
+        return super().db_type_suffix(connection)
 
 
 class Migration(migrations.Migration):
@@ -15,6 +23,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="report",
             name="id",
-            field=cocity.core.models.RowIdField(primary_key=True, serialize=False),
+            field=RowIdField(primary_key=True, serialize=False),
         ),
     ]

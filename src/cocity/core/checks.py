@@ -1,0 +1,44 @@
+"""Start-up checks of the settings the code relies on (Django's system check framework)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+
+READ_COMMITTED = 1  # psycopg.IsolationLevel.READ_COMMITTED
+
+
+@checks.register()
+def audit_append_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The audit log's append (``core.services.audit_record``) runs on PostgreSQL as two
+    statements: an advisory lock, then an INSERT that reads the last entry. That INSERT sees the
+    entry committed just before only under READ COMMITTED (each statement takes a new snapshot);
+    under REPEATABLE READ or SERIALIZABLE the chain could fork or appends fail. The SQL is
+    written for psycopg's client-side binding (the default)."""
+    errors: list[checks.CheckMessage] = []
+    for alias, db in settings.DATABASES.items():
+        if db.get("ENGINE") != "django.db.backends.postgresql":
+            continue
+        options = db.get("OPTIONS") or {}
+        if options.get("server_side_binding"):
+            errors.append(
+                checks.Error(
+                    f"DATABASES[{alias!r}] sets OPTIONS['server_side_binding']: the audit log's "
+                    "append is written for client-side binding.",
+                    hint="Remove the server_side_binding option.",
+                    id="cocity.E001",
+                )
+            )
+        level = options.get("isolation_level")
+        if level is not None and int(level) != READ_COMMITTED:
+            errors.append(
+                checks.Error(
+                    f"DATABASES[{alias!r}] sets OPTIONS['isolation_level'] to {level!r}: the "
+                    "audit log's append needs READ COMMITTED, or its chain can fork.",
+                    hint="Remove the isolation_level option or set it to READ COMMITTED.",
+                    id="cocity.E002",
+                )
+            )
+    return errors
