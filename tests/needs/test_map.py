@@ -161,7 +161,11 @@ def test_report_form_offers_the_map_picker_only_as_an_enhancement(
     assert '<div class="place-picker" id="place-picker" hidden>' in html
     assert '<input type="number" name="lat"' in html
     scripts = re.findall(r'<script src="([^"]+)"', html)
-    assert scripts == ["/static/leaflet/leaflet.js", "/static/needs/map.js"]
+    assert scripts == [
+        "/static/cocity/menu.js",
+        "/static/leaflet/leaflet.js",
+        "/static/needs/map.js",
+    ]
     cfg = config(html, "place-map-config")
     assert cfg["tiles"] == ""
     assert len(cfg["districts"]["features"]) == 4

@@ -52,7 +52,7 @@ def _fields(names: list[str]) -> Any:
 
 
 def _check_open311(res: Any, fmt: str) -> None:
-    assert res.status_code in (200, 201, 400, 403, 404), res.status_code
+    assert res.status_code in (200, 201, 400, 403, 404, 414), res.status_code
     if fmt == "xml":
         root = ET.fromstring(res.content)
         assert root.tag in ("service_requests", "errors")
