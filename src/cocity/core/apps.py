@@ -8,4 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from cocity.core import seeders  # noqa: F401  (registers the core demo seeder)
+        from cocity.core import (  # noqa: F401  (registers the system checks, the demo seeder)
+            checks,
+            seeders,
+        )
