@@ -71,6 +71,7 @@ def test_serve_builds_the_gunicorn_command() -> None:
     assert argv[1:4] == ["-m", "gunicorn", "cocity.wsgi:application"]
     assert argv[argv.index("--bind") + 1] == "0.0.0.0:9999"
     assert argv[argv.index("--workers") + 1] == "3"
+    assert argv[argv.index("--config") + 1] == "python:cocity.core.gunicorn_conf"  # JSON logs
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_serve_builds_the_gunicorn_command() -> None:
         ("django_tasks_db.DatabaseBackend", ["-m", "cocity.cli", "worker"]),
         (
             "cocity.core.task_backends.CeleryBackend",
-            ["-m", "celery", "-A", "cocity.celery_app", "worker", "-Q", "default"],
+            ["-m", "celery", "-A", "cocity.celery_app", "--quiet", "worker", "-Q", "default"],
         ),
         ("django_tasks.backends.immediate.ImmediateBackend", None),
     ],

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, Q
@@ -44,7 +45,8 @@ from cocity.needs.models import Report
 
 #: A run is started at most this often per conversation; votes in between join the next run.
 ANALYSIS_DEBOUNCE = timedelta(seconds=10)
-#: A request older than this is considered lost (e.g. the worker died) and may be queued again.
+#: A request older than this is considered lost (e.g. the worker died) and may be queued again;
+#: never later than the broker would deliver a lost task again (see _analysis_stale).
 ANALYSIS_STALE = timedelta(minutes=10)
 #: How many stored analyses to keep per conversation.
 ANALYSES_KEPT = 5
@@ -313,6 +315,13 @@ def vote_cast(
 # --- analysis ---------------------------------------------------------------------------------
 
 
+def _analysis_stale() -> timedelta:
+    """How long a pending marker blocks new requests: at most until a run taken by a killed
+    worker is delivered again (COCITY_CELERY_VISIBILITY_TIMEOUT), so the marker never outlives
+    the task it stands for by long."""
+    return min(ANALYSIS_STALE, timedelta(seconds=settings.COCITY_CELERY_VISIBILITY_TIMEOUT))
+
+
 def analysis_request(*, conversation_id: int) -> bool:
     """Queue a recomputation unless one is already queued (debounce). Returns True if queued."""
     from cocity.deliberation.tasks import analysis_run_task
@@ -322,7 +331,7 @@ def analysis_request(*, conversation_id: int) -> bool:
         Conversation.objects.filter(pk=conversation_id)
         .filter(
             Q(analysis_requested_at__isnull=True)
-            | Q(analysis_requested_at__lt=now - ANALYSIS_STALE)
+            | Q(analysis_requested_at__lt=now - _analysis_stale())
         )
         .update(analysis_requested_at=now)
     )

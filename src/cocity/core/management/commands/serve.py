@@ -44,6 +44,9 @@ def gunicorn_command(*, host: str, port: int, workers: int, threads: int) -> lis
         "-m",
         "gunicorn",
         "cocity.wsgi:application",
+        # error and access logs as JSON lines on stderr (cocity/core/gunicorn_conf.py)
+        "--config",
+        "python:cocity.core.gunicorn_conf",
         "--bind",
         f"{host}:{port}",
         "--workers",
@@ -73,7 +76,7 @@ def worker_command() -> list[str] | None:
     if backend == "django_tasks_db.DatabaseBackend":
         return [sys.executable, "-m", "cocity.cli", "worker"]
     if backend == "cocity.core.task_backends.CeleryBackend":
-        celery = ["celery", "-A", "cocity.celery_app", "worker", "-Q", "default"]
+        celery = ["celery", "-A", "cocity.celery_app", "--quiet", "worker", "-Q", "default"]
         return [sys.executable, "-m", *celery]
     return None
 
