@@ -241,7 +241,12 @@ def test_serve_runs_the_web_and_a_task_worker_that_stop_together(
     finally:
         out = _cleanup(proc, children)
     assert "web workers; a task worker" in out
-    assert "signal SIGTERM: stopping" in out
+    records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert {"logger": "cocity.serve", "message": "signal SIGTERM: stopping"}.items() <= next(
+        r for r in records if r["logger"] == "cocity.serve"
+    ).items()
+    # gunicorn's own lines are JSON records too (cocity/core/gunicorn_conf.py)
+    assert any(r["logger"] == "gunicorn.error" for r in records)
 
 
 @pytest.mark.slow

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import subprocess
@@ -192,10 +193,7 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
 
-        def log(message: str) -> None:
-            self.stderr.write(f"cocity serve: {message}")
-            self.stderr.flush()
-
-        status = supervise(commands, log=log)
+        # the supervisor's own lines are JSON log records like its children's
+        status = supervise(commands, log=logging.getLogger("cocity.serve").warning)
         if status:
             raise CommandError(f"stopped: a child exited (status {status})", returncode=status)
