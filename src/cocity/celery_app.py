@@ -1,19 +1,42 @@
 """The Celery application behind ``cocity.core.task_backends.CeleryBackend``.
 
-Run a worker with ``celery -A cocity.celery_app worker -Q default``.
+Run a worker with ``celery -A cocity.celery_app --quiet worker -Q default``. The broker is
+``settings.COCITY_CELERY_BROKER`` (environment ``COCITY_CELERY_BROKER``, else ``REDIS_URL``), the
+same setting the app servers enqueue with.
+
+Logging: Django's ``LOGGING`` (JSON lines on stderr) is applied once, when Celery would set up
+its own logging (the ``setup_logging`` signal), so Celery never re-points it; then ``print()``
+and console e-mails written to stdout/stderr are turned into log records (JSON lines too).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import socket
+import threading
+import time
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cocity.settings")
 
+#: a sorted set (worker name → time of its last heartbeat) in the broker's Redis database
+HEARTBEAT_KEY = "cocity:celery:workers"
+#: workers write their heartbeat this often (seconds); /healthz counts a worker alive for 3×
+HEARTBEAT_INTERVAL = 10.0
+#: how often (seconds) a worker looks for tasks taken by a dead worker (kombu's "restore")
+RESTORE_INTERVAL = 10
 
-def make_app(url: str) -> Celery:
+logger = logging.getLogger(__name__)
+
+
+def make_app(url: str | None = None) -> Celery:
+    from django.conf import settings
+
+    url = url or settings.COCITY_CELERY_BROKER
     celery = Celery("cocity", broker=url, backend=url)
     celery.conf.update(
         task_serializer="json",
@@ -24,15 +47,31 @@ def make_app(url: str) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
+        # A task taken but not acknowledged (its worker was killed, including deferred tasks
+        # the worker was holding until their time) is delivered again after this many
+        # seconds, not kombu's default hour; every worker sweeps for such tasks every
+        # RESTORE_INTERVAL seconds (kombu's default sweep is every 100 s).
+        broker_transport_options={
+            "visibility_timeout": settings.COCITY_CELERY_VISIBILITY_TIMEOUT,
+            "unacked_restore_interval": RESTORE_INTERVAL,
+            "unacked_restore_throttle": 1,
+        },
+        # Django's LOGGING stays in charge (see _setup_logging); stdout/stderr become records
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=True,
+        worker_redirect_stdouts_level="INFO",
     )
     celery.task(name="cocity.run_task", track_started=True)(run_task)
     return celery
 
 
 def run_task(module_path: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    import django
+    from django.apps import apps
 
-    django.setup()  # once per worker process; a no-op afterwards
+    if not apps.ready:  # django.setup() re-applies LOGGING on every call: once is enough
+        import django
+
+        django.setup()
     from django.utils.module_loading import import_string
     from django_tasks.utils import normalize_json
 
@@ -40,9 +79,76 @@ def run_task(module_path: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     return normalize_json(task.call(*args, **kwargs))
 
 
+def _apply_django_logging() -> None:
+    import django
+
+    django.setup()  # applies settings.LOGGING: JSON lines on the real stderr
+    logging.captureWarnings(True)  # warnings (e.g. Celery's SecurityWarning) as JSON lines too
+
+
+@signals.celeryd_init.connect
+def _logging_before_worker_starts(**kwargs: Any) -> None:
+    """The worker's first hook, before it prints anything to stderr."""
+    _apply_django_logging()
+
+
+@signals.setup_logging.connect
+def _setup_logging(**kwargs: Any) -> None:
+    """Configure logging from Django's settings instead of letting Celery configure it.
+
+    Connecting this signal tells Celery not to touch logging. The handlers are built while
+    sys.stdout/sys.stderr are still the real streams; only then are the streams redirected
+    into logging, so what tasks print (e.g. the console e-mail backend) becomes JSON lines on
+    stderr instead of going nowhere."""
+    _apply_django_logging()
+    if app.conf.worker_redirect_stdouts:
+        app.log.redirect_stdouts(app.conf.worker_redirect_stdouts_level)
+
+
+def _heartbeat_loop(client: Any, name: str, stop: threading.Event) -> None:
+    import redis
+
+    while not stop.is_set():
+        try:
+            now = time.time()
+            pipe = client.pipeline()
+            pipe.zadd(HEARTBEAT_KEY, {name: now})
+            pipe.zremrangebyscore(HEARTBEAT_KEY, "-inf", now - 10 * HEARTBEAT_INTERVAL)
+            pipe.execute()
+        except redis.RedisError:
+            logger.warning("could not write the worker heartbeat", exc_info=True)
+        stop.wait(HEARTBEAT_INTERVAL)
+
+
+_heartbeat: dict[str, Any] = {}
+
+
+@signals.worker_ready.connect
+def _start_heartbeat(sender: Any = None, **kwargs: Any) -> None:
+    """Tell /healthz this worker is alive: a heartbeat in Redis, refreshed by a thread.
+
+    A killed worker stops refreshing it, and /healthz stops counting it after
+    3 × HEARTBEAT_INTERVAL."""
+    import redis
+
+    hostname = getattr(sender, "hostname", None) or f"celery@{socket.gethostname()}"
+    stop = threading.Event()
+    client = redis.Redis.from_url(app.conf.broker_url)
+    name = f"{hostname}:{os.getpid()}"
+    _heartbeat.update(client=client, name=name, stop=stop)
+    threading.Thread(target=_heartbeat_loop, args=(client, name, stop), daemon=True).start()
+
+
+@signals.worker_shutdown.connect
+def _stop_heartbeat(**kwargs: Any) -> None:
+    if not _heartbeat:
+        return
+    import redis
+
+    _heartbeat["stop"].set()
+    with contextlib.suppress(redis.RedisError):
+        _heartbeat["client"].zrem(HEARTBEAT_KEY, _heartbeat["name"])
+
+
 # the app `celery -A cocity.celery_app worker` finds
-app = make_app(
-    os.environ.get("COCITY_CELERY_BROKER")
-    or os.environ.get("REDIS_URL")
-    or "redis://127.0.0.1:6379/0"
-)
+app = make_app()

@@ -184,7 +184,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Email -----------------------------------------------------------------------------------
-EMAIL_URL = env("EMAIL_URL")  # smtp://user:pass@host:587 ; empty = print to the console log
+EMAIL_URL = env("EMAIL_URL")  # smtp://user:pass@host:587 ; empty = each e-mail is a log line
 if EMAIL_URL.startswith("smtp"):
     from urllib.parse import unquote, urlparse
 
@@ -196,7 +196,7 @@ if EMAIL_URL.startswith("smtp"):
     EMAIL_HOST_PASSWORD = unquote(_mail.password or "")
     EMAIL_USE_TLS = _mail.scheme == "smtp+tls"
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_BACKEND = "cocity.core.mail.LogEmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "cocity <noreply@localhost>")
 
 # --- Internationalisation --------------------------------------------------------------------
@@ -271,6 +271,13 @@ TASKS = {
 }
 #: /healthz fails when a task ready to run has waited longer than this (seconds)
 HEALTH_TASK_MAX_AGE = int(env("COCITY_HEALTH_TASK_MAX_AGE", "300"))
+# The Celery backend (COCITY_TASK_BACKEND=cocity.core.task_backends.CeleryBackend): one broker
+# URL, read by the app servers (which enqueue) and by `celery -A cocity.celery_app worker`.
+# Keep it in another Redis database than the cache (see docs/operations.md).
+COCITY_CELERY_BROKER = env("COCITY_CELERY_BROKER") or REDIS_URL or "redis://127.0.0.1:6379/0"
+# Seconds before a task a worker took but did not acknowledge (the worker died) is delivered
+# again. Must exceed the longest task and the longest deferral (run_after) in use.
+COCITY_CELERY_VISIBILITY_TIMEOUT = int(env("COCITY_CELERY_VISIBILITY_TIMEOUT", "300"))
 
 # --- cocity ----------------------------------------------------------------------------------
 COCITY_NAME = env("COCITY_NAME", "Villaverde del Río")

@@ -71,6 +71,7 @@ def test_serve_builds_the_gunicorn_command() -> None:
     assert argv[1:4] == ["-m", "gunicorn", "cocity.wsgi:application"]
     assert argv[argv.index("--bind") + 1] == "0.0.0.0:9999"
     assert argv[argv.index("--workers") + 1] == "3"
+    assert argv[argv.index("--config") + 1] == "python:cocity.core.gunicorn_conf"  # JSON logs
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_serve_builds_the_gunicorn_command() -> None:
         ("django_tasks_db.DatabaseBackend", ["-m", "cocity.cli", "worker"]),
         (
             "cocity.core.task_backends.CeleryBackend",
-            ["-m", "celery", "-A", "cocity.celery_app", "worker", "-Q", "default"],
+            ["-m", "celery", "-A", "cocity.celery_app", "--quiet", "worker", "-Q", "default"],
         ),
         ("django_tasks.backends.immediate.ImmediateBackend", None),
     ],
@@ -240,7 +241,12 @@ def test_serve_runs_the_web_and_a_task_worker_that_stop_together(
     finally:
         out = _cleanup(proc, children)
     assert "web workers; a task worker" in out
-    assert "signal SIGTERM: stopping" in out
+    records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert {"logger": "cocity.serve", "message": "signal SIGTERM: stopping"}.items() <= next(
+        r for r in records if r["logger"] == "cocity.serve"
+    ).items()
+    # gunicorn's own lines are JSON records too (cocity/core/gunicorn_conf.py)
+    assert any(r["logger"] == "gunicorn.error" for r in records)
 
 
 @pytest.mark.slow

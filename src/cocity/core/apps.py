@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from cocity.core import checks, seeders  # noqa: F401  (registers the check, the seeder)
+        from cocity.core import checks, seeders  # noqa: F401  (registers the system checks, the demo seeder)
         from cocity.core.services import audit_sql_functions
 
         connection_created.connect(audit_sql_functions, dispatch_uid="cocity.audit_sql_functions")

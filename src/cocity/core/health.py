@@ -71,11 +71,19 @@ def _in_process(backend: Any) -> dict[str, object]:
     return {"ok": True}
 
 
+def _backend_health(backend: Any) -> dict[str, object]:
+    """Backends that report on their own queue (CeleryBackend: queue length, the next message's
+    age, live workers; see ``CeleryBackend.health``)."""
+    return dict(backend.health(max_age=_max_age()))
+
+
 def _queue_check(backend: object) -> Callable[[Any], dict[str, object]]:
     from django_tasks_db import DatabaseBackend
 
     if isinstance(backend, DatabaseBackend):
         return _database_queue
+    if callable(getattr(backend, "health", None)):
+        return _backend_health
     return _in_process
 
 

@@ -4,8 +4,8 @@ For cities whose background work outgrows the database queue. Application code i
 it calls ``some_task.enqueue(...)`` — and the operator sets::
 
     COCITY_TASK_BACKEND=cocity.core.task_backends.CeleryBackend
-    REDIS_URL=redis://redis:6379/0
-    celery -A cocity.celery_app worker -Q default     # instead of `cocity worker`
+    COCITY_CELERY_BROKER=redis://redis:6379/1      # default: REDIS_URL
+    celery -A cocity.celery_app --quiet worker -Q default   # instead of `cocity worker`
 
 Every task travels as (module path, JSON args, JSON kwargs) to one Celery task,
 ``cocity.run_task``, which imports the django-tasks ``Task`` and calls it.
@@ -31,6 +31,9 @@ P = ParamSpec("P")
 
 KEY_PREFIX = "cocity:task:"
 RESULT_TTL = 7 * 24 * 3600
+#: kombu's Redis transport keeps one list per priority level: "default", "default\x06\x163"…
+PRIORITY_STEPS = (0, 3, 6, 9)
+PRIORITY_SEP = "\x06\x16"
 
 _STATES = {
     "PENDING": TaskResultStatus.READY,
@@ -52,8 +55,9 @@ class CeleryBackend(BaseTaskBackend):
         super().__init__(alias, params)
         from cocity.celery_app import make_app
 
-        url = self.options.get("BROKER_URL") or settings.REDIS_URL or "redis://127.0.0.1:6379/0"
-        self.app = make_app(url)
+        # the one broker setting the worker (cocity.celery_app) reads too
+        self.app = make_app(self.options.get("BROKER_URL") or settings.COCITY_CELERY_BROKER)
+        self._broker: Any = None
 
     def enqueue(self, task: Task[P, T], args: P.args, kwargs: P.kwargs) -> TaskResult[T]:  # type: ignore[valid-type]
         self.validate_task(task)
@@ -128,6 +132,65 @@ class CeleryBackend(BaseTaskBackend):
         if status == TaskResultStatus.SUCCESSFUL:
             object.__setattr__(result, "_return_value", found.result)
         return result
+
+    def health(self, *, max_age: int) -> dict[str, object]:
+        """What /healthz reports for this backend, read from the broker's Redis.
+
+        ``waiting``: messages in the queues (every priority level); ``oldest_age_seconds``: how
+        long the message next in line has waited (since it was enqueued, or since its run_after);
+        ``held``: messages taken by workers and not yet acknowledged (running or deferred);
+        ``workers``: workers whose heartbeat is recent. Not ok when the next message has
+        waited longer than ``max_age`` seconds, or when messages wait and no worker is alive."""
+        import redis
+
+        from cocity.celery_app import HEARTBEAT_INTERVAL, HEARTBEAT_KEY
+
+        if self._broker is None:
+            self._broker = redis.Redis.from_url(  # a health check answers in seconds
+                self.app.conf.broker_url, socket_connect_timeout=2, socket_timeout=2
+            )
+        client = self._broker
+        now = timezone.now()
+        lists = [
+            queue if step == 0 else f"{queue}{PRIORITY_SEP}{step}"
+            for queue in self.queues
+            for step in PRIORITY_STEPS
+        ]
+        pipe = client.pipeline(transaction=False)
+        for name in lists:
+            pipe.llen(name)
+            pipe.lindex(name, -1)  # kombu pushes on the left and takes from the right
+        pipe.hlen("unacked")
+        pipe.zcount(HEARTBEAT_KEY, now.timestamp() - 3 * HEARTBEAT_INTERVAL, "+inf")
+        *per_list, held, workers = pipe.execute()
+        waiting = sum(per_list[0::2])
+        since = [s for s in (self._waiting_since(raw) for raw in per_list[1::2]) if s]
+        age = max((int((now - s).total_seconds()) for s in since), default=0)
+        age = max(age, 0)  # a message due in the future has not waited yet
+        stale = age > max_age
+        return {
+            "ok": not stale and (workers > 0 or waiting == 0),
+            "waiting": waiting,
+            "oldest_age_seconds": age,
+            "max_age_seconds": max_age,
+            "stale": stale,
+            "held": held,
+            "workers": workers,
+        }
+
+    def _waiting_since(self, raw: bytes | None) -> datetime | None:
+        if raw is None:
+            return None
+        try:
+            headers = json.loads(raw).get("headers") or {}
+            record = self._broker.get(f"{KEY_PREFIX}{headers.get('id')}")
+            since = datetime.fromisoformat(json.loads(record)[3]) if record else None
+        except (ValueError, KeyError, IndexError, TypeError):
+            return None
+        eta = _as_datetime(headers.get("eta"))
+        if eta is not None and (since is None or eta > since):
+            since = eta
+        return since
 
 
 def _as_datetime(value: Any) -> datetime | None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -40,7 +41,8 @@ from cocity.needs.models import Report
 
 #: A run is started at most this often per conversation; votes in between join the next run.
 ANALYSIS_DEBOUNCE = timedelta(seconds=10)
-#: A request older than this is considered lost (e.g. the worker died) and may be queued again.
+#: A request older than this is considered lost (e.g. the worker died) and may be queued again;
+#: never later than the broker would deliver a lost task again (see _analysis_stale).
 ANALYSIS_STALE = timedelta(minutes=10)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -297,6 +299,13 @@ def vote_cast(
 # --- analysis ---------------------------------------------------------------------------------
 
 
+def _analysis_stale() -> timedelta:
+    """How long a pending marker blocks new requests: at most until a run taken by a killed
+    worker is delivered again (COCITY_CELERY_VISIBILITY_TIMEOUT), so the marker never outlives
+    the task it stands for by long."""
+    return min(ANALYSIS_STALE, timedelta(seconds=settings.COCITY_CELERY_VISIBILITY_TIMEOUT))
+
+
 def analysis_request(*, conversation_id: int) -> bool:
     """Queue a recomputation unless one is already queued (debounce). Returns True if queued."""
     now = timezone.now()
@@ -304,7 +313,7 @@ def analysis_request(*, conversation_id: int) -> bool:
         Conversation.objects.filter(pk=conversation_id)
         .filter(
             Q(analysis_requested_at__isnull=True)
-            | Q(analysis_requested_at__lt=now - ANALYSIS_STALE)
+            | Q(analysis_requested_at__lt=now - _analysis_stale())
         )
         .update(analysis_requested_at=now)
     )

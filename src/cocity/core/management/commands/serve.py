@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import subprocess
@@ -44,6 +45,9 @@ def gunicorn_command(*, host: str, port: int, workers: int, threads: int) -> lis
         "-m",
         "gunicorn",
         "cocity.wsgi:application",
+        # error and access logs as JSON lines on stderr (cocity/core/gunicorn_conf.py)
+        "--config",
+        "python:cocity.core.gunicorn_conf",
         "--bind",
         f"{host}:{port}",
         "--workers",
@@ -73,7 +77,7 @@ def worker_command() -> list[str] | None:
     if backend == "django_tasks_db.DatabaseBackend":
         return [sys.executable, "-m", "cocity.cli", "worker"]
     if backend == "cocity.core.task_backends.CeleryBackend":
-        celery = ["celery", "-A", "cocity.celery_app", "worker", "-Q", "default"]
+        celery = ["celery", "-A", "cocity.celery_app", "--quiet", "worker", "-Q", "default"]
         return [sys.executable, "-m", *celery]
     return None
 
@@ -189,10 +193,7 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
 
-        def log(message: str) -> None:
-            self.stderr.write(f"cocity serve: {message}")
-            self.stderr.flush()
-
-        status = supervise(commands, log=log)
+        # the supervisor's own lines are JSON log records like its children's
+        status = supervise(commands, log=logging.getLogger("cocity.serve").warning)
         if status:
             raise CommandError(f"stopped: a child exited (status {status})", returncode=status)
