@@ -378,6 +378,31 @@ def test_idempotency_key_files_once(client: Client, needs: dict[str, Any], fmt: 
     assert Report.objects.count() == 3
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_idempotency_key_reused_with_another_payload_is_422(
+    client: Client, needs: dict[str, Any], fmt: str
+) -> None:
+    data = {
+        "api_key": needs["api_key"],
+        "service_code": "fallen-tree",
+        "lat": "40.965",
+        "long": "-5.695",
+        "description": "Tree across the road",
+    }
+    first = client.post(f"{BASE}/requests.{fmt}", data, HTTP_IDEMPOTENCY_KEY="abc-123")
+    assert first.status_code == 200
+    other = client.post(
+        f"{BASE}/requests.{fmt}",
+        {**data, "description": "Another tree"},
+        HTTP_IDEMPOTENCY_KEY="abc-123",
+    )
+    assert other.status_code == 422
+    assert b"already used" in other.content
+    too_long = client.post(f"{BASE}/requests.{fmt}", data, HTTP_IDEMPOTENCY_KEY="k" * 121)
+    assert too_long.status_code == 400
+    assert Report.objects.count() == 1
+
+
 def test_idempotency_keys_are_per_client_app(client: Client, needs: dict[str, Any]) -> None:
     _, second_key = services.open311_key_create(name="second app")
     data = {

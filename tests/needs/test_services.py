@@ -442,12 +442,34 @@ def test_idempotent_submission_returns_the_first_report(
     needs: dict[str, Any], submit: Submit
 ) -> None:
     first = submit(idempotency_key="form-1", idempotency_scope="web:s1")
-    again = submit(idempotency_key="form-1", idempotency_scope="web:s1", description="changed")
+    again = submit(idempotency_key="form-1", idempotency_scope="web:s1")
     assert again == first
     assert Report.objects.count() == 1
     assert AuditEntry.objects.filter(action="needs.report_submitted").count() == 1
     assert submit(idempotency_key="form-1", idempotency_scope="web:s2") != first
     assert Report.objects.count() == 2
+
+
+def test_a_key_sent_again_with_another_payload_is_refused(
+    needs: dict[str, Any], submit: Submit
+) -> None:
+    submit(idempotency_key="form-1", idempotency_scope="web:s1")
+    with pytest.raises(DomainError) as refused:
+        submit(idempotency_key="form-1", idempotency_scope="web:s1", description="changed")
+    assert refused.value.status == 422
+    assert refused.value.code == "idempotency_key_reused"
+    assert Report.objects.count() == 1
+
+
+def test_a_key_longer_than_allowed_is_refused_not_cut(
+    needs: dict[str, Any], submit: Submit
+) -> None:
+    submit(idempotency_key="k" * 120, idempotency_scope="api:1")
+    with pytest.raises(DomainError) as refused:
+        # once cut to 120 characters it would have matched the first key
+        submit(idempotency_key="k" * 121, idempotency_scope="api:1", description="other")
+    assert refused.value.code == "invalid_idempotency_key"
+    assert Report.objects.count() == 1
 
 
 def test_followers_who_allowed_email_hear_of_public_updates(

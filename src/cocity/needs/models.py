@@ -325,6 +325,9 @@ class SubmissionKey(models.Model):
     scope = models.CharField(max_length=80)
     key = models.CharField(max_length=120)
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    #: SHA-256 of what was submitted with the key ("" for keys stored before it was kept): the
+    #: same key with another payload is refused
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

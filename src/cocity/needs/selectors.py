@@ -115,11 +115,16 @@ def report_by_token(token: str) -> Report | None:
     return _reports().filter(tracking_token=token).first() if token else None
 
 
-def report_for_submission(*, scope: str, key: str) -> Report | None:
-    """The report already filed with this idempotency key or one-time form token."""
+def submission_key(*, scope: str, key: str) -> SubmissionKey | None:
+    """The idempotency key or one-time form token already used, with its report."""
     if not key:
         return None
-    row = SubmissionKey.objects.select_related("report").filter(scope=scope, key=key).first()
+    return SubmissionKey.objects.select_related("report").filter(scope=scope, key=key).first()
+
+
+def report_for_submission(*, scope: str, key: str) -> Report | None:
+    """The report already filed with this idempotency key or one-time form token."""
+    row = submission_key(scope=scope, key=key)
     return row.report if row is not None else None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import json
 import logging
 import math
 import secrets
@@ -143,9 +144,31 @@ def report_submit(
     With an ``idempotency_key`` (unique within ``idempotency_scope``), sending the same
     submission again returns the report filed the first time, even when both race: the key's
     unique constraint lets one of them commit, the other finds its report."""
-    key = (idempotency_key or "").strip()[:120]
+    key = (idempotency_key or "").strip()
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise DomainError(
+            f"The Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.",
+            code="invalid_idempotency_key",
+            fields={"Idempotency-Key": ["Too long."]},
+        )
+    fingerprint = _fingerprint(
+        category=category,
+        description=description,
+        lat=lat,
+        lon=lon,
+        reporter=reporter,
+        anonymous=anonymous,
+        channel=channel,
+        address=address,
+        contact_email=contact_email,
+        phone=phone,
+        attributes=attributes,
+        api_key=api_key,
+        priority=priority,
+        photos=photos,
+    )
     if key:
-        seen = selectors.report_for_submission(scope=idempotency_scope, key=key)
+        seen = _seen(idempotency_scope, key, fingerprint)
         if seen is not None:
             return seen
     # validation and lookups first, outside the transaction: on SQLite the write lock is then
@@ -173,14 +196,51 @@ def report_submit(
                 ReportFollow.objects.create(report=report, user=report.reporter)
             _photos_add(report, prepared)
             if key:
-                SubmissionKey.objects.create(scope=idempotency_scope, key=key, report=report)
+                SubmissionKey.objects.create(
+                    scope=idempotency_scope, key=key, report=report, fingerprint=fingerprint
+                )
             audit_record(**_submitted(report, prepared, area_code))
     except IntegrityError:
-        seen = selectors.report_for_submission(scope=idempotency_scope, key=key) if key else None
+        seen = _seen(idempotency_scope, key, fingerprint) if key else None
         if seen is None:
             raise
         return seen
     return report
+
+
+MAX_IDEMPOTENCY_KEY = 120
+
+
+def _fingerprint(**submitted: Any) -> str:
+    """What a submission carried, as an HMAC-SHA256: a retry with the same key must carry the
+    same (photos by name and size)."""
+    photos = [(getattr(p, "name", ""), getattr(p, "size", None)) for p in submitted["photos"]]
+    category = submitted["category"]
+    values = {
+        **submitted,
+        "category": category if isinstance(category, str) else category.code,
+        "reporter": getattr(submitted["reporter"], "pk", None),
+        "api_key": getattr(submitted["api_key"], "pk", None),
+        "photos": photos,
+    }
+    text = json.dumps(values, sort_keys=True, default=str)
+    # keyed, like the phone hash: the payload holds the phone number
+    return hmac.new(settings.SECRET_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def _seen(scope: str, key: str, fingerprint: str) -> Report | None:
+    """The report filed before with this key; the key sent again with another payload is
+    refused with 422, as the IETF Idempotency-Key draft says."""
+    row = selectors.submission_key(scope=scope, key=key)
+    if row is None:
+        return None
+    if row.fingerprint and row.fingerprint != fingerprint:
+        raise DomainError(
+            "This Idempotency-Key was already used for a different submission.",
+            code="idempotency_key_reused",
+            status=422,
+        )
+    return row.report
 
 
 def _report_prepare(
