@@ -281,6 +281,11 @@ COCITY_CELERY_VISIBILITY_TIMEOUT = int(env("COCITY_CELERY_VISIBILITY_TIMEOUT", "
 
 # --- cocity ----------------------------------------------------------------------------------
 COCITY_NAME = env("COCITY_NAME", "Villaverde del Río")
+# how the SMS gateway proves who it is: key (an Open311 key in X-Api-Key), twilio, hmac
+COCITY_SMS_PROVIDER = env("COCITY_SMS_PROVIDER", "key")
+if COCITY_SMS_PROVIDER not in {"key", "twilio", "hmac"}:
+    raise ImproperlyConfigured("COCITY_SMS_PROVIDER is one of key, twilio, hmac.")
+COCITY_SMS_SECRET = env("COCITY_SMS_SECRET")  # Twilio's auth token, or the HMAC secret
 COCITY_TILE_URL = env("COCITY_TILE_URL")  # e.g. https://tiles.example.org/{z}/{x}/{y}.png
 COCITY_TILE_ATTRIBUTION = env("COCITY_TILE_ATTRIBUTION", "")
 

@@ -107,8 +107,9 @@ def test_rest_api_refuses_unsafe_text_as_problem_json(client: Client, needs: Any
 def test_sms_body_with_nul_is_refused(client: Client, needs: dict[str, Any]) -> None:
     before = AuditEntry.objects.count()
     res = client.post(
-        f"/needs/sms/?key={needs['api_key']}",
+        "/needs/sms/",
         {"From": "+34 600 123 456", "Body": "Fallen tree near s1\x00"},
+        HTTP_X_API_KEY=needs["api_key"],
     )
     assert res.status_code == 400
     _nothing_written(before)

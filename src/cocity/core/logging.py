@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+# Secrets that can travel in a URL: query parameters by name, and the capability URLs whose path
+# is the secret (report tracking, password reset and e-mail confirmation keys). Logs keep the
+# shape of the request, never the secret.
+_SECRET_PARAMS = re.compile(
+    r"(?i)\b((?:api_?)?key|token|secret|password|signature|sig|code|auth|access_token)=[^&\s\"]*"
+)
+_SECRET_PATHS = re.compile(r"(/(?:track|submitted|tokens|confirm-email|reset/key)/)[^/\s\"?]+")
+
+
+def redact(text: str) -> str:
+    """``text`` with the secrets a URL may carry replaced by ``[redacted]``."""
+    text = _SECRET_PARAMS.sub(lambda m: f"{m.group(1)}=[redacted]", text)
+    return _SECRET_PATHS.sub(lambda m: f"{m.group(1)}[redacted]", text)
 
 
 #: gunicorn's access-log atoms, under the names cocity's own request log uses
@@ -32,13 +47,14 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                payload[key] = value
+                payload[key] = redact(value) if isinstance(value, str) else value
         if record.name == "gunicorn.access" and isinstance(record.args, Mapping):
-            payload.update(_access_fields(record.args))
+            fields = _access_fields(record.args)
+            payload.update({k: redact(v) if isinstance(v, str) else v for k, v in fields.items()})
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
         return json.dumps(payload, default=str, ensure_ascii=False)

@@ -1,20 +1,29 @@
-"""The SMS channel: an inbound webhook (a generic form POST with ``From`` and ``Body``; Twilio's
-field names work) that files reports and answers "STATUS <token>".
+"""The SMS channel: an inbound webhook (a form POST with ``From`` and ``Body``; Twilio's field
+names) that files reports and answers "STATUS <token>".
 
     streetlight out near d04          → a report in district d04, replied with its token
     pothole at Los Olivos             → district names work too
     STATUS Ab3xYz...                  → the report's current status
 
-The gateway authenticates with an Open311 key (``?key=``, issued with ``cocity open311
-create-key``). Phone numbers are stored only as a keyed hash and their last four digits.
+The gateway proves who it is in one of three ways (``COCITY_SMS_PROVIDER``): ``key`` (default):
+an Open311 key issued with ``cocity open311 create-key``, in the ``X-Api-Key`` header; ``twilio``:
+Twilio's ``X-Twilio-Signature`` (HMAC-SHA1 of the URL and the sorted fields, keyed with the
+account's auth token in ``COCITY_SMS_SECRET``); ``hmac``: ``X-Signature: sha256=<hex>``, the
+HMAC-SHA256 of the raw body keyed with ``COCITY_SMS_SECRET``. A key in the URL is refused: URLs
+end up in logs. Message ids (``MessageSid``) are unique per gateway and sender. Phone numbers are
+stored only as a keyed hash and their last four digits.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from xml.sax.saxutils import escape
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -58,6 +67,33 @@ def match_place(text: str) -> tuple[float, float] | None:
     return None
 
 
+def _twilio_signature(secret: str, url: str, fields: QueryDict) -> str:
+    """Twilio's request signature: the URL, then each field's name and value sorted by name."""
+    text = url + "".join(
+        name + value for name in sorted(fields) for value in sorted(fields.getlist(name))
+    )
+    digest = hmac.new(secret.encode(), text.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def gateway(request: HttpRequest) -> str | None:
+    """Which gateway sent this request (scopes its message ids), or None if it cannot prove it."""
+    provider = settings.COCITY_SMS_PROVIDER
+    secret = settings.COCITY_SMS_SECRET
+    if provider == "twilio":
+        sent = request.headers.get("X-Twilio-Signature", "")
+        good = bool(secret) and hmac.compare_digest(
+            sent, _twilio_signature(secret, request.build_absolute_uri(), request.POST)
+        )
+        return "twilio" if good else None
+    if provider == "hmac":
+        sent = request.headers.get("X-Signature", "")
+        expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+        return "hmac" if secret and hmac.compare_digest(sent, expected) else None
+    key = selectors.open311_key_valid(request.headers.get("X-Api-Key", ""))
+    return f"key:{key.pk}" if key is not None else None
+
+
 def _reply(request: HttpRequest, text: str, status: int = 200) -> HttpResponse:
     if request.GET.get("twiml"):
         body = (
@@ -71,7 +107,10 @@ def _reply(request: HttpRequest, text: str, status: int = 200) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def inbound(request: HttpRequest) -> HttpResponse:
-    if selectors.open311_key_valid(request.GET.get("key", "")) is None:
+    if "key" in request.GET:
+        return _reply(request, "Send the key in the X-Api-Key header, never in the URL.", 400)
+    sent_by = gateway(request)
+    if sent_by is None:
         return _reply(request, "forbidden", status=403)
     sender = request.POST.get("From", "")
     body = (request.POST.get("Body") or "").strip()
@@ -110,7 +149,8 @@ def inbound(request: HttpRequest) -> HttpResponse:
             phone=sender,
             anonymous=True,
             idempotency_key=request.POST.get("MessageSid", ""),
-            idempotency_scope="sms",
+            # a message id means something only for the gateway and the phone that sent it
+            idempotency_scope=f"sms:{sent_by}:{services.phone_hash(sender)[:16]}",
         )
     except DomainError as exc:
         return _reply(request, exc.message)
