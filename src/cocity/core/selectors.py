@@ -83,17 +83,15 @@ def revision(name: str) -> str:
     return str(row[0]) if row else ""
 
 
-def area_index(revision_token: str | None = None) -> AreaIndex:
+def area_index() -> AreaIndex:
     """The STRtree of all areas, built once per process and rebuilt when the areas' revision
-    changes (``services.area_upsert`` gives it a new token), in this process or any other.
-
-    Each call reads the token (one query), unless the caller has just read it in a query of its
-    own and passes it as ``revision_token``."""
+    changes (``services.area_upsert`` gives it a new token), in this process or any other: each
+    call reads the token (one query)."""
     global _index, _index_version
     from cocity.core.models import Area
 
     with _index_lock:
-        stamp = revision(AREAS_REVISION) if revision_token is None else revision_token
+        stamp = revision(AREAS_REVISION)
         if _index is None or _index_version != stamp:
             rows = Area.objects.values_list("id", "boundary")
             _index = AreaIndex(list(rows))
