@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 _index_lock = threading.Lock()
 _index: AreaIndex | None = None
+_index_codes: dict[int, str] = {}  # the code of each area in _index, by id
 _index_version: str | None = None
 AREAS_REVISION = "areas"
 
@@ -67,9 +68,10 @@ def audit_entries_by(*, user: User) -> QuerySet[AuditEntry]:
 
 
 def area_index_reset() -> None:
-    global _index, _index_version
+    global _index, _index_codes, _index_version
     with _index_lock:
         _index = None
+        _index_codes = {}
         _index_version = None
 
 
@@ -87,16 +89,32 @@ def area_index() -> AreaIndex:
     """The STRtree of all areas, built once per process and rebuilt when the areas' revision
     changes (``services.area_upsert`` gives it a new token), in this process or any other: each
     call reads the token (one query)."""
-    global _index, _index_version
+    return _area_index()[0]
+
+
+def _area_index() -> tuple[AreaIndex, dict[int, str]]:
+    """The index and the codes of the areas it was built from, read together."""
+    global _index, _index_codes, _index_version
     from cocity.core.models import Area
 
     with _index_lock:
         stamp = revision(AREAS_REVISION)
         if _index is None or _index_version != stamp:
-            rows = Area.objects.values_list("id", "boundary")
-            _index = AreaIndex(list(rows))
+            rows = list(Area.objects.values_list("id", "code", "boundary"))
+            _index = AreaIndex([(pk, boundary) for pk, _, boundary in rows])
+            _index_codes = {pk: code for pk, code, _ in rows}
             _index_version = stamp
-        return _index
+        return _index, _index_codes
+
+
+def area_locate(*, lat: float, lon: float) -> tuple[int, str] | None:
+    """The id and code of the smallest area holding the point, or None outside every area."""
+    index, codes = _area_index()
+    key = index.locate(lat, lon)
+    if key is None:
+        return None
+    pk = cast(int, key)
+    return pk, codes[pk]
 
 
 def area_for_point(*, lat: float, lon: float) -> Area | None:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 
 import h3
 from django.core.cache import cache
@@ -262,13 +262,9 @@ def open311_key_valid(key: str) -> Open311Key | None:
 
 
 def area_for_report(*, lat: float, lon: float) -> tuple[int, str] | None:
-    """The id and code of the smallest area holding the point, or None outside the city (the
-    point → area index is core's, rebuilt there when areas change)."""
-    key = core_selectors.area_index().locate(lat, lon)
-    if key is None:
-        return None
-    code = Area.objects.filter(pk=cast(int, key)).values_list("code", flat=True).first()
-    return (cast(int, key), code) if code is not None else None
+    """The id and code of the smallest area holding the point, or None outside the city (core's
+    point → area index, rebuilt there when areas change)."""
+    return core_selectors.area_locate(lat=lat, lon=lon)
 
 
 OPEN311_FIELDS = ("id", "status", "description", "address", "lat", "lon")
