@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,17 @@ def _reachable(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist the workers share COCITY_VAR_DIR: each keeps its uploads (and the
+    photos staged between a form's steps, which a cleanup task deletes) in a folder of its own,
+    as it has a database of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and config.pluginmanager.has_plugin("django"):
+        from django.conf import settings
+
+        settings.MEDIA_ROOT = Path(settings.MEDIA_ROOT) / f"xdist-{worker}"
 
 
 @pytest.fixture
