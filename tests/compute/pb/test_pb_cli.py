@@ -33,6 +33,7 @@ def test_tally_json(capsys, elections: dict) -> None:
     assert isinstance(out["seconds"], float)
 
 
+@pytest.mark.slow  # stepping is 72,726 MES runs
 def test_tally_jump_gives_the_winners_of_stepping_with_far_fewer_runs(capsys) -> None:
     veszprem = str(DATA / "Hungary_Veszprem_2025.pb")
     base = ["tally", veszprem, "--rule", "mes", "--completion", "add1-exhaustive", "--json"]
