@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from pb_support import DATA
 
 from cocity.compute.pb.cli import main
 from cocity.compute.pb.tally import tally
-from conftest import DATA
 
 ASSEN = str(DATA / "Netherlands_Assen_2024.pb")
 DIEPPE = str(DATA / "Canada_Stanford_Dataset_PB_Dieppe_2018_vote_approvals.pb")
