@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "src" / "cocity"
 LOCALE = PKG / "locale"
+LANGUAGE = "es"
 
 
 def main() -> int:
@@ -34,7 +35,7 @@ def main() -> int:
                 "django",
                 "makemessages",
                 "-l",
-                "es",
+                LANGUAGE,
                 "--no-obsolete",
                 "--no-location",
                 "--ignore",
@@ -45,7 +46,7 @@ def main() -> int:
             capture_output=True,
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "cocity.settings"},
         )
-        po = copy / "locale" / "es" / "LC_MESSAGES" / "django.po"
+        po = copy / "locale" / LANGUAGE / "LC_MESSAGES" / "django.po"
         untranslated = subprocess.run(
             ["msgattrib", "--untranslated", "--no-obsolete", str(po)],
             capture_output=True,
@@ -64,26 +65,26 @@ def main() -> int:
             ]
             if entries:
                 failures.append(
-                    f"{len(entries)} {name} entries in the es catalog:\n"
+                    f"{len(entries)} {name} entries in the {LANGUAGE} catalog:\n"
                     + "\n\n".join(entries[:20])
                 )
-        committed = LOCALE / "es" / "LC_MESSAGES"
+        committed = LOCALE / LANGUAGE / "LC_MESSAGES"
         mo = Path(tmp) / "check.mo"
         subprocess.run(["msgfmt", "-o", str(mo), str(committed / "django.po")], check=True)
         if not (committed / "django.mo").exists() or not filecmp.cmp(
             mo, committed / "django.mo", shallow=False
         ):
-            failures.append("django.mo is stale: run `cocity compilemessages` from src/cocity")
+            failures.append("django.mo is stale: run compilemessages (docs/translating.md, step 3)")
     for failure in failures:
         print(failure, file=sys.stderr)
     if failures:
         print(
-            "Update with: cd src/cocity && ../../.venv/bin/cocity makemessages -l es --no-location "
-            "--ignore 'compute/*' && translate && ../../.venv/bin/cocity compilemessages",
+            "Update the catalog as docs/translating.md says: makemessages, translate the new and "
+            "fuzzy entries with any gettext tool, compilemessages.",
             file=sys.stderr,
         )
         return 1
-    print("es catalog complete")
+    print(f"{LANGUAGE} catalog complete")
     return 0
 
 

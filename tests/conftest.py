@@ -4,8 +4,10 @@ service skips the test with the reason; under CI=true it fails instead (nothing 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +27,17 @@ def _reachable(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist the workers share COCITY_VAR_DIR: each keeps its uploads (and the
+    photos staged between a form's steps, which a cleanup task deletes) in a folder of its own,
+    as it has a database of its own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and config.pluginmanager.has_plugin("django"):
+        from django.conf import settings
+
+        settings.MEDIA_ROOT = Path(settings.MEDIA_ROOT) / f"xdist-{worker}"
 
 
 @pytest.fixture
@@ -52,6 +65,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     ):
         report.outcome = "failed"
         report.longrepr = f"skipped under CI=true, which is not allowed: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored() -> Iterator[None]:
+    """A test that runs `cocity worker` in this process leaves the worker's SIGTERM, SIGINT and
+    SIGQUIT handlers behind; put pytest's back, so a later signal stops the run instead of turning
+    into a SystemExit inside whatever test is running then."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)}
+    yield
+    for sig, handler in saved.items():
+        if signal.getsignal(sig) is not handler:
+            signal.signal(sig, handler)
 
 
 @pytest.fixture(autouse=True)

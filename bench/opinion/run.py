@@ -358,7 +358,7 @@ def main() -> int:
         return 0
     command = "python bench/opinion/run.py" + (" --quick" if args.quick else "")
     results: dict[str, Any] = {
-        "date": dt.date.today().isoformat(),
+        "date": dt.datetime.now(dt.UTC).date().isoformat(),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
         "command": command,
         "repeat": args.repeat,

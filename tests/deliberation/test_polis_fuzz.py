@@ -32,9 +32,7 @@ VOTES = "timestamp,datetime,comment-id,voter-id,vote"
 
 def _csv(header: str, rows: list[list[str]]) -> str:
     width = len(header.split(","))
-    lines = [header]
-    for row in rows:
-        lines.append(",".join((row + ["1"] * width)[:width]))
+    lines = [header, *(",".join((row + ["1"] * width)[:width]) for row in rows)]
     return "\n".join(lines) + "\n"
 
 

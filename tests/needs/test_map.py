@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import h3
@@ -136,11 +136,11 @@ def test_map_page_filters_and_tiles_setting(
 def test_list_filters_by_date(client: Client, needs: dict[str, Any], submit: Submit) -> None:
     submit(description="brand new report")
     backdate(submit(description="last year's report"), 300)
-    since = (date.today() - timedelta(days=30)).isoformat()
+    since = (timezone.localdate() - timedelta(days=30)).isoformat()
     html = client.get(f"/needs/?date_from={since}").content.decode()
     assert "brand new report" in html
     assert "last year" not in html
-    until = (date.today() - timedelta(days=30)).isoformat()
+    until = (timezone.localdate() - timedelta(days=30)).isoformat()
     html = client.get(f"/needs/?date_to={until}").content.decode()
     assert "brand new report" not in html
     assert "last year" in html

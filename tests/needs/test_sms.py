@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from cocity.core.models import AuditEntry
@@ -29,11 +32,34 @@ def test_sms_files_a_report_in_the_named_district(client: Client, needs: dict[st
     assert report.category.code == "fallen-tree"
     assert report.area == needs["areas"]["s1"]
     assert report.anonymous
-    # the number is kept only as a keyed hash and its last four digits
+    # the number is kept only as a hash keyed with the server's secret and its last four digits
     assert report.phone_last4 == "3456"
-    assert report.phone_hash == services.phone_hash("+34600123456")
-    assert "600" not in report.phone_hash
-    assert "123456" not in str(AuditEntry.objects.last().data)
+    assert report.phone_hash == keyed_hash(settings.SECRET_KEY, "34600123456")
+    assert report.phone_hash != keyed_hash("another server's key", "34600123456")
+    stored = [str(getattr(report, f.attname)) for f in Report._meta.concrete_fields]
+    assert not [value for value in stored if "600123456" in value]
+    assert "600123456" not in str(AuditEntry.objects.last().data)
+
+
+def keyed_hash(key: str, digits: str) -> str:
+    return hmac.new(key.encode(), b"phone:" + digits.encode(), hashlib.sha256).hexdigest()
+
+
+def test_the_same_number_written_differently_links_its_reports(
+    client: Client, needs: dict[str, Any]
+) -> None:
+    sms(client, needs, "Fallen tree near s1")
+    client.post(
+        f"/needs/sms/?key={needs['api_key']}",
+        {"From": "+34600123456", "Body": "Big hole in the road at North Two"},
+    )
+    client.post(
+        f"/needs/sms/?key={needs['api_key']}",
+        {"From": "+34 600 999 888", "Body": "Big hole in the road at North Two"},
+    )
+    first, second, other = Report.objects.order_by("id")
+    assert first.phone_hash == second.phone_hash
+    assert other.phone_hash not in ("", first.phone_hash)
 
 
 def test_sms_district_names_keywords_and_coordinates(client: Client, needs: dict[str, Any]) -> None:

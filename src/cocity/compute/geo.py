@@ -8,7 +8,7 @@ point. Vectorised ``locate_many`` uses shapely's bulk
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -119,8 +119,8 @@ class AreaIndex:
             return None
         kind, value = cell
         if kind == "in":
-            return value
-        for g in value:
+            return cast(Hashable, value)
+        for g in cast(list[int], value):
             if shapely.intersects_xy(self.geometries[g], lon, lat):
                 return self.keys[g]
         return None

@@ -78,14 +78,14 @@ class DomainError(Exception):
         return body
 
 
-class NotAllowed(DomainError):
+class NotAllowed(DomainError):  # noqa: N818 — named for the answer (403), like PermissionDenied
     status = 403
 
     def __init__(self, message: str = "", *, code: str = "forbidden") -> None:
         super().__init__(message or _("You are not allowed to do this."), code=code)
 
 
-class Conflict(DomainError):
+class Conflict(DomainError):  # noqa: N818 — named for the answer (409)
     status = 409
 
 
@@ -136,9 +136,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()
     response = drf_default_handler(exc, context)
-    if response is None:
-        return None
-    assert isinstance(exc, drf_exceptions.APIException)
+    if response is None or not isinstance(exc, drf_exceptions.APIException):
+        return response
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else "invalid"
     body: dict[str, Any] = {

@@ -49,9 +49,11 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": redact(record.getMessage()),
         }
-        for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
-                payload[key] = redact(value) if isinstance(value, str) else value
+        payload.update(
+            (key, redact(value) if isinstance(value, str) else value)
+            for key, value in vars(record).items()
+            if key not in _STANDARD and not key.startswith("_")
+        )
         if record.name == "gunicorn.access" and isinstance(record.args, Mapping):
             fields = _access_fields(record.args)
             payload.update({k: redact(v) if isinstance(v, str) else v for k, v in fields.items()})

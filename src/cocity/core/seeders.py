@@ -22,7 +22,7 @@ CENTRE_LAT, CENTRE_LON = 40.9601, -5.6635
 COLS, ROWS = 4, 3
 CELL_LAT, CELL_LON = 0.018, 0.024  # about 2 km × 2 km
 
-DEMO_PASSWORD = "cocity-demo"
+DEMO_PASSWORD = "cocity-demo"  # noqa: S105 — the demo logins' published password (README)
 
 # code, name, population, age-band shares (0-14, 15-29, 30-44, 45-64, 65+), income quintile shares
 DISTRICTS: list[tuple[str, str, int, tuple[float, ...], tuple[float, ...]]] = [
@@ -196,7 +196,7 @@ def seed_core(ctx: SeedContext) -> None:
             email=f"resident{i:04d}@demo.cocity.city",
             display_name=f"Resident {i:04d}",
             home_area=areas[ctx.rng.choices(codes, weights)[0]],
-            password="!",
+            password="!",  # noqa: S106 — Django's mark for "no usable password"
         )
     ctx.shared["departments"] = departments
     ctx.shared["areas"] = areas

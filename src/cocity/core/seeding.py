@@ -20,7 +20,8 @@ DEMO_SEED = 20261122
 @dataclass
 class SeedContext:
     scale: int = 1
-    rng: random.Random = field(default_factory=lambda: random.Random(DEMO_SEED))
+    # seeded on purpose: the demo data is the same on every run (not for secrets)
+    rng: random.Random = field(default_factory=lambda: random.Random(DEMO_SEED))  # noqa: S311
     log: Callable[[str], Any] = print
     shared: dict[str, Any] = field(default_factory=dict)
 
@@ -54,7 +55,7 @@ def run_all(
 ) -> SeedContext:
     from django.db import transaction
 
-    ctx = SeedContext(scale=scale, rng=random.Random(seed), log=log)
+    ctx = SeedContext(scale=scale, rng=random.Random(seed), log=log)  # noqa: S311 — seeded demo data
     for seeder in seeders():
         with transaction.atomic():
             ctx.rng.seed(f"{seed}:{seeder.name}")

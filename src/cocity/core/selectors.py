@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db import connection
 from django.db.models import QuerySet, Sum
 
 from cocity.compute.geo import AreaIndex
@@ -79,10 +78,8 @@ def revision(name: str) -> str:
     """The current token of ``name`` ("" before its first change): one primary-key read."""
     from cocity.core.models import Revision
 
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token FROM {Revision._meta.db_table} WHERE name = %s", [name])
-        row = cursor.fetchone()
-    return str(row[0]) if row else ""
+    token = Revision.objects.filter(name=name).values_list("token", flat=True).first()
+    return str(token) if token is not None else ""
 
 
 def area_index() -> AreaIndex:

@@ -135,8 +135,7 @@ def participant_get_or_create(
     *, conversation: Conversation, user: User | None = None, session_key: str = ""
 ) -> Participant:
     """The participant behind an account or, if the conversation allows it, a browser session."""
-    if _is_authenticated(user):
-        assert user is not None
+    if user is not None and _is_authenticated(user):
         found = Participant.objects.filter(conversation=conversation, user=user).first()
     elif session_key and conversation.allow_anonymous:
         found = Participant.objects.filter(
@@ -383,7 +382,7 @@ def _insert_votes(rows: Iterable[tuple[int, int, int, int, datetime]]) -> None:
         for column in ("conversation_id", "participant_id", "statement_id", "value", "voted_at")
     )
     adapt = connection.ops.adapt_datetimefield_value
-    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)"
+    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608 — quoted model names; values bound
     with connection.cursor() as cursor:
         cursor.executemany(sql, [(c, p, s, v, adapt(t)) for c, p, s, v, t in rows])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -70,10 +70,8 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        category = self.fields["category"]
-        district = self.fields["district"]
-        assert isinstance(category, forms.ModelChoiceField)
-        assert isinstance(district, forms.ModelChoiceField)
+        category = cast(forms.ModelChoiceField, self.fields["category"])
+        district = cast(forms.ModelChoiceField, self.fields["district"])
         category.queryset = selectors.category_list()
         district.queryset = selectors.district_choices()
 
@@ -116,12 +114,9 @@ class ReportFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         everything = [("", _("All"))]
-        category = self.fields["category"]
-        district = self.fields["district"]
-        status = self.fields["status"]
-        assert isinstance(category, forms.ChoiceField)
-        assert isinstance(district, forms.ChoiceField)
-        assert isinstance(status, forms.ChoiceField)
+        category = cast(forms.ChoiceField, self.fields["category"])
+        district = cast(forms.ChoiceField, self.fields["district"])
+        status = cast(forms.ChoiceField, self.fields["status"])
         category.choices = everything + [
             (c.code, c.label) for c in selectors.category_list(active_only=False)
         ]
@@ -209,8 +204,7 @@ class StatusForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["template"]
-        assert isinstance(field, forms.ChoiceField)
+        field = cast(forms.ChoiceField, self.fields["template"])
         field.choices = template_choices(_("None: write the note below"))
 
 
@@ -223,11 +217,9 @@ class BulkStatusForm(forms.Form):
 
     def __init__(self, *args: Any, report_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["reports"]
-        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field = cast(forms.TypedMultipleChoiceField, self.fields["reports"])
         field.choices = [(pk, str(pk)) for pk in report_ids]
-        template = self.fields["template"]
-        assert isinstance(template, forms.ChoiceField)
+        template = cast(forms.ChoiceField, self.fields["template"])
         template.choices = template_choices(_("No public note"))
 
 

@@ -174,10 +174,9 @@ def _window(query: QueryDict) -> tuple[datetime, datetime]:
     start_param, end_param = _param(query, "start_date"), _param(query, "end_date")
     start = _parse_when(start_param, "start_date") if start_param else None
     end = _parse_when(end_param, "end_date", end=True) if end_param else None
-    if start is None and end is None:
-        end = timezone.now()
     if start is None:
-        assert end is not None
+        if end is None:
+            end = timezone.now()
         start = end - WINDOW
     if end is None:
         end = start + WINDOW

@@ -357,16 +357,13 @@ def _ids(reports: Iterable[Report | int]) -> list[int]:
 
 def latest_public_notes(reports: Iterable[Report | int]) -> dict[int, str]:
     """The latest public note of each report (Open311 ``status_notes``), in one query."""
-    notes: dict[int, str] = {}
     rows = (
         ReportUpdate.objects.filter(report_id__in=_ids(reports), public=True)
         .exclude(text="")
         .order_by("report_id", "created_at", "id")
         .values_list("report_id", "text")
     )
-    for report_id, text in rows:
-        notes[report_id] = text
-    return notes
+    return dict(rows)  # oldest first, so each report keeps its latest note
 
 
 def district_choices() -> QuerySet[Area]:

@@ -16,7 +16,8 @@ from cocity.compute.opinion import (
 )
 from cocity.compute.opinion.stats import STAT_NAMES
 
-pytestmark = pytest.mark.slow
+# slow: red-dwarf runs on every conversation; one xdist worker runs them all, so it runs once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reddwarf")]
 conversation = pytest.mark.parametrize("name", CONVERSATIONS)
 
 

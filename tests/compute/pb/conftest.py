@@ -7,8 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "pabulib"
-FILES = sorted(p.name for p in DATA.glob("*.pb"))
+from pb_support import DATA
 
 
 @pytest.fixture(scope="session")

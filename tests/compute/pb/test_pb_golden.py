@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from pb_support import FILES
 
 from cocity.compute.pb.tally import tally
-from conftest import FILES
 
 
 def published(e) -> set[str]:

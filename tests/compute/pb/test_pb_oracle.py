@@ -14,9 +14,12 @@ import json
 
 import pytest
 from pb_oracle import ORACLE_DIR, run_pabutools
+from pb_support import DATA, FILES
 
 from cocity.compute.pb.tally import tally
-from conftest import DATA, FILES
+
+# slow: pabutools runs live on the small files, and ours in exact arithmetic on the large ones
+pytestmark = pytest.mark.slow
 
 RECORDED = json.loads((ORACLE_DIR / "pabutools.json").read_text())["answers"]
 RULES = {

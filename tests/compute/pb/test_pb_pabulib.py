@@ -5,9 +5,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from pb_support import DATA, FILES
 
 from cocity.compute.pb.pabulib import PabulibError, format_pb, parse_pb, read_pb
-from conftest import DATA, FILES
 
 
 def same(a, b) -> bool:

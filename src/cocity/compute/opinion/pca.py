@@ -17,6 +17,7 @@ participant who agreed with it alone; its extremity is the length of that vector
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,7 +35,7 @@ def _flip_signs(components: NDArray[np.float64]) -> NDArray[np.float64]:
     idx = np.argmax(np.abs(components), axis=1)
     signs = np.sign(components[np.arange(components.shape[0]), idx])
     signs[signs == 0] = 1.0
-    return components * signs[:, None]
+    return cast(NDArray[np.float64], components * signs[:, None])
 
 
 class SparsityAwarePCA:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,13 +72,13 @@ class RepresentativeStatement:
 
 def probability(count: NDArray[Any], total: NDArray[Any]) -> FloatArray:
     """Laplace-smoothed probability ``(1 + count) / (2 + total)``."""
-    return (1 + count) / (2 + total)
+    return cast(FloatArray, (1 + count) / (2 + total))
 
 
 def one_prop_test(succ: NDArray[Any], n: NDArray[Any]) -> FloatArray:
     succ1 = np.asarray(succ) + 1
     n1 = np.asarray(n) + 1
-    return 2 * np.sqrt(n1) * ((succ1 / n1) - 0.5)
+    return cast(FloatArray, 2 * np.sqrt(n1) * ((succ1 / n1) - 0.5))
 
 
 def two_prop_test(

@@ -25,7 +25,7 @@ from cocity.compute.pb.mes import MESData, MESRun, _price_float
 _DEGENERATE = 1e-9
 
 
-class _Tie(Exception):
+class _Tie(Exception):  # noqa: N818 — a signal to stop replaying, not an error
     pass
 
 

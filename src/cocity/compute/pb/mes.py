@@ -34,7 +34,7 @@ from cocity.compute.pb.tiebreak import pick
 TOL = 1e-9
 
 
-class _CloseCall(Exception):
+class _CloseCall(Exception):  # noqa: N818 — a signal to redo the step exactly, not an error
     """A decision of the floating point run is within the safety margin."""
 
 

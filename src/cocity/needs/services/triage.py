@@ -112,7 +112,11 @@ def report_change_status(
         created_at=now,
     )
     _notify_followers(update)
-    moved = _merge_people(locked, duplicate_of) if status == Status.DUPLICATE else {}
+    moved = (
+        _merge_people(locked, duplicate_of)
+        if status == Status.DUPLICATE and duplicate_of is not None
+        else {}
+    )
     audit_record(
         action="needs.report_status_changed",
         actor=actor,
@@ -129,10 +133,9 @@ def report_change_status(
     return update
 
 
-def _merge_people(duplicate: Report, into: Report | None) -> dict[str, int]:
+def _merge_people(duplicate: Report, into: Report) -> dict[str, int]:
     """Merging a duplicate: its supporters move to the original (once each); its reporter and
     followers also follow the original, and stay on the duplicate to hear of the merge."""
-    assert into is not None
     already = set(ReportSupport.objects.filter(report=into).values_list("user_id", flat=True))
     moving = ReportSupport.objects.filter(report=duplicate).exclude(user_id__in=already)
     moved_supporters = moving.update(report=into)

@@ -92,7 +92,8 @@ def _die_with_parent() -> None:
 
 
 def _start(argv: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(argv, process_group=0, preexec_fn=_die_with_parent)
+    # gunicorn and the worker: our own interpreter with arguments built here
+    return subprocess.Popen(argv, process_group=0, preexec_fn=_die_with_parent)  # noqa: S603
 
 
 def _stop(children: list[subprocess.Popen[bytes]], timeout: float) -> None:
