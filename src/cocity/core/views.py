@@ -152,7 +152,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/privacy.html",
-        {"form": form, "history": user.consents.all(), "delete_form": DeleteAccountForm()},
+        {"form": form, "history": user.consents.all(), "delete_form": DeleteAccountForm(user=user)},
     )
 
 
@@ -170,7 +170,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def delete_account(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    form = DeleteAccountForm(request.POST)
+    form = DeleteAccountForm(request.POST, user=user)
     if not form.is_valid():
         return render(
             request,
