@@ -78,7 +78,7 @@ BURST_TEXT = {
         "A burst of new anonymous participants was held back in “%(where)s”."
     ),
     "statement": gettext_noop("A burst of anonymous statements was held back in “%(where)s”."),
-    "report": gettext_noop("A burst of anonymous reports was held back (%(where)s)."),
+    "report": gettext_noop("A burst of anonymous reports was held back."),
 }
 
 
