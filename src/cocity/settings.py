@@ -207,7 +207,7 @@ MFA_TOTP_ISSUER = env("COCITY_NAME", "Villaverde del Río") + " · cocity"
 # Anonymous contributions, counted per client address ("ip") and per conversation ("scope")
 # by cocity.core.throttle: N per s(econd), m(inute), h(our) or d(ay).
 COCITY_RATE_LIMITS: dict[str, dict[str, str]] = {
-    "participant": {"ip": env("COCITY_RATE_ANON_PARTICIPANT", "5/h"), "scope": "300/h"},
+    "participant": {"ip": env("COCITY_RATE_ANON_PARTICIPANT", "10/h"), "scope": "300/h"},
     "vote": {"ip": env("COCITY_RATE_ANON_VOTE", "300/h"), "scope": "3000/h"},
     "statement": {"ip": env("COCITY_RATE_ANON_STATEMENT", "10/h"), "scope": "100/h"},
     "report": {"ip": env("COCITY_RATE_ANON_REPORT", "10/h")},

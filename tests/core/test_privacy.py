@@ -136,3 +136,21 @@ def test_deleting_the_account_asks_for_the_password(client: Client, city: dict[s
     assert res.status_code == 302
     user.refresh_from_db()
     assert user.anonymised_at is not None
+
+
+def test_people_choose_their_public_name(client: Client, db: None) -> None:
+    user = services.user_create(email="lucia.perez@example.org", password="pw-12345-long")
+    client.force_login(user)
+    assert client.post("/me/name/", {"display_name": "  Lucía   P. "}).status_code == 302
+    user.refresh_from_db()
+    assert user.public_name == "Lucía P."
+    assert "Lucía P." in client.get("/me/privacy/").content.decode()
+    client.post("/me/name/", {"display_name": ""})
+    user.refresh_from_db()
+    assert user.public_name == "Anonymous"
+    # the public log says the name changed, never what it is
+    from cocity.core.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(action="user.public_name_changed").last()
+    assert entry is not None
+    assert "Lucía" not in json.dumps(entry.data)

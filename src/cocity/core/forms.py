@@ -19,6 +19,18 @@ class ConsentForm(forms.Form):
     )
 
 
+class PublicNameForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Your public name"),
+        help_text=_(
+            "Shown next to what you contribute. Leave it empty to appear as “Anonymous”; "
+            "your e-mail address is never shown."
+        ),
+        max_length=100,
+        required=False,
+    )
+
+
 class DeleteAccountForm(forms.Form):
     """Deleting an account asks for its password again (a borrowed, signed-in device is not
     enough) and for the confirmation word."""

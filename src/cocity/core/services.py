@@ -186,6 +186,20 @@ def user_create(
 
 
 @transaction.atomic
+def user_set_public_name(*, user: User, display_name: str) -> User:
+    """The name shown next to the person's contributions; empty shows "Anonymous"."""
+    user.display_name = " ".join((display_name or "").split())
+    try:
+        user.full_clean(exclude=["password"], validate_unique=False)
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
+    user.save(update_fields=["display_name"])
+    # the log is public: it says that the name changed, not what it is
+    audit_record(action="user.public_name_changed", actor=user, obj=user)
+    return user
+
+
+@transaction.atomic
 def user_set_role(*, user: User, role: str, actor: User | None) -> User:
     if role not in Role.values:
         raise DomainError(f"Unknown role: {role}", code="unknown_role")
