@@ -119,7 +119,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     if honeypot_filled(request.POST):  # a bot: refused quietly, nothing is written
         messages.success(request, _("Thank you."))
         return redirect("needs:list")
-    throttle_check(request, "report", where="report form", link=reverse("needs:triage"))
+    throttle_check(request, "report", where="report form", link=reverse("needs:list"))
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "needs/report_form.html", _form_context(form), status=400)
