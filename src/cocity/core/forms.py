@@ -72,4 +72,6 @@ class SignupForm(AllauthSignupForm):
         super().__init__(*args, **kwargs)
         name = settings.ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD
         if name in self.fields:
-            self.fields[name].widget.attrs.update({"aria-hidden": "true", "autocomplete": "off"})
+            self.fields[name].widget.attrs.update(
+                {"aria-hidden": "true", "aria-label": _("Leave this empty"), "autocomplete": "off"}
+            )
