@@ -157,7 +157,7 @@ DATABASES = {"default": _db}
 # --- Cache -----------------------------------------------------------------------------------
 # Shared by every worker and process: rate-limit counters (logins, sign-ups, anonymous votes,
 # statements and reports) must add up across them. Redis when REDIS_URL is set, else a table in
-# the database (created by migration core 0007, so wherever ``migrate`` runs).
+# the database (created by migration core 0008, so wherever ``migrate`` runs).
 REDIS_URL = env("REDIS_URL")
 CACHES: dict[str, Any] = {
     "default": (

@@ -189,10 +189,7 @@ def user_create(
 def user_set_public_name(*, user: User, display_name: str) -> User:
     """The name shown next to the person's contributions; empty shows "Anonymous"."""
     user.display_name = " ".join((display_name or "").split())
-    try:
-        user.full_clean(exclude=["password"], validate_unique=False)
-    except ValidationError as exc:
-        raise DomainError.from_validation_error(exc) from exc
+    full_clean(user, exclude=["password"])
     user.save(update_fields=["display_name"])
     # the log is public: it says that the name changed, not what it is
     audit_record(action="user.public_name_changed", actor=user, obj=user)

@@ -21,7 +21,7 @@ def verify_city_made(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0007_cache_table"),
+        ("core", "0008_cache_table"),
         ("account", "0009_emailaddress_unique_primary_email"),
     ]
 

@@ -20,6 +20,6 @@ def drop(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0006_audit_append")]
+    dependencies = [("core", "0007_auditentry_autofield")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
