@@ -98,6 +98,23 @@ def _default_language(request: pytest.FixtureRequest) -> Iterator[None]:
         translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(request: pytest.FixtureRequest) -> None:
+    """Each database test starts with an empty default cache. It is a table of the test
+    database; a transactional test's flush does not empty it (no model owns it), and rate-limit
+    counters left by one test would refuse requests in the next."""
+    names = request.fixturenames
+    if "transactional_db" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    elif not request.node.get_closest_marker("django_db"):
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def square(lon0: float, lat0: float, size: float = 0.01) -> dict[str, Any]:
     return {
         "type": "Polygon",

@@ -37,6 +37,7 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "core:audit": ("GET", EVERYONE, {}),
     "core:account": ("GET", SIGNED_IN, {}),
     "core:privacy": ("GET", SIGNED_IN, {}),
+    "core:public_name": ("POST", SIGNED_IN, {}),
     "core:my_data": ("GET", SIGNED_IN, {}),
     "core:delete_account": ("GET", SIGNED_IN, {}),
     "core:notifications": ("GET", SIGNED_IN, {}),
@@ -63,6 +64,17 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "account_reset_password_from_key_done": ("GET", EVERYONE, {}),
     "account_reset_password_from_key": ("GET", EVERYONE, {"uidb36": "1", "key": "x-y"}),
     "account_reset_password_done": ("GET", EVERYONE, {}),
+    # two-factor sign-in (allauth.mfa): set up by the signed-in; deactivating and the recovery
+    # codes exist only once an authenticator is set up (404 before, for everyone here); the
+    # code step of a sign-in sends the signed-in home and the others to sign in
+    "mfa_index": ("GET", SIGNED_IN, {}),
+    "mfa_activate_totp": ("GET", SIGNED_IN, {}),
+    "mfa_deactivate_totp": ("GET", NOBODY, {}),
+    "mfa_view_recovery_codes": ("GET", NOBODY, {}),
+    "mfa_generate_recovery_codes": ("GET", SIGNED_IN, {}),
+    "mfa_download_recovery_codes": ("GET", NOBODY, {}),
+    "mfa_reauthenticate": ("GET", SIGNED_IN, {}),
+    "mfa_authenticate": ("GET", SIGNED_IN, {}),
     # REST API
     "api-schema": ("GET", EVERYONE, {}),
     "api-docs": ("GET", EVERYONE, {}),

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "cocity.core",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -154,12 +155,19 @@ _db.setdefault("TEST", {})
 DATABASES = {"default": _db}
 
 # --- Cache -----------------------------------------------------------------------------------
+# Shared by every worker and process: rate-limit counters (logins, sign-ups, anonymous votes,
+# statements and reports) must add up across them. Redis when REDIS_URL is set, else a table in
+# the database (created by migration core 0008, so wherever ``migrate`` runs).
 REDIS_URL = env("REDIS_URL")
 CACHES: dict[str, Any] = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cocity_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
     )
 }
 
@@ -172,9 +180,39 @@ AUTHENTICATION_BACKENDS = [
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = env("COCITY_EMAIL_VERIFICATION", "optional")
+# Mandatory: a sign-up answers "check your e-mail" whether or not the address already has an
+# account (allauth then mails its owner instead), so sign-up never reveals who is registered.
+ACCOUNT_EMAIL_VERIFICATION = env("COCITY_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_RATE_LIMITS: dict[str, str] | bool = False if not PRODUCTION else {}
+# Brute force and bots: allauth counts in the shared default cache, in every environment
+# (the demo too). "ip" counts per client address, "key" per account (the e-mail address).
+ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {
+    "login": env("COCITY_RATE_LOGIN", "30/m/ip"),
+    "login_failed": env("COCITY_RATE_LOGIN_FAILED", "10/m/ip,5/5m/key"),
+    "signup": env("COCITY_RATE_SIGNUP", "5/m/ip,20/h/ip"),
+    "reset_password": "20/m/ip,5/m/key",
+}
+# a field only bots fill in: such a sign-up "succeeds" without creating anything
+ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"
+ACCOUNT_FORMS = {"signup": "cocity.core.forms.SignupForm"}
+# Client addresses: REMOTE_ADDR, unless this many reverse proxies (which set X-Forwarded-For and
+# drop what clients send) stand in front; then the address the outermost one saw.
+COCITY_TRUSTED_PROXY_COUNT = int(env("COCITY_TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = COCITY_TRUSTED_PROXY_COUNT
+# Two-factor sign-in (TOTP, allauth.mfa) for anyone who turns it on at /accounts/2fa/; the
+# account pages offer it to officials, moderators and administrators.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("COCITY_NAME", "Villaverde del Río") + " · cocity"
+# Anonymous contributions, counted per client address ("ip") and per conversation ("scope")
+# by cocity.core.throttle: N per s(econd), m(inute), h(our) or d(ay).
+COCITY_RATE_LIMITS: dict[str, dict[str, str]] = {
+    "participant": {"ip": env("COCITY_RATE_ANON_PARTICIPANT", "10/h"), "scope": "300/h"},
+    "vote": {"ip": env("COCITY_RATE_ANON_VOTE", "300/h"), "scope": "3000/h"},
+    "statement": {"ip": env("COCITY_RATE_ANON_STATEMENT", "10/h"), "scope": "100/h"},
+    "report": {"ip": env("COCITY_RATE_ANON_REPORT", "10/h")},
+    "token": {"ip": env("COCITY_RATE_TOKEN", "20/m"), "scope": "5/5m"},
+}
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 AUTH_PASSWORD_VALIDATORS = [

@@ -4,9 +4,9 @@ from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from django.views.static import serve as media_serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from cocity.core import health
+from cocity.core.api import TokenObtain
 
 admin.site.site_header = settings.COCITY_NAME + " · cocity"
 
@@ -21,7 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/token/", obtain_auth_token, name="api-token"),
+    path("api/token/", TokenObtain.as_view(), name="api-token"),
     path("api/", include("cocity.core.api_urls")),
     path("api/needs/", include("cocity.needs.api_urls")),
     path("needs/", include("cocity.needs.urls")),

@@ -100,7 +100,7 @@ def test_privacy_consents_export_and_delete(client: Client, city: dict[str, Any]
     assert wrong.status_code == 400
     assert "Type DELETE" in wrong.content.decode()
     User.objects.get(pk=user.pk)  # still there
-    res = client.post("/me/delete/", {"confirm": "DELETE"})
+    res = client.post("/me/delete/", {"confirm": "DELETE", "password": "pw-12345-long"})
     assert res.status_code == 302
     user.refresh_from_db()
     assert user.anonymised_at is not None

@@ -6,6 +6,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +21,7 @@ from cocity.core.models import (
     Department,
     Organisation,
 )
+from cocity.core.throttle import throttle_check
 
 
 class AreaSerializer(serializers.ModelSerializer[Area]):
@@ -64,12 +66,18 @@ class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
 
 
 class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
+    """An entry of the public log. ``actor`` is the actor's role (or ``system``), never who they
+    are; the hashed ``actor_label`` (``user:N``) is included for administrators only, who can
+    then recompute the chain from the API."""
+
+    actor = serializers.CharField(source="actor_role", read_only=True)
+
     class Meta:
         model = AuditEntry
         fields = [
             "id",
             "created_at",
-            "actor_label",
+            "actor",
             "action",
             "object_type",
             "object_id",
@@ -136,10 +144,20 @@ class OrganisationList(generics.ListAPIView[Organisation]):
         return selectors.organisation_list()
 
 
+class AdminAuditEntrySerializer(AuditEntrySerializer):
+    class Meta(AuditEntrySerializer.Meta):
+        fields = [*AuditEntrySerializer.Meta.fields, "actor_label"]
+
+
 class AuditList(generics.ListAPIView[AuditEntry]):
-    """The public, hash-chained audit log, newest first."""
+    """The public, hash-chained audit log, newest first. ``actor`` names a role, not a person."""
 
     serializer_class = AuditEntrySerializer
+
+    def get_serializer_class(self) -> Any:
+        if self.request.user.has_perm("core.view_audit_actors"):
+            return AdminAuditEntrySerializer
+        return AuditEntrySerializer
 
     def get_queryset(self) -> Any:
         return selectors.audit_entries(
@@ -209,3 +227,14 @@ class MyData(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
         return Response(services.personal_data_export(user=request.user))  # type: ignore[arg-type]
+
+
+class TokenObtain(ObtainAuthToken):
+    """Exchange an e-mail address (``username``) and password for an API token. Attempts are
+    limited per client address and per account (``COCITY_RATE_TOKEN``): over the limit, 429
+    problem+json with ``Retry-After``."""
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        account = str(request.data.get("username", "") or "").strip().lower()
+        throttle_check(request, "token", scope=f"account:{account}", report_burst=False)
+        return super().post(request, *args, **kwargs)

@@ -78,6 +78,14 @@ class DomainError(Exception):
         return body
 
 
+def retry_after(response: Any, exc: Exception) -> Any:
+    """Add ``Retry-After`` to the response of an error that says when to come back (429)."""
+    seconds = getattr(exc, "retry_after", None)
+    if seconds:
+        response["Retry-After"] = str(int(seconds))
+    return response
+
+
 class NotAllowed(DomainError):  # noqa: N818 — named for the answer (403), like PermissionDenied
     status = 403
 
@@ -130,7 +138,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, DomainError):
         problem = Response(exc.problem(instance), status=exc.status)
         problem.content_type = PROBLEM_CONTENT_TYPE
-        return problem
+        return retry_after(problem, exc)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -175,14 +183,17 @@ def error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
     problem+json under ``/api/``, else the HTML error page."""
     for prefix, renderer in _protocols.items():
         if request.path.startswith(prefix):
-            return renderer(request, exc)
+            return retry_after(renderer(request, exc), exc)
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            exc.problem(request.get_full_path()),
-            status=exc.status,
-            content_type=PROBLEM_CONTENT_TYPE,
+        return retry_after(
+            JsonResponse(
+                exc.problem(request.get_full_path()),
+                status=exc.status,
+                content_type=PROBLEM_CONTENT_TYPE,
+            ),
+            exc,
         )
-    return render(request, "core/error.html", {"error": exc}, status=exc.status)
+    return retry_after(render(request, "core/error.html", {"error": exc}, status=exc.status), exc)
 
 
 def full_clean(

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from cocity.core.errors import DomainError, error_response
+from cocity.core.errors import DomainError, error_response, retry_after
 from cocity.core.text import all_safe
 
 request_log = logging.getLogger("cocity.request")
@@ -51,12 +51,14 @@ class DomainErrorMiddleware:
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if not isinstance(exc, DomainError):
             return None
-        if request.method == "POST":
+        if request.method == "POST" and exc.status != 429:
             messages.error(request, exc.message)
             back = request.META.get("HTTP_REFERER", "")
             if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
                 return HttpResponseRedirect(back)
-        return render(request, "core/error.html", {"error": exc}, status=exc.status)
+        return retry_after(
+            render(request, "core/error.html", {"error": exc}, status=exc.status), exc
+        )
 
 
 JSON_TYPES = ("application/json", "application/ld+json", "application/geo+json")

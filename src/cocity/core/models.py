@@ -25,9 +25,13 @@ class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
             raise ValueError("An email address is required.")
+        from allauth.account.models import EmailAddress
+
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)
+        # made by an administrator (createsuperuser): the address counts as verified
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
@@ -69,9 +73,11 @@ class User(AbstractUser):
 
     @property
     def public_name(self) -> str:
+        """The name others see: the one the person chose, else "Anonymous" (never a part of the
+        e-mail address)."""
         if self.anonymised_at:
             return str(_("Former participant"))
-        return self.display_name or self.email.split("@", 1)[0]
+        return self.display_name or str(_("Anonymous"))
 
 
 def in_language(texts: Mapping[str, str], fallback: str = "") -> str:
@@ -217,6 +223,23 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action}"
+
+    @property
+    def actor_role(self) -> str:
+        """Who acted, as the public may read it: the actor's role (``official``, ``resident``…),
+        ``system``, or ``participant`` for a person whose account is gone. The stored, hashed
+        ``actor_label`` (``user:N``) is not shown publicly. Read with
+        ``select_related("actor")``."""
+        if not self.actor_label.startswith("user:"):
+            return "system"
+        if self.actor is None:
+            return "participant"
+        return str(self.actor.role)
+
+    @property
+    def actor_role_display(self) -> str:
+        labels = {"system": _("System"), "participant": _("Participant"), **dict(Role.choices)}
+        return str(labels.get(self.actor_role, self.actor_role))
 
 
 class Revision(models.Model):

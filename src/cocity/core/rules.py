@@ -53,6 +53,7 @@ is_staff_member = is_admin | is_official | is_moderator
 rules.add_perm("core.manage_areas", is_admin)
 rules.add_perm("core.manage_departments", is_admin)
 rules.add_perm("core.manage_users", is_admin)
+rules.add_perm("core.view_audit_actors", is_admin)  # the raw, hashed user:N labels
 rules.add_perm("core.view_back_office", is_staff_member)
 rules.add_perm("core.moderate", is_moderator | is_admin)
 rules.add_perm("core.act_for_department", is_admin | (is_official & is_member_of_department))

@@ -52,7 +52,8 @@ def organisation_list() -> QuerySet[Organisation]:
 def audit_entries(*, object_type: str = "", object_id: str = "") -> QuerySet[AuditEntry]:
     from cocity.core.models import AuditEntry
 
-    qs = AuditEntry.objects.order_by("-id")
+    # the actor's role is what the public log shows (AuditEntry.actor_role)
+    qs = AuditEntry.objects.select_related("actor").order_by("-id")
     if object_type:
         qs = qs.filter(object_type=object_type)
     if object_id:

@@ -175,11 +175,24 @@ def user_create(
     user.set_password(password)
     full_clean(user, exclude=["password"])
     user.save()
+    # accounts made by the city (administrators, seeders, imports) need no e-mail round trip
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     if departments:
         user.departments.set(departments)
     if organisations:
         user.organisations.set(organisations)
     audit_record(action="user.created", actor=actor, obj=user, data={"role": role})
+    return user
+
+
+@transaction.atomic
+def user_set_public_name(*, user: User, display_name: str) -> User:
+    """The name shown next to the person's contributions; empty shows "Anonymous"."""
+    user.display_name = " ".join((display_name or "").split())
+    full_clean(user, exclude=["password"])
+    user.save(update_fields=["display_name"])
+    # the log is public: it says that the name changed, not what it is
+    audit_record(action="user.public_name_changed", actor=user, obj=user)
     return user
 
 

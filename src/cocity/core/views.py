@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from cocity.compute.geo import svg_paths
 from cocity.core import selectors, services
-from cocity.core.forms import ConsentForm, DeleteAccountForm
+from cocity.core.forms import ConsentForm, DeleteAccountForm, PublicNameForm
 
 CAPABILITIES = [
     (
@@ -152,8 +152,26 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/privacy.html",
-        {"form": form, "history": user.consents.all(), "delete_form": DeleteAccountForm()},
+        {
+            "form": form,
+            "history": user.consents.all(),
+            "name_form": PublicNameForm(initial={"display_name": user.display_name}),
+            "delete_form": DeleteAccountForm(user=user),
+        },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def public_name(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form = PublicNameForm(request.POST)
+    if form.is_valid():
+        services.user_set_public_name(user=user, display_name=form.cleaned_data["display_name"])
+        messages.success(request, _("Your public name is saved."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("core:privacy")
 
 
 @login_required
@@ -170,7 +188,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def delete_account(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    form = DeleteAccountForm(request.POST)
+    form = DeleteAccountForm(request.POST, user=user)
     if not form.is_valid():
         return render(
             request,
@@ -178,6 +196,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             {
                 "form": ConsentForm(),
                 "history": user.consents.all(),
+                "name_form": PublicNameForm(initial={"display_name": user.display_name}),
                 "delete_form": form,
             },
             status=400,

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cocity.deliberation import selectors, services
-from cocity.deliberation.http import session_key
+from cocity.deliberation.http import anonymous_guard, session_key
 from cocity.deliberation.models import Conversation, Statement
 
 
@@ -99,8 +99,10 @@ class StatementList(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = StatementInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        conversation = _conversation(pk)
+        anonymous_guard(request, conversation, "statement")
         statement = services.statement_submit(
-            conversation=_conversation(pk),
+            conversation=conversation,
             body=data.validated_data["body"],
             user=_user(request),
             session_key=session_key(request, create=True),
@@ -130,6 +132,7 @@ class VoteCreate(APIView):
         ).first()
         if statement is None:
             raise Http404
+        anonymous_guard(request, conversation, "vote")
         vote = services.vote_cast(
             statement=statement,
             value=data.validated_data["vote"],

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cocity.core.throttle import honeypot_filled
 from cocity.deliberation import polis, selectors, services
 from cocity.deliberation.forms import ConversationForm, StatementForm
-from cocity.deliberation.http import session_key
+from cocity.deliberation.http import anonymous_guard, session_key
 from cocity.deliberation.models import AnalysisResult, Conversation, Statement
 
 MAP_WIDTH, MAP_HEIGHT, MAP_MARGIN = 480, 320, 16
@@ -97,6 +98,9 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(
         Statement, conversation=conversation, number=request.POST.get("statement", -1)
     )
+    if honeypot_filled(request.POST):  # a bot: refused quietly, nothing is written
+        return redirect(reverse("deliberation:detail", kwargs={"pk": pk}) + "#card")
+    anonymous_guard(request, conversation, "vote")
     services.vote_cast(
         statement=statement,
         value=request.POST.get("vote", ""),
@@ -117,6 +121,10 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def statement_add(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = _conversation(pk)
+    if honeypot_filled(request.POST):  # a bot: refused quietly, nothing is written
+        messages.success(request, _("Thank you."))
+        return redirect("deliberation:detail", pk=pk)
+    anonymous_guard(request, conversation, "statement")
     form = StatementForm(request.POST)
     body = form.data.get("body", "")
     statement = services.statement_submit(

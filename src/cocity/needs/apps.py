@@ -9,8 +9,10 @@ class NeedsConfig(AppConfig):
 
     def ready(self) -> None:
         from cocity.core.errors import protocol_register
+        from cocity.core.services import PERSONAL_DATA_EXPORTERS
 
         # permissions, the demo seeder, the "My account" sections
-        from cocity.needs import open311, rules, seeders, selectors  # noqa: F401
+        from cocity.needs import open311, privacy, rules, seeders, selectors  # noqa: F401
 
         protocol_register("/open311/", open311.error_for_request)
+        PERSONAL_DATA_EXPORTERS["needs"] = privacy.personal_data

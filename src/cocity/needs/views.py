@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cocity.core.errors import DomainError
+from cocity.core.throttle import honeypot_filled, throttle_check
 from cocity.needs import map as report_map
 from cocity.needs import selectors, services, staging
 from cocity.needs.forms import (
@@ -115,6 +116,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         form = ReportForm(initial={"form_token": secrets.token_urlsafe(16)})
         return render(request, "needs/report_form.html", _form_context(form))
+    if honeypot_filled(request.POST):  # a bot: refused quietly, nothing is written
+        messages.success(request, _("Thank you."))
+        return redirect("needs:list")
+    throttle_check(request, "report", where="report form", link=reverse("needs:list"))
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "needs/report_form.html", _form_context(form), status=400)
