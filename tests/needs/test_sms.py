@@ -49,14 +49,8 @@ def test_the_same_number_written_differently_links_its_reports(
     client: Client, needs: dict[str, Any]
 ) -> None:
     sms(client, needs, "Fallen tree near s1")
-    client.post(
-        f"/needs/sms/?key={needs['api_key']}",
-        {"From": "+34600123456", "Body": "Big hole in the road at North Two"},
-    )
-    client.post(
-        f"/needs/sms/?key={needs['api_key']}",
-        {"From": "+34 600 999 888", "Body": "Big hole in the road at North Two"},
-    )
+    sms(client, needs, "Big hole in the road at North Two", From="+34600123456")
+    sms(client, needs, "Big hole in the road at North Two", From="+34 600 999 888")
     first, second, other = Report.objects.order_by("id")
     assert first.phone_hash == second.phone_hash
     assert other.phone_hash not in ("", first.phone_hash)
