@@ -88,6 +88,15 @@ def _fast_passwords(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_page_cache(request: pytest.FixtureRequest) -> None:
+    """Pages are rendered fresh in tests (a test that changes data and reads a page again must
+    see the change); tests of the anonymous page cache turn it on (tests/core/test_page_cache.py).
+    """
+    if request.config.pluginmanager.has_plugin("django"):
+        request.getfixturevalue("settings").COCITY_PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _default_language(request: pytest.FixtureRequest) -> Iterator[None]:
     """Each test starts in the default language: a request in Spanish leaves Spanish active in
     the thread (LocaleMiddleware activates, nothing restores), which later tests must not see."""

@@ -11,8 +11,10 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -95,8 +97,12 @@ MIDDLEWARE = [
     # first: /healthz and /readyz answer probes over plain HTTP, whatever the Host header
     "cocity.core.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # the Content-Security-Policy header on every response (settings below)
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cocity.core.middleware.RequestLogMiddleware",
+    # anonymous visitors' public pages from a short-lived cache (cocity/core/page_cache.py)
+    "cocity.core.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -143,7 +149,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # transaction starts (so the audit append sees the last entry); the timeout bounds how
         # long a writer waits for it (then "database is locked"). Connections persist
         # (conn_max_age above), as on PostgreSQL.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        # synchronous=FULL: in WAL mode NORMAL survives a crash of the process but may lose the
+        # last commits on power loss; FULL syncs the WAL on every commit, so an acknowledged
+        # report survives power loss too (its cost: bench/RESULTS.md).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
         "PRAGMA foreign_keys=ON;",
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
@@ -170,6 +179,11 @@ CACHES: dict[str, Any] = {
         }
     )
 }
+
+# Rendered public pages for anonymous visitors (cocity/core/page_cache.py): in each process's
+# memory, for a few seconds; 0 turns the cache off
+CACHES["pages"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}
+COCITY_PAGE_CACHE_SECONDS = int(env("COCITY_PAGE_CACHE_SECONDS", "10"))
 
 # --- Authentication (django-allauth, email login) -------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -342,6 +356,25 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): our own scripts, styles and images only, no inline
+# script or style (templates carry none; style changes made by scripts through the CSSOM are
+# allowed), no plugins, no framing, forms post only to us. Map tiles come from the tile server's
+# origin when COCITY_TILE_URL names one.
+_tile = urlsplit(COCITY_TILE_URL or "")
+# Leaflet's {s} subdomains (a.tiles…, b.tiles…) become a wildcard host
+_TILE_ORIGIN = f"{_tile.scheme}://{_tile.netloc.replace('{s}', '*')}" if _tile.netloc else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # --- Logging: one JSON object per line --------------------------------------------------------

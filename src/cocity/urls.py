@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 from django.views.static import serve as media_serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cocity.core import health
 from cocity.core.api import TokenObtain
@@ -16,11 +17,13 @@ urlpatterns = [
     path("open311/v2/", include("cocity.needs.open311_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    # no CSRF token in the header's language form, so public pages stay the same for every
+    # anonymous visitor (and cacheable); a forged request could only switch someone's language
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/token/", TokenObtain.as_view(), name="api-token"),
     path("api/", include("cocity.core.api_urls")),
     path("api/needs/", include("cocity.needs.api_urls")),

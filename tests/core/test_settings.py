@@ -56,3 +56,26 @@ def test_no_proxy_header_is_trusted_unless_configured(tmp_path: Path) -> None:
         tmp_path, "SECURE_PROXY_SSL_HEADER", COCITY_PROXY_SSL_HEADER="X-Forwarded-Proto"
     )
     assert done.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+SYNC_PROBE = (
+    "import django; django.setup(); from django.db import connection; "
+    "c = connection.cursor(); c.execute('PRAGMA synchronous'); print(c.fetchone()[0]); "
+    "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
+)
+
+
+def test_sqlite_connections_sync_every_commit_to_disk(tmp_path: Path) -> None:
+    """An acknowledged report survives power loss: each new connection runs synchronous=FULL
+    (2), not NORMAL (1), which in WAL mode may lose the last commits when the power goes."""
+    environ = {
+        **os.environ,
+        "COCITY_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "cocity.settings",
+    }
+    environ.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", SYNC_PROBE], env=environ, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "wal"]
