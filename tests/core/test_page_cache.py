@@ -125,3 +125,20 @@ def test_the_cache_can_be_turned_off(city: dict[str, Any], category: Any, settin
     Client().get("/needs/")
     _report(category, "A fresh branch on the path")
     assert "A fresh branch" in Client().get("/needs/").content.decode()
+
+
+def test_while_one_visitor_renders_an_expired_page_the_others_get_the_stale_copy(
+    city: dict[str, Any], category: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.test import RequestFactory
+
+    from cocity.core.page_cache import _key
+
+    Client().get("/needs/")
+    _report(category, "A late branch on the path")
+    _later(monkeypatch, TTL + 1)
+    key = _key(RequestFactory().get("/needs/"))
+    assert caches["pages"].add(f"{key}:render", 1)  # another request is rendering it
+    assert "A late branch" not in Client().get("/needs/").content.decode()
+    caches["pages"].delete(f"{key}:render")  # it has finished
+    assert "A late branch" in Client().get("/needs/").content.decode()

@@ -11,7 +11,8 @@ personal keeps it out of the cache both ways:
   says ``Cache-Control: private``/``no-store`` is never stored.
 
 The key is the full path (with the query) and the request's language, as LocaleMiddleware
-chooses it. New reports and votes appear once the cached copy expires (at most the TTL). The
+chooses it. New reports and votes appear once the cached copy expires (the TTL, plus the time
+one request takes to render the page again: meanwhile the others get the stale copy). The
 middleware sits just inside the request log, so cached hits are logged and still pass through the
 security and CSP middlewares on their way out.
 """
@@ -19,6 +20,7 @@ security and CSP middlewares on their way out.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -43,6 +45,10 @@ PUBLIC_PAGES = frozenset(
 )
 
 CACHE_ALIAS = "pages"
+#: seconds a stale page may still be served while another request renders its successor
+STALE_GRACE = 60
+#: the longest a render may hold the right to refresh a page (a crashed render frees it then)
+RENDER_LOCK = 30
 
 
 def _personal(request: HttpRequest) -> bool:
@@ -74,13 +80,23 @@ class AnonymousPageCacheMiddleware:
         if key is None:
             return self.get_response(request)
         cache = caches[CACHE_ALIAS]
-        cached = cache.get(key)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        response = self.get_response(request)
-        if self._storable(response):
-            patch_vary_headers(response, ("Cookie",))
-            cache.set(key, response, seconds)
+        entry = cache.get(key)
+        if entry is not None:
+            fresh_until, cached = entry
+            # a stale copy is served while one request (the one that takes the lock) renders
+            # the page again: when the TTL runs out under load, the visitors of that moment do
+            # not all render the same page at once
+            if time.time() < fresh_until or not cache.add(f"{key}:render", 1, RENDER_LOCK):
+                return cached  # type: ignore[no-any-return]
+        try:
+            response = self.get_response(request)
+            if self._storable(response):
+                patch_vary_headers(response, ("Cookie",))
+                # kept a little past its freshness, for the stale-while-rendering case above
+                cache.set(key, (time.time() + seconds, response), seconds + STALE_GRACE)
+        finally:
+            if entry is not None:
+                cache.delete(f"{key}:render")
         return response
 
     @staticmethod

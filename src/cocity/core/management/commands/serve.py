@@ -155,7 +155,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
         )
-        parser.add_argument("--threads", type=int, default=1)
+        # threads (gunicorn's gthread worker): a slow page in one thread does not hold up the
+        # quick ones queued behind it, and idle keep-alive connections cost no worker
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("COCITY_THREADS", "4"))
+        )
         parser.add_argument("--no-collectstatic", action="store_true")
         parser.add_argument(
             "--no-worker",
