@@ -87,7 +87,7 @@ class AnonymousPageCacheMiddleware:
             # the page again: when the TTL runs out under load, the visitors of that moment do
             # not all render the same page at once
             if time.time() < fresh_until or not cache.add(f"{key}:render", 1, RENDER_LOCK):
-                return cached  # type: ignore[no-any-return]
+                return cached
         try:
             response = self.get_response(request)
             if self._storable(response):
