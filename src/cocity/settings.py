@@ -152,8 +152,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # synchronous=FULL: in WAL mode NORMAL survives a crash of the process but may lose the
         # last commits on power loss; FULL syncs the WAL on every commit, so an acknowledged
         # report survives power loss too (its cost: bench/RESULTS.md).
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-        "PRAGMA foreign_keys=ON;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
     }
