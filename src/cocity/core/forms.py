@@ -72,6 +72,15 @@ class SignupForm(AllauthSignupForm):
         super().__init__(*args, **kwargs)
         name = settings.ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD
         if name in self.fields:
-            self.fields[name].widget.attrs.update(
-                {"aria-hidden": "true", "aria-label": _("Leave this empty"), "autocomplete": "off"}
+            attrs = self.fields[name].widget.attrs
+            # off-screen by a class, not allauth's style attribute (no inline style under the
+            # Content-Security-Policy)
+            attrs.pop("style", None)
+            attrs.update(
+                {
+                    "class": "honeypot",
+                    "aria-hidden": "true",
+                    "aria-label": _("Leave this empty"),
+                    "autocomplete": "off",
+                }
             )
