@@ -19,7 +19,9 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cocity.core import selectors as core_selectors
 from cocity.core.errors import DomainError
+from cocity.core.models import ConsentPurpose
 from cocity.core.throttle import honeypot_filled, throttle_check
 from cocity.needs import map as report_map
 from cocity.needs import selectors, services, staging
@@ -202,6 +204,9 @@ def _detail(request: HttpRequest, report: Report, *, tracking: bool = False) -> 
         "can_triage": user.has_perm("needs.triage_report", report),
         "is_supporter": selectors.is_supporter(report=report, user=user),
         "is_follower": selectors.is_follower(report=report, user=user),
+        "email_updates": core_selectors.has_consent(
+            user=user, purpose=ConsentPurpose.EMAIL_UPDATES
+        ),
     }
     return render(request, "needs/report_detail.html", context)
 
