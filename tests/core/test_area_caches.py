@@ -12,15 +12,17 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 from django.test import Client
+from tests.conftest import square
 
 from cocity.core import services
-from tests.conftest import square
 
 pytestmark = pytest.mark.django_db
 
 
 def _outlines(html: str) -> dict[str, Any]:
-    found = re.search(r'<script id="report-map-config" type="application/json">(.*?)</script>', html, re.S)
+    found = re.search(
+        r'<script id="report-map-config" type="application/json">(.*?)</script>', html, re.S
+    )
     assert found, "the map configuration is on the page"
     return json.loads(found.group(1))["districts"]
 

@@ -40,15 +40,17 @@ def test_update_e_mails_carry_absolute_links(
 
 
 def test_open311_email_gets_updates_only_from_an_app_that_asks_consent(
-    client: Client, needs: dict[str, Any], open311_form: dict[str, str], mailoutbox: Any, capsys: Any
+    client: Client,
+    needs: dict[str, Any],
+    open311_form: dict[str, str],
+    mailoutbox: Any,
+    capsys: Any,
 ) -> None:
     official = needs["users"]["admin"]  # the fallen tree is the parks department's
     # the fixture's key was issued without --email-consent: the address is kept, not written to
     silent = _file(client, open311_form, email="ana@example.org")
     assert silent.contact_email == "ana@example.org"
-    update = services.report_change_status(
-        report=silent, status=Status.IN_PROGRESS, actor=official
-    )
+    update = services.report_change_status(report=silent, status=Status.IN_PROGRESS, actor=official)
     assert notify_followers_task.call(update.pk) == 0
 
     call_command("open311", "create-key", "consenting app", "--email-consent")
@@ -57,9 +59,7 @@ def test_open311_email_gets_updates_only_from_an_app_that_asks_consent(
     form = {**open311_form, "api_key": key}
     heard = _file(client, form, email="luis@example.org")
     no_email = _file(client, form)
-    update = services.report_change_status(
-        report=heard, status=Status.IN_PROGRESS, actor=official
-    )
+    update = services.report_change_status(report=heard, status=Status.IN_PROGRESS, actor=official)
     assert notify_followers_task.call(update.pk) == 1
     [mail] = mailoutbox
     assert mail.to == ["luis@example.org"]

@@ -69,9 +69,10 @@ def audit_entries_by(*, user: User) -> QuerySet[AuditEntry]:
 
 def has_consent(*, user: User, purpose: str) -> bool:
     """Whether ``user`` has given, and not withdrawn, the consent ``purpose``."""
-    return bool(user.is_authenticated) and user.consents.filter(
-        purpose=purpose, withdrawn_at=None
-    ).exists()
+    return (
+        bool(user.is_authenticated)
+        and user.consents.filter(purpose=purpose, withdrawn_at=None).exists()
+    )
 
 
 def area_index_reset() -> None:

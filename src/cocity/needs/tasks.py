@@ -20,7 +20,11 @@ def notify_followers_task(update_id: int) -> int:
     updates (consent ``email_updates``) get one, never the author; so does the ``email`` of a
     report filed through an Open311 app that asks for that consent. Links are absolute
     (``COCITY_BASE_URL``). Returns how many were sent."""
-    update = ReportUpdate.objects.select_related("report__category", "report__api_key").filter(pk=update_id).first()
+    update = (
+        ReportUpdate.objects.select_related("report__category", "report__api_key")
+        .filter(pk=update_id)
+        .first()
+    )
     if update is None or not update.public:
         return 0
     report = update.report
