@@ -27,6 +27,7 @@ from cocity.needs import map as report_map
 from cocity.needs import selectors, services, staging
 from cocity.needs.forms import (
     BulkStatusForm,
+    CategoryForm,
     NewResponseTemplateForm,
     NoteForm,
     Open311KeyForm,
@@ -408,6 +409,63 @@ def open311_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             % {"name": key.name},
         )
     return redirect("needs:open311_keys")
+
+
+@login_required
+@require_http_methods(["GET"])
+def category_list(request: HttpRequest) -> HttpResponse:
+    """Every service category, switched off ones too, each with its edit page."""
+    if not request.user.has_perm("needs.view_categories"):
+        raise PermissionDenied
+    return render(
+        request,
+        "needs/categories_list.html",
+        {"categories": selectors.category_list(active_only=False)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    category = selectors.category_list(active_only=False).filter(pk=pk).first()
+    if category is None:
+        raise Http404
+    if not user.has_perm("needs.edit_category", category):
+        raise PermissionDenied
+    if request.method == "POST" and request.POST.get("action") in ("activate", "deactivate"):
+        active = request.POST["action"] == "activate"
+        services.category_set_active(category=category, active=active, actor=user)
+        messages.success(
+            request,
+            _("The category is on: residents can report it.")
+            if active
+            else _("The category is off: no new reports; its reports stay."),
+        )
+        return redirect("needs:category_edit", pk=category.pk)
+    initial = {
+        "name": category.name,
+        "description": category.description,
+        "group": category.group,
+        "keywords": category.keywords,
+        "department": category.department,
+        "expected_days": category.expected_days,
+    }
+    form = CategoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_update(category=category, actor=user, **form.cleaned_data)
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("Category saved."))
+            return redirect("needs:categories")
+    return render(
+        request,
+        "needs/category_edit.html",
+        {"form": form, "category": category},
+        status=400 if form.errors else 200,
+    )
 
 
 def _require_template_manager(request: HttpRequest) -> Any:
