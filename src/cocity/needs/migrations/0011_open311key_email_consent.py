@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('needs', '0009_report_autofield'),
+        ('needs', '0010_submission_fingerprint'),
     ]
 
     operations = [
