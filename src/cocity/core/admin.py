@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.db import models
 from django.http import HttpRequest
 
 from cocity.core import services
@@ -184,6 +185,7 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     list_display = ["slug", "name", "area"]
     search_fields = ["slug", "name"]
     fields = ["slug", "name", "description", "area", "website"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["slug"] if obj is not None else []
