@@ -94,3 +94,17 @@ def test_production_without_a_base_url_is_warned(settings: Any) -> None:
     assert [m.id for m in check_base_url()] == ["cocity.W010"]
     settings.COCITY_BASE_URL = "https://participa.example.org"
     assert check_base_url() == []
+
+
+def test_the_keys_page_issues_a_key_whose_app_asks_consent(
+    client: Client, needs: dict[str, Any]
+) -> None:
+    client.force_login(needs["users"]["admin"])
+    html = client.get("/needs/open311-keys/").content.decode()
+    assert "The app asks its users&#x27; consent to e-mail updates" in html
+    client.post("/needs/open311-keys/", {"name": "Consenting app", "email_consent": "on"})
+    client.post("/needs/open311-keys/", {"name": "Plain app"})
+    assert Open311Key.objects.get(name="Consenting app").email_consent
+    assert not Open311Key.objects.get(name="Plain app").email_consent
+    html = client.get("/needs/open311-keys/").content.decode()
+    assert "Yes, with the user's consent" in html

@@ -265,3 +265,12 @@ class Open311KeyForm(forms.Form):
         max_length=120,
         help_text=_("Who uses the key, e.g. 'Street app (Android)' or 'SMS gateway'."),
     )
+    email_consent = forms.BooleanField(
+        label=_("The app asks its users' consent to e-mail updates"),
+        required=False,
+        help_text=_(
+            "Tick only if the app asks each person, before sending their e-mail address, whether "
+            "they agree to receive updates on their report: then every public update is e-mailed "
+            "to that address."
+        ),
+    )

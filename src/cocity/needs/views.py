@@ -380,7 +380,11 @@ def open311_keys(request: HttpRequest) -> HttpResponse:
     form = Open311KeyForm(request.POST or None)
     issued = None
     if request.method == "POST" and form.is_valid():
-        row, key = services.open311_key_create(name=form.cleaned_data["name"], actor=user)
+        row, key = services.open311_key_create(
+            name=form.cleaned_data["name"],
+            email_consent=form.cleaned_data["email_consent"],
+            actor=user,
+        )
         issued = {"name": row.name, "key": key}
         form = Open311KeyForm()
     response = render(
