@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 from tests.conftest import square
 
@@ -74,7 +73,16 @@ def test_an_area_edit_shows_through_a_shared_redis_cache(
             "KEY_PREFIX": prefix,
         }
     }
+    import redis
+
+    raw = redis.Redis.from_url("redis://127.0.0.1:6379/14")
     try:
         _check_edits_show_at_once(city)
+        # both drawings, before and after the edit, went to Redis under distinct keys
+        keys = {k.decode() for k in raw.scan_iter(match=f"{prefix}:*")}
+        assert len([k for k in keys if "core:district-map:" in k]) == 2
+        assert len([k for k in keys if "needs:district-outlines:" in k]) == 2
     finally:
-        caches["default"].clear()
+        # this test's keys only (no FLUSHDB: other tests share the database)
+        for key in raw.scan_iter(match=f"{prefix}:*"):
+            raw.delete(key)

@@ -119,17 +119,26 @@ def database(require_service: Any) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _clear_ours() -> None:
+    """Remove this test's keys without FLUSHDB: other tests use these databases at the same time
+    (tests/core/test_celery_backend.py's broker in 14, test_services_backends.py's cache keys,
+    prefix ``cocity-test``, in 15). Ours are the cache's (``:1:…``) and the broker's."""
+    import redis
+
+    cache, broker = redis.Redis.from_url(CACHE), redis.Redis.from_url(BROKER)
+    for key in cache.scan_iter(match=":1:*"):
+        cache.delete(key)
+    for key in broker.scan_iter():
+        if not key.startswith(b"cocity-test"):
+            broker.delete(key)
+
+
 @pytest.fixture
 def redis_dbs(require_service: Any) -> Iterator[None]:
     require_service("redis")
-    import redis
-
-    clients = [redis.Redis.from_url(CACHE), redis.Redis.from_url(BROKER)]
-    for client in clients:
-        client.flushdb()
+    _clear_ours()
     yield
-    for client in clients:
-        client.flushdb()
+    _clear_ours()
 
 
 class Topology:
