@@ -119,6 +119,8 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "needs:sms": ("POST", NOBODY, {}),  # gateways only, with their key
     "needs:triage": ("GET", OFFICIALS, {}),
     "needs:triage_report": ("GET", OFFICIALS, {"pk": "report"}),
+    "needs:categories": ("GET", OFFICIALS, {}),
+    "needs:category_edit": ("GET", OFFICIALS, {"pk": "category"}),
     "needs:templates": ("GET", OFFICIALS, {}),
     "needs:template_edit": ("GET", OFFICIALS, {"pk": "template"}),
     "needs:open311_keys": ("GET", ADMINS, {}),
@@ -191,6 +193,7 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         "conversation": str(conversation.pk),
         "template": str(ResponseTemplate.objects.order_by("pk").first().pk),  # type: ignore[union-attr]
         "key": str(Open311Key.objects.get().pk),
+        "category": str(needs["categories"]["pothole"].pk),  # the roads official's
     }
 
 

@@ -339,6 +339,9 @@ if COCITY_SMS_PROVIDER not in {"key", "twilio", "hmac"}:
 COCITY_SMS_SECRET = env("COCITY_SMS_SECRET")  # Twilio's auth token, or the HMAC secret
 COCITY_TILE_URL = env("COCITY_TILE_URL")  # e.g. https://tiles.example.org/{z}/{x}/{y}.png
 COCITY_TILE_ATTRIBUTION = env("COCITY_TILE_ATTRIBUTION", "")
+# Scheme and host the site is reached at (e.g. https://participa.example.org): e-mails, sent by
+# workers with no request to read the host from, carry links built on it. Required in production.
+COCITY_BASE_URL = env("COCITY_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
 
 # --- Security (check --deploy clean under COCITY_ENV=production) -----------------------------
 SESSION_COOKIE_SECURE = PRODUCTION

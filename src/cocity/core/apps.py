@@ -14,3 +14,7 @@ class CoreConfig(AppConfig):
         from cocity.core.services import audit_sql_functions
 
         connection_created.connect(audit_sql_functions, dispatch_uid="cocity.audit_sql_functions")
+
+        from cocity.core.admin import limit_to_audited
+
+        limit_to_audited()  # the admin writes only what the audit log records

@@ -68,3 +68,18 @@ def check_broker_not_in_cache_database(**kwargs: Any) -> list[CheckMessage]:
             id="cocity.W001",
         )
     ]
+
+
+@register()
+def check_base_url(**kwargs: Any) -> list[CheckMessage]:
+    """E-mails carry links on ``COCITY_BASE_URL``: unset in production, they would be relative
+    links no mail client can follow."""
+    if settings.PRODUCTION and not settings.COCITY_BASE_URL:
+        return [
+            Warning(
+                "COCITY_BASE_URL is not set: the links in notification e-mails will not work.",
+                hint="Set COCITY_BASE_URL to the site's address, e.g. https://participa.example.org.",
+                id="cocity.W010",
+            )
+        ]
+    return []

@@ -9,10 +9,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage
 
 logger = logging.getLogger("cocity.mail")
+
+
+def absolute_url(path: str) -> str:
+    """``path`` (from ``reverse``) as a link that works outside the site, in an e-mail: prefixed
+    with ``COCITY_BASE_URL``. Workers have no request to take the host from."""
+    return f"{settings.COCITY_BASE_URL}{path}"
 
 
 class LogEmailBackend(BaseEmailBackend):

@@ -67,6 +67,14 @@ def audit_entries_by(*, user: User) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(actor=user).order_by("id")
 
 
+def has_consent(*, user: User, purpose: str) -> bool:
+    """Whether ``user`` has given, and not withdrawn, the consent ``purpose``."""
+    return (
+        bool(user.is_authenticated)
+        and user.consents.filter(purpose=purpose, withdrawn_at=None).exists()
+    )
+
+
 def area_index_reset() -> None:
     global _index, _index_codes, _index_version
     with _index_lock:

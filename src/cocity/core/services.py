@@ -207,6 +207,69 @@ def user_set_role(*, user: User, role: str, actor: User | None) -> User:
     return user
 
 
+# the fields of an account an administrator may change (``user_update``); the staff flags follow
+# the role, the password changes through ``user_set_password``
+USER_FIELDS = ("email", "display_name", "role", "home_area", "is_active")
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: User,
+    actor: User | None,
+    departments: Iterable[Department] | None = None,
+    organisations: Iterable[Organisation] | None = None,
+    **fields: Any,
+) -> User:
+    """An administrator's change to an account (the Django admin's user page): ``fields`` among
+    ``USER_FIELDS``, and the memberships when given. One audit entry names what changed (the new
+    values; nothing when nothing changed). The staff flags follow the role, as in
+    ``user_set_role``."""
+    unknown = set(fields) - set(USER_FIELDS)
+    if unknown:
+        raise DomainError(f"These account fields cannot be changed: {sorted(unknown)}")
+    current = User.objects.get(pk=user.pk)
+    if "email" in fields:
+        fields["email"] = User.objects.normalize_email(fields["email"]).lower()
+        if User.objects.filter(email__iexact=fields["email"]).exclude(pk=user.pk).exists():
+            raise Conflict("An account with this email address already exists.", code="email_taken")
+    if "role" in fields and fields["role"] not in Role.values:
+        raise DomainError(f"Unknown role: {fields['role']}", code="unknown_role")
+    changed: dict[str, Any] = {}
+    for name, value in fields.items():
+        if getattr(current, name) != value:
+            changed[name] = value.pk if hasattr(value, "pk") else value
+        setattr(user, name, value)
+    user.is_staff = user.is_superuser = user.role == Role.ADMIN
+    full_clean(user, exclude=["password"])
+    user.save()
+    for relation, given, label in (
+        ("departments", departments, "code"),
+        ("organisations", organisations, "slug"),
+    ):
+        if given is None:
+            continue
+        wanted = list(given)
+        before = sorted(getattr(o, label) for o in getattr(current, relation).all())
+        after = sorted(getattr(o, label) for o in wanted)
+        if before != after:
+            changed[relation] = after
+        getattr(user, relation).set(wanted)
+    if changed:
+        audit_record(action="user.updated", actor=actor, obj=user, data=changed)
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str | None, actor: User | None) -> User:
+    """An administrator sets someone's password (the admin's password page); the audit entry
+    says it changed, never what to. ``None`` leaves the account without a usable password."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(action="user.password_set", actor=actor, obj=user)
+    return user
+
+
 @transaction.atomic
 def consent_grant(*, user: User, purpose: str) -> ConsentRecord:
     if purpose not in ConsentPurpose.values:
@@ -442,6 +505,31 @@ def department_create(
 
 
 @transaction.atomic
+def department_update(
+    *,
+    department: Department,
+    name: str,
+    email: str = "",
+    names: Mapping[str, str] | None = None,
+    actor: User | None = None,
+) -> Department:
+    """Rename a department or change its contact address (its code stays: URLs and imports
+    name it)."""
+    department.name = name
+    department.email = email
+    department.names = names_clean(names or {})
+    full_clean(department)
+    department.save()
+    audit_record(
+        action="department.updated",
+        actor=actor,
+        obj=department,
+        data={"code": department.code, "name": name, "email": email},
+    )
+    return department
+
+
+@transaction.atomic
 def organisation_create(
     *,
     slug: str,
@@ -455,6 +543,31 @@ def organisation_create(
     org.save()
     audit_record(action="organisation.created", actor=actor, obj=org, data={"slug": slug})
     return org
+
+
+@transaction.atomic
+def organisation_update(
+    *,
+    organisation: Organisation,
+    name: str,
+    description: str = "",
+    area: Area | None = None,
+    website: str = "",
+    actor: User | None = None,
+) -> Organisation:
+    organisation.name = name
+    organisation.description = description
+    organisation.area = area
+    organisation.website = website
+    full_clean(organisation)
+    organisation.save()
+    audit_record(
+        action="organisation.updated",
+        actor=actor,
+        obj=organisation,
+        data={"slug": organisation.slug, "name": name, "area": area.code if area else None},
+    )
+    return organisation
 
 
 # --- in-app notifications ---------------------------------------------------------------------

@@ -58,11 +58,13 @@ CAPABILITIES = [
 
 
 def _district_map() -> dict[str, Any]:
-    """SVG paths of the districts, cached until the areas change."""
-    areas = list(selectors.districts().values("id", "code", "name", "boundary"))
-    key = "core:district-map:" + ",".join(f"{a['id']}" for a in areas)
+    """SVG paths of the districts, cached until the areas change: the key is the areas' revision
+    token (``services.area_upsert`` renews it), so an edit on any server shows on the next page
+    of every server sharing the cache."""
+    key = "core:district-map:" + selectors.revision(selectors.AREAS_REVISION)
     cached = cache.get(key)
     if cached is None:
+        areas = list(selectors.districts().values("id", "code", "name", "boundary"))
         paths, width, height = svg_paths([a["boundary"] for a in areas], width=560)
         cached = {
             "width": width,

@@ -170,6 +170,31 @@ class ResponseTemplateForm(forms.Form):
     )
 
 
+class CategoryForm(forms.Form):
+    """A service category's edit form (``services.category_update``)."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    group = forms.CharField(label=_("Group"), max_length=80, required=False)
+    keywords = forms.CharField(
+        label=_("Keywords"),
+        max_length=200,
+        required=False,
+        help_text=_("Separated by commas; they help residents find the category."),
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department that answers"), queryset=Department.objects.order_by("name")
+    )
+    expected_days = forms.IntegerField(
+        label=_("Days to answer"),
+        min_value=0,
+        max_value=365,
+        help_text=_("Reports show the expected answer date from this."),
+    )
+
+
 class NewResponseTemplateForm(ResponseTemplateForm):
     code = forms.SlugField(
         label=_("Code"),
@@ -239,4 +264,13 @@ class Open311KeyForm(forms.Form):
         label=_("Client app name"),
         max_length=120,
         help_text=_("Who uses the key, e.g. 'Street app (Android)' or 'SMS gateway'."),
+    )
+    email_consent = forms.BooleanField(
+        label=_("The app asks its users' consent to e-mail updates"),
+        required=False,
+        help_text=_(
+            "Tick only if the app asks each person, before sending their e-mail address, whether "
+            "they agree to receive updates on their report: then every public update is e-mailed "
+            "to that address."
+        ),
     )

@@ -117,6 +117,9 @@ class Open311Key(models.Model):
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(default=True)
+    # the client app asks its users, before sending their ``email``, whether they agree to
+    # receive e-mail updates on the report: only then are updates sent to that address
+    email_consent = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]

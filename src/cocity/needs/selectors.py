@@ -418,11 +418,12 @@ def report_counts(qs: QuerySet[Report], *columns: str) -> QuerySet[Any]:
 
 
 def district_outlines() -> dict[str, Any]:
-    """The districts as a GeoJSON FeatureCollection (name and code), cached until they change."""
-    areas = list(district_choices().values("id", "code", "name", "boundary"))
-    key = "needs:district-outlines:" + ",".join(str(a["id"]) for a in areas)
+    """The districts as a GeoJSON FeatureCollection (name and code), cached until they change:
+    the key is the areas' revision token, renewed by every ``area_upsert`` on any server."""
+    key = "needs:district-outlines:" + core_selectors.revision(core_selectors.AREAS_REVISION)
     cached = cache.get(key)
     if cached is None:
+        areas = list(district_choices().values("id", "code", "name", "boundary"))
         cached = {
             "type": "FeatureCollection",
             "features": [

@@ -19,12 +19,15 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cocity.core import selectors as core_selectors
 from cocity.core.errors import DomainError
+from cocity.core.models import ConsentPurpose
 from cocity.core.throttle import honeypot_filled, throttle_check
 from cocity.needs import map as report_map
 from cocity.needs import selectors, services, staging
 from cocity.needs.forms import (
     BulkStatusForm,
+    CategoryForm,
     NewResponseTemplateForm,
     NoteForm,
     Open311KeyForm,
@@ -202,6 +205,9 @@ def _detail(request: HttpRequest, report: Report, *, tracking: bool = False) -> 
         "can_triage": user.has_perm("needs.triage_report", report),
         "is_supporter": selectors.is_supporter(report=report, user=user),
         "is_follower": selectors.is_follower(report=report, user=user),
+        "email_updates": core_selectors.has_consent(
+            user=user, purpose=ConsentPurpose.EMAIL_UPDATES
+        ),
     }
     return render(request, "needs/report_detail.html", context)
 
@@ -374,7 +380,11 @@ def open311_keys(request: HttpRequest) -> HttpResponse:
     form = Open311KeyForm(request.POST or None)
     issued = None
     if request.method == "POST" and form.is_valid():
-        row, key = services.open311_key_create(name=form.cleaned_data["name"], actor=user)
+        row, key = services.open311_key_create(
+            name=form.cleaned_data["name"],
+            email_consent=form.cleaned_data["email_consent"],
+            actor=user,
+        )
         issued = {"name": row.name, "key": key}
         form = Open311KeyForm()
     response = render(
@@ -403,6 +413,63 @@ def open311_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             % {"name": key.name},
         )
     return redirect("needs:open311_keys")
+
+
+@login_required
+@require_http_methods(["GET"])
+def category_list(request: HttpRequest) -> HttpResponse:
+    """Every service category, switched off ones too, each with its edit page."""
+    if not request.user.has_perm("needs.view_categories"):
+        raise PermissionDenied
+    return render(
+        request,
+        "needs/categories_list.html",
+        {"categories": selectors.category_list(active_only=False)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    category = selectors.category_list(active_only=False).filter(pk=pk).first()
+    if category is None:
+        raise Http404
+    if not user.has_perm("needs.edit_category", category):
+        raise PermissionDenied
+    if request.method == "POST" and request.POST.get("action") in ("activate", "deactivate"):
+        active = request.POST["action"] == "activate"
+        services.category_set_active(category=category, active=active, actor=user)
+        messages.success(
+            request,
+            _("The category is on: residents can report it.")
+            if active
+            else _("The category is off: no new reports; its reports stay."),
+        )
+        return redirect("needs:category_edit", pk=category.pk)
+    initial = {
+        "name": category.name,
+        "description": category.description,
+        "group": category.group,
+        "keywords": category.keywords,
+        "department": category.department,
+        "expected_days": category.expected_days,
+    }
+    form = CategoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_update(category=category, actor=user, **form.cleaned_data)
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("Category saved."))
+            return redirect("needs:categories")
+    return render(
+        request,
+        "needs/category_edit.html",
+        {"form": form, "category": category},
+        status=400 if form.errors else 200,
+    )
 
 
 def _require_template_manager(request: HttpRequest) -> Any:

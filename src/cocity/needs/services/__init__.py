@@ -2,7 +2,12 @@
 entry. The public names are re-exported here: callers use ``services.report_submit(...)``."""
 
 from cocity.needs.models import open311_key_hash
-from cocity.needs.services.categories import DATATYPES, category_create
+from cocity.needs.services.categories import (
+    DATATYPES,
+    category_create,
+    category_set_active,
+    category_update,
+)
 from cocity.needs.services.keys import open311_key_create, open311_key_revoke
 from cocity.needs.services.reports import (
     MAX_DESCRIPTION,
@@ -35,6 +40,8 @@ __all__ = [
     "MAX_NOTE",
     "_report_prepare",
     "category_create",
+    "category_set_active",
+    "category_update",
     "open311_key_create",
     "open311_key_hash",
     "open311_key_revoke",

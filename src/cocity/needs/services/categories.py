@@ -53,6 +53,65 @@ def category_create(
     return category
 
 
+@transaction.atomic
+def category_update(
+    *,
+    category: ServiceCategory,
+    name: str,
+    department: Department,
+    expected_days: int,
+    description: str = "",
+    group: str = "",
+    keywords: str = "",
+    actor: User | None = None,
+) -> ServiceCategory:
+    """Change what residents see of a category and who answers it (its code stays: Open311
+    clients name it; its attributes change with ``category_create``'s definitions)."""
+    before = {"department": category.department.code, "name": category.name}
+    category.name = name
+    category.department = department
+    category.expected_days = expected_days
+    category.description = description
+    category.group = group
+    category.keywords = keywords
+    full_clean(category)
+    category.save()
+    audit_record(
+        action="needs.category_updated",
+        actor=actor,
+        obj=category,
+        data={
+            "code": category.code,
+            "name": name,
+            "department": department.code,
+            "expected_days": expected_days,
+            "before": before,
+        },
+    )
+    return category
+
+
+@transaction.atomic
+def category_set_active(
+    *, category: ServiceCategory, active: bool, actor: User | None = None
+) -> bool:
+    """Switch a category off (no new reports: it leaves the form and Open311's list; its
+    reports stay) or on again. Returns False when it already was (nothing is logged)."""
+    changed = ServiceCategory.objects.filter(pk=category.pk, active=not active).update(
+        active=active
+    )
+    if not changed:
+        return False
+    category.active = active
+    audit_record(
+        action="needs.category_activated" if active else "needs.category_deactivated",
+        actor=actor,
+        obj=category,
+        data={"code": category.code},
+    )
+    return True
+
+
 def _validate_attribute_definitions(attributes: list[dict[str, Any]]) -> None:
     for attr in attributes:
         if not attr.get("code") or attr.get("datatype") not in DATATYPES:

@@ -13,16 +13,27 @@ from cocity.needs.models import Open311Key, open311_key_hash
 
 
 @transaction.atomic
-def open311_key_create(*, name: str, actor: User | None = None) -> tuple[Open311Key, str]:
-    """Issue a key to a client app. Returns the row and the key itself (shown once)."""
+def open311_key_create(
+    *, name: str, email_consent: bool = False, actor: User | None = None
+) -> tuple[Open311Key, str]:
+    """Issue a key to a client app. Returns the row and the key itself (shown once).
+    ``email_consent``: the app asks its users whether they agree to e-mail updates before it
+    sends their ``email``, so the reports it files get their updates by e-mail."""
     name = name.strip()
     if not name:
         raise DomainError("A key needs a name.", code="invalid", fields={"name": ["Required."]})
     key = secrets.token_urlsafe(24)
-    row = Open311Key(name=name, key_hash=open311_key_hash(key), prefix=key[:8])
+    row = Open311Key(
+        name=name, key_hash=open311_key_hash(key), prefix=key[:8], email_consent=email_consent
+    )
     full_clean(row)
     row.save()
-    audit_record(action="needs.open311_key_created", actor=actor, obj=row, data={"name": name})
+    audit_record(
+        action="needs.open311_key_created",
+        actor=actor,
+        obj=row,
+        data={"name": name, "email_consent": email_consent},
+    )
     return row, key
 
 
