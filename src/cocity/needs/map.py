@@ -191,3 +191,93 @@ def _path_centre(path: str) -> tuple[float, float]:
         round(sum(x for x, _ in vertices) / len(vertices), 1),
         round(sum(y for _, y in vertices) / len(vertices), 1),
     )
+
+
+# --- the small map of one place ---------------------------------------------------------------
+
+PLACE_MAP_SIZE = 320  # px, square
+PLACE_MAP_HALF_M = 250  # the map shows this many metres each side of the place
+
+
+@dataclass
+class PlaceMapLine:
+    name: str
+    path: str
+    label_x: float = 0.0
+    label_y: float = 0.0
+
+
+@dataclass
+class PlaceMap:
+    size: int
+    district: str  # SVG path of the place's district outline ("" if none)
+    district_name: str
+    streets: list[PlaceMapLine]
+    places: list[PlaceMapLine]  # named places: a dot and a label
+
+    @property
+    def centre(self) -> float:
+        return self.size / 2
+
+
+def place_map(
+    *, lat: float, lon: float, boundary: dict[str, Any] | None, district_name: str = ""
+) -> PlaceMap:
+    """A small north-up map around (lat, lon): the district outline, the streets of the
+    gazetteer that pass within the frame, named places, the place itself at the centre (drawn
+    by the template). Server-rendered SVG: no script and no tiles needed."""
+    from cocity.core import selectors as core_selectors
+
+    size, half = PLACE_MAP_SIZE, PLACE_MAP_HALF_M
+    m_lat = 111_195.0
+    m_lon = m_lat * math.cos(math.radians(lat))
+    scale = size / (2 * half)
+
+    def xy(x: float, y: float) -> tuple[float, float]:
+        return (
+            round(size / 2 + (x - lon) * m_lon * scale, 1),
+            round(size / 2 - (y - lat) * m_lat * scale, 1),
+        )
+
+    def inside(x: float, y: float, margin: float = 0) -> bool:
+        px, py = xy(x, y)
+        return -margin <= px <= size + margin and -margin <= py <= size + margin
+
+    district = ""
+    if boundary:
+        polygons = (
+            boundary["coordinates"]
+            if boundary.get("type") == "MultiPolygon"
+            else [boundary.get("coordinates", [])]
+        )
+        district = "".join(
+            "M" + "L".join("{},{}".format(*xy(x, y)) for x, y in ring) + "Z"
+            for polygon in polygons
+            for ring in polygon
+        )
+    streets, places = [], []
+    for feature in core_selectors.street_lines()["features"]:
+        geometry, name = feature["geometry"], feature["properties"]["name"]
+        if geometry["type"] == "Point":
+            x, y = geometry["coordinates"]
+            if inside(x, y, -20):
+                px, py = xy(x, y)
+                places.append(PlaceMapLine(name=name, path="", label_x=px, label_y=py))
+            continue
+        coords = geometry["coordinates"]
+        shown = [c for c in coords if inside(c[0], c[1], 40)]
+        if not shown:
+            continue
+        label = min(shown, key=lambda c: abs(xy(*c)[0] - size / 2) + abs(xy(*c)[1] - size / 2))
+        lx, ly = xy(*label)
+        streets.append(
+            PlaceMapLine(
+                name=name,
+                path="M" + "L".join("{},{}".format(*xy(x, y)) for x, y in coords),
+                label_x=min(max(lx, 40), size - 40),
+                label_y=min(max(ly + 12, 12), size - 6),
+            )
+        )
+    return PlaceMap(
+        size=size, district=district, district_name=district_name, streets=streets, places=places
+    )
