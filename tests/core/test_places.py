@@ -43,9 +43,12 @@ def test_csv_import_places_each_row_in_its_district_with_one_audit_entry(
     out = _import(tmp_path, CSV)
     assert "Imported 6 places" in out
     mayor = Place.objects.get(name="Calle Mayor", number="12")
-    assert mayor.kind == "address" and mayor.area == city["areas"]["n1"]
+    assert mayor.kind == "address"
+    assert mayor.area == city["areas"]["n1"]
     plaza = Place.objects.get(name="Plaza de España")
-    assert plaza.kind == "place" and plaza.number == "" and plaza.area == city["areas"]["n2"]
+    assert plaza.kind == "place"
+    assert plaza.number == ""
+    assert plaza.area == city["areas"]["n2"]
     assert plaza.key == "plaza de espana"
     entries = list(AuditEntry.objects.order_by("id")[before:])
     assert [e.action for e in entries] == ["places.imported"]
@@ -160,14 +163,15 @@ def test_search_ignores_accents_and_case_and_uses_the_number(
     # names starting with the text come first
     names = [p.name for p in selectors.place_search("a")]
     assert names == []  # too short to search
-    assert [p.name for p in selectors.place_search("ma")][0] == "Calle Mayor"
+    assert next(p.name for p in selectors.place_search("ma")) == "Calle Mayor"
     assert selectors.place_search("nowhere street") == []
 
 
 def test_nearest_street_within_150_m(city: dict[str, Any], tmp_path: Path) -> None:
     _import(tmp_path, CSV)
     near = selectors.place_nearest(lat=40.9652, lon=-5.6981)  # ~25 m from Calle Mayor 3
-    assert near is not None and str(near) == "Calle Mayor 3"
+    assert near is not None
+    assert str(near) == "Calle Mayor 3"
     assert selectors.place_nearest(lat=40.9665, lon=-5.6950) is None  # 170 m from every entry
     assert selectors.place_nearest(lat=40.9550, lon=-5.6940) is not None  # Avenida de Portugal
 

@@ -184,9 +184,10 @@ def account_sections(*, user: User) -> list[dict[str, Any]]:
 def place_search(text: str, limit: int = 8) -> list[Place]:
     """Places matching what a resident typed: "mayor 12", "Calle Mayor", "plaza espana".
 
-    Every word must appear in the name; accents and case do not matter; names starting with the text come first. With a house
-    number, the addresses with that number; without one (or when no address has it), one entry
-    per street and district (its lowest number) and the named places."""
+    Every word must appear in the name; accents and case do not matter; names starting with the
+    text come first. With a house number, the addresses with that number; without one (or when
+    no address has it), one entry per street and district (its lowest number) and the named
+    places."""
     from cocity.core.models import Place, place_key
 
     name, number = split_number(text)

@@ -7,7 +7,7 @@ import json
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.models import EmailAddress
 from django.db import connection, transaction
@@ -358,7 +358,7 @@ def place_import(
                 kind=row.kind,
                 lat=row.lat,
                 lon=row.lon,
-                area_id=area_id,
+                area_id=cast(int | None, area_id),
                 key=key,
             )
             # ranges were checked while reading; the database's constraints hold the rest
