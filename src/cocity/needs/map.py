@@ -268,7 +268,11 @@ def place_map(
         shown = [c for c in coords if inside(c[0], c[1], 40)]
         if not shown:
             continue
-        label = min(shown, key=lambda c: abs(xy(*c)[0] - size / 2) + abs(xy(*c)[1] - size / 2))
+        # the name about a quarter of the frame away from the marker, so it never hides it
+        label = min(
+            shown,
+            key=lambda c: abs(math.dist(xy(*c), (size / 2, size / 2)) - size / 4),
+        )
         lx, ly = xy(*label)
         streets.append(
             PlaceMapLine(

@@ -226,20 +226,22 @@
     }
     // a place picked from the address search fills the fields and moves the marker
     var address = document.getElementById("id_address");
+    function pick(radio) {
+      lat.value = radio.getAttribute("data-lat");
+      lon.value = radio.getAttribute("data-lon");
+      if (address && (!address.value || address.getAttribute("data-auto") === "1")) {
+        address.value = radio.getAttribute("data-address");
+        address.setAttribute("data-auto", "1");
+      }
+      map.setView(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), 17);
+    }
     document.querySelectorAll("input[name=place]").forEach(function (radio) {
       radio.addEventListener("change", function () {
-        lat.value = radio.getAttribute("data-lat");
-        lon.value = radio.getAttribute("data-lon");
-        if (address && (!address.value || address.getAttribute("data-auto") === "1")) {
-          address.value = radio.getAttribute("data-address");
-          address.setAttribute("data-auto", "1");
-        }
+        pick(radio);
         fromFields();
-        map.setView(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), 17);
       });
-      if (radio.checked) {
-        lat.value = lat.value || radio.getAttribute("data-lat");
-        lon.value = lon.value || radio.getAttribute("data-lon");
+      if (radio.checked && !lat.value) {
+        pick(radio);
       }
     });
     fromFields();
