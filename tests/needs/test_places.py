@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import h3
 import pytest
 from django.test import Client
 
 from cocity.compute.gazetteer import read_csv
 from cocity.core import services as core_services
+from cocity.needs.map import report_map
 from cocity.needs.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +125,28 @@ def test_the_report_page_and_the_triage_page_show_a_small_map(
     html = client.get(f"/needs/triage/{report.pk}/").content.decode()
     assert "near Calle Mayor 2" in html
     assert 'class="place-small-map"' in html
+
+
+def test_selecting_a_map_cell_lists_its_reports_with_links(
+    client: Client, places: dict[str, Any], submit: Any
+) -> None:
+    inside = submit("pothole", where=(40.9651, -5.6985), description="Inside")
+    elsewhere = submit("tree", where=(40.955, -5.685), description="Elsewhere")
+    html = client.get("/needs/map/").content.decode()
+    # without scripts every cell of the SVG and of the cell table is a link
+    links = set(re.findall(r'href="\?cell=([0-9a-f]+)#cell-reports"', html))
+    assert len(links) == 2
+    cell = str(h3.cell_to_parent(inside.h3_cell, report_map().resolution))
+    assert cell in links
+    res = client.get("/needs/map/", {"cell": cell})
+    page = res.content.decode()
+    listed = re.findall(r'<a href="/needs/(\d+)/">', page)
+    assert listed == [str(inside.pk)]
+    assert str(elsewhere.pk) not in listed
+    assert "1 report in the selected cell" in page
+    # the filters still apply, and a bad cell is ignored
+    res = client.get("/needs/map/", {"cell": cell, "status": "closed"})
+    assert "0 reports in the selected cell" in res.content.decode()
+    res = client.get("/needs/map/", {"cell": "nonsense"})
+    assert res.status_code == 200
+    assert "selected cell" not in res.content.decode()

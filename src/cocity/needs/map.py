@@ -106,6 +106,7 @@ class ReportMap:
                 "geometry": _cell_polygon(c.cell),
                 "properties": {
                     "kind": "cell",
+                    "cell": c.cell,
                     "count": c.count,
                     "open": c.open,
                     "level": c.level,
@@ -183,6 +184,24 @@ def report_map(filters: ReportFilters | None = None) -> ReportMap:
     )
 
 
+CELL_REPORTS = 50  # a selected cell lists at most this many reports, newest first
+
+
+def cell_reports(filters: ReportFilters | None, cell: str) -> tuple[list[Any], int] | None:
+    """The matching reports inside a map cell (any resolution from 5 to 9), newest first, and
+    how many there are; None when ``cell`` is not a valid cell of those resolutions."""
+    try:
+        valid = h3.is_valid_cell(cell)
+        resolution = h3.get_resolution(cell) if valid else -1
+    except (ValueError, TypeError, h3.H3BaseException):
+        return None
+    if not 5 <= resolution <= H3_RESOLUTION:
+        return None
+    children = [str(c) for c in h3.cell_to_children(cell, H3_RESOLUTION)]
+    qs = (filters or ReportFilters()).reports().filter(h3_cell__in=children)
+    return list(qs[:CELL_REPORTS]), qs.count()
+
+
 def _path_centre(path: str) -> tuple[float, float]:
     """The mean of a hexagon path's vertices (its centre, for the count label)."""
     points = [p.split(",") for p in path.strip("MZ").split("L")]
@@ -256,6 +275,7 @@ def place_map(
             for ring in polygon
         )
     streets, places = [], []
+    placed: list[tuple[float, float]] = []
     for feature in core_selectors.street_lines()["features"]:
         geometry, name = feature["geometry"], feature["properties"]["name"]
         if geometry["type"] == "Point":
@@ -268,12 +288,14 @@ def place_map(
         shown = [c for c in coords if inside(c[0], c[1], 40)]
         if not shown:
             continue
-        # the name about a quarter of the frame away from the marker, so it never hides it
-        label = min(
-            shown,
-            key=lambda c: abs(math.dist(xy(*c), (size / 2, size / 2)) - size / 4),
+        # the name about a quarter of the frame away from the marker, so it never hides it,
+        # and away from the names already placed
+        ranked = sorted(
+            (xy(*c) for c in shown),
+            key=lambda p: abs(math.dist(p, (size / 2, size / 2)) - size / 4),
         )
-        lx, ly = xy(*label)
+        lx, ly = next((p for p in ranked if all(math.dist(p, q) > 50 for q in placed)), ranked[0])
+        placed.append((lx, ly))
         streets.append(
             PlaceMapLine(
                 name=name,

@@ -77,14 +77,21 @@ def report_map_page(request: HttpRequest) -> HttpResponse:
         ) % {"n": props["count"], "open": props["open"]}
         if props["district"]:
             props["label"] += " · " + props["district"]
+    cell = request.GET.get("cell", "")[:20]
+    selected = report_map.cell_reports(form.filters(), cell) if cell else None
+    query = request.GET.copy()
+    query.pop("cell", None)
     return render(
         request,
         "needs/report_map.html",
         {
             "form": form,
             "map": found,
-            "query": _filter_query(request),
+            "query": query.urlencode(),
             "map_config": _map_config(cells=cells),
+            "cell": cell if selected is not None else "",
+            "cell_reports": selected[0] if selected else [],
+            "cell_total": selected[1] if selected else 0,
         },
     )
 

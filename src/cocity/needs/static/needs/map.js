@@ -117,6 +117,12 @@
       },
       onEachFeature: function (feature, layer) {
         layer.bindTooltip(feature.properties.label || String(feature.properties.count));
+        // selecting a cell lists its reports (the same page as the SVG's and the table's links)
+        layer.on("click", function () {
+          var params = new URLSearchParams(window.location.search);
+          params.set("cell", feature.properties.cell);
+          window.location.href = "?" + params.toString() + "#cell-reports";
+        });
       },
     }).addTo(city.map);
     // the district borders on top of the cells
