@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0007_auditentry_autofield'),
+        ('core', '0009_verified_addresses'),
     ]
 
     operations = [
