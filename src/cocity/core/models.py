@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -332,3 +333,57 @@ class Notification(models.Model):
             return gettext(self.text) % params
         except (KeyError, TypeError, ValueError):
             return self.text
+
+
+def place_key(text: str) -> str:
+    """The search form of a name: lower case, accents removed, spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.lower().split())
+
+
+class Place(models.Model):
+    """One entry of the gazetteer: a house number on a street, a street, or a named place.
+
+    Imported with ``cocity places import FILE``; residents search it to say where a problem is,
+    and a report with no address gets the name of its nearest street."""
+
+    class Kind(models.TextChoices):
+        ADDRESS = "address", _("Address")
+        STREET = "street", _("Street")
+        PLACE = "place", _("Place")
+
+    name = models.CharField(_("name"), max_length=160)
+    number = models.CharField(_("number"), max_length=20, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ADDRESS)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="places"
+    )
+    key = models.CharField(max_length=160)  # place_key(name), what searches compare
+
+    class Meta:
+        ordering = ["key", "id"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        indexes = [
+            models.Index(fields=["key", "number"], name="place_key_number"),
+            models.Index(fields=["lat", "lon"], name="place_lat_lon"),  # nearest: a box first
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__gte=-90) & Q(lat__lte=90) & Q(lon__gte=-180) & Q(lon__lte=180),
+                name="place_lat_lon_range",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="place_named"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.number}".strip()
+
+    @property
+    def label(self) -> str:
+        """How the place is written in an address: "Calle Mayor 12" (with its district)."""
+        text = f"{self.name} {self.number}".strip()
+        return f"{text}, {self.area.name}" if self.area_id and self.area else text

@@ -8,12 +8,14 @@ something to find.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
+from cocity.compute.gazetteer import PlaceRow
 from cocity.core import services
 from cocity.core.models import Area, Role, User
 from cocity.core.seeding import SeedContext, register
@@ -93,6 +95,99 @@ DEMO_ACCOUNTS = [
 ]
 
 
+# streets joining neighbouring district centres (west-east, then north-south), and two short
+# crossing streets through each centre; house numbers every ~30 m along each
+LONG_STREETS = [
+    "Calle Mayor",
+    "Avenida de la Constitución",
+    "Calle del Río",
+    "Paseo de la Estación",
+    "Avenida de Portugal",
+    "Calle Real",
+    "Calle de los Olivos",
+    "Avenida de Salamanca",
+    "Calle Ancha",
+    "Calle de San Lázaro",
+    "Paseo del Rector Esperabé",
+    "Avenida de Mirat",
+    "Calle Toro",
+    "Calle Zamora",
+    "Avenida de Villamayor",
+    "Calle de la Huerta",
+    "Camino de las Canteras",
+]
+SHORT_STREETS = [
+    ("Calle del Prior", "Calle de la Rúa"),
+    ("Calle Alfonso IX", "Calle del Puente"),
+    ("Calle Sánchez Barbero", "Calle de la Fuente"),
+    ("Calle de los Almendros", "Calle del Olmo"),
+    ("Calle del Tren", "Calle de los Andenes"),
+    ("Calle Gran Vía", "Calle de María Auxiliadora"),
+    ("Calle del Azahar", "Calle de las Acequias"),
+    ("Calle del Mirador", "Calle de la Cuesta"),
+    ("Calle de la Cantera", "Calle del Granito"),
+    ("Calle de la Alegría", "Calle del Sol"),
+    ("Calle de la Industria", "Calle del Taller"),
+    ("Calle del Pinar", "Calle de la Encina"),
+]
+NAMED_PLACES = [
+    ("d01", "Plaza Mayor"),
+    ("d02", "Parque de la Ribera"),
+    ("d03", "Hospital de San Lázaro"),
+    ("d04", "Mercado de Los Olivos"),
+    ("d05", "Estación de autobuses"),
+    ("d06", "Plaza de España"),
+    ("d07", "Huerto comunitario"),
+    ("d08", "Mirador del Alto"),
+    ("d09", "Polideportivo Las Canteras"),
+    ("d10", "Biblioteca Vista Alegre"),
+    ("d11", "Centro de empresas"),
+    ("d12", "Colegio Monte Claro"),
+]
+HOUSE_SPACING_M = 30
+
+
+def _street(name: str, a: tuple[float, float], b: tuple[float, float]) -> list[PlaceRow]:
+    """House numbers 1, 2, 3… every ``HOUSE_SPACING_M`` metres from a to b (lat, lon)."""
+    dy = (b[0] - a[0]) * 111_195
+    dx = (b[1] - a[1]) * 111_195 * math.cos(math.radians(a[0]))
+    steps = max(1, int(math.hypot(dx, dy) / HOUSE_SPACING_M))
+    return [
+        PlaceRow(
+            name=name,
+            number=str(i + 1),
+            kind="address",
+            lat=round(a[0] + (b[0] - a[0]) * i / steps, 6),
+            lon=round(a[1] + (b[1] - a[1]) * i / steps, 6),
+        )
+        for i in range(steps + 1)
+    ]
+
+
+def demo_places(centres: dict[str, tuple[float, float]]) -> list[PlaceRow]:
+    """The demo city's gazetteer, the same on every run (no randomness): about 2,000 rows."""
+    codes = [code for code, *_ in DISTRICTS]
+    grid = [codes[r * COLS : (r + 1) * COLS] for r in range(ROWS)]  # north row first
+    pairs = [(row[c], row[c + 1]) for row in grid for c in range(COLS - 1)]
+    pairs += [(grid[r][c], grid[r + 1][c]) for r in range(ROWS - 1) for c in range(COLS)]
+    rows: list[PlaceRow] = []
+    for name, (a, b) in zip(LONG_STREETS, pairs, strict=True):
+        rows += _street(name, centres[a], centres[b])
+    half_lat, half_lon = CELL_LAT * 0.3, CELL_LON * 0.3
+    for code, (across, down) in zip(codes, SHORT_STREETS, strict=True):
+        lat, lon = centres[code]
+        # offset from the centre so they do not sit on the long streets
+        lat_off, lon_off = lat + CELL_LAT * 0.12, lon + CELL_LON * 0.12
+        rows += _street(across, (lat_off, lon - half_lon), (lat_off, lon + half_lon))
+        rows += _street(down, (lat + half_lat, lon_off), (lat - half_lat, lon_off))
+    for code, name in NAMED_PLACES:
+        lat, lon = centres[code]
+        rows.append(
+            PlaceRow(name=name, number="", kind="place", lat=lat - CELL_LAT * 0.05, lon=lon)
+        )
+    return rows
+
+
 def district_polygons(rng: Any) -> list[dict[str, Any]]:
     """A 4 × 3 mesh of districts with jittered shared vertices and edge midpoints, so the
     polygons tile without gaps or overlaps and look hand-drawn rather than square."""
@@ -164,6 +259,9 @@ def seed_core(ctx: SeedContext) -> None:
                 "income_quintiles": list(income),
             },
         )
+    services.place_import(
+        rows=demo_places({a.code: (a.centroid_lat, a.centroid_lon) for a in Area.objects.all()})
+    )
     departments = {
         code: services.department_create(
             code=code, name=name, email=f"{code}@demo.cocity.city", names=_other_names(name)

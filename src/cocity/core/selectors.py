@@ -7,18 +7,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from django.core.cache import cache
 from django.db.models import QuerySet, Sum
 
+from cocity.compute.gazetteer import distance_m, number_order, split_number
 from cocity.compute.geo import AreaIndex
 
 if TYPE_CHECKING:
-    from cocity.core.models import Area, AuditEntry, Department, Notification, Organisation, User
+    from cocity.core.models import (
+        Area,
+        AuditEntry,
+        Department,
+        Notification,
+        Organisation,
+        Place,
+        User,
+    )
 
 _index_lock = threading.Lock()
 _index: AreaIndex | None = None
 _index_codes: dict[int, str] = {}  # the code of each area in _index, by id
 _index_version: str | None = None
 AREAS_REVISION = "areas"
+PLACES_REVISION = "places"
+NEAREST_M = 150  # "near <street>" only when the street is this close
 
 
 def area_list() -> QuerySet[Area]:
@@ -172,3 +184,110 @@ def account_sections(*, user: User) -> list[dict[str, Any]]:
         for rows in [s.rows(user)]
         for more in [len(rows) >= ACCOUNT_ROWS]
     ]
+
+
+# --- the gazetteer ----------------------------------------------------------------------------
+
+
+def place_search(text: str, limit: int = 8) -> list[Place]:
+    """Places matching what a resident typed: "mayor 12", "Calle Mayor", "plaza espana".
+
+    Every word must appear in the name; accents and case do not matter; names starting with the
+    text come first. With a house number, the addresses with that number; without one (or when
+    no address has it), one entry per street and district (its lowest number) and the named
+    places."""
+    from cocity.core.models import Place, place_key
+
+    name, number = split_number(text)
+    key = place_key(name)
+    if len(key) < 2:
+        return []
+    matches = Place.objects.select_related("area")
+    for word in key.split():  # every word typed, in any order: "plaza espana", "mayor calle"
+        matches = matches.filter(key__contains=word)
+    if number:
+        exact = list(matches.filter(number__iexact=number)[: limit * 4])
+        if exact:
+            exact.sort(key=lambda p: (not p.key.startswith(key), p.key, p.area_id or 0))
+            return exact[:limit]
+    found: dict[tuple[str, int, str], Place] = {}
+    for place in matches.order_by("key", "id")[:2000]:
+        slot = (place.key, place.area_id or 0, place.kind)
+        best = found.get(slot)
+        if best is None or number_order(place.number) < number_order(best.number):
+            found[slot] = place
+    ordered = sorted(found.values(), key=lambda p: (not p.key.startswith(key), p.key))
+    return ordered[:limit]
+
+
+def place_get(pk: int) -> Place | None:
+    from cocity.core.models import Place
+
+    return Place.objects.select_related("area").filter(pk=pk).first()
+
+
+def place_nearest(*, lat: float, lon: float, within_m: float = NEAREST_M) -> Place | None:
+    """The gazetteer entry nearest to the point, if one lies within ``within_m`` metres (a
+    latitude/longitude box on the index first, then exact distances)."""
+    import math
+
+    from cocity.core.models import Place
+
+    dlat = within_m / 111_195
+    dlon = within_m / (111_195 * max(math.cos(math.radians(lat)), 0.01))
+    candidates = Place.objects.filter(
+        lat__gte=lat - dlat, lat__lte=lat + dlat, lon__gte=lon - dlon, lon__lte=lon + dlon
+    ).only("id", "name", "number", "kind", "lat", "lon", "area_id")
+    best, best_m = None, within_m
+    for place in candidates[:5000]:
+        metres = distance_m(lat, lon, place.lat, place.lon)
+        if metres <= best_m:
+            best, best_m = place, metres
+    return best
+
+
+def street_lines() -> dict[str, Any]:
+    """The streets of the gazetteer as GeoJSON: one line per street and district through its
+    numbered points in number order (named places as points), cached until the next import.
+    The maps draw them when no tile server is configured."""
+    from cocity.core.models import Place
+
+    key = "core:street-lines:" + revision(PLACES_REVISION)
+    cached = cache.get(key)
+    if cached is not None:
+        return cast(dict[str, Any], cached)
+    streets: dict[tuple[str, int], list[tuple[tuple[int, str], float, float]]] = {}
+    names: dict[tuple[str, int], str] = {}
+    features: list[dict[str, Any]] = []
+    rows = Place.objects.values_list("name", "number", "kind", "lat", "lon", "area_id", "key")
+    for name, number, kind, lat, lon, area_id, k in rows.iterator():
+        if kind == "place":
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                    "properties": {"kind": "place", "name": name},
+                }
+            )
+            continue
+        slot = (k, area_id or 0)
+        names[slot] = name
+        streets.setdefault(slot, []).append((number_order(number), lon, lat))
+    for slot, points in streets.items():
+        points.sort()
+        coords = [[round(x, 6), round(y, 6)] for _, x, y in points]
+        geometry: dict[str, Any] = (
+            {"type": "LineString", "coordinates": coords}
+            if len(coords) > 1
+            else {"type": "Point", "coordinates": coords[0]}
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {"kind": "street", "name": names[slot]},
+            }
+        )
+    result = {"type": "FeatureCollection", "features": features}
+    cache.set(key, result, 3600)
+    return result

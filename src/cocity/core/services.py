@@ -7,7 +7,7 @@ import json
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.models import EmailAddress
 from django.db import connection, transaction
@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from cocity.compute import audit as chain
+from cocity.compute.gazetteer import PlaceRow
 from cocity.compute.geo import GeometryError, area_km2, parse_boundary
 from cocity.core import selectors
 from cocity.core.errors import Conflict, DomainError, full_clean
@@ -25,6 +26,7 @@ from cocity.core.models import (
     ConsentRecord,
     Department,
     Organisation,
+    Place,
     Revision,
     Role,
     User,
@@ -390,6 +392,49 @@ def area_upsert(
         data={"code": code, "population": population},
     )
     return area
+
+
+def place_import(
+    *, rows: Iterable[PlaceRow], replace: bool = False, actor: User | None = None
+) -> int:
+    """Add the rows to the gazetteer (``replace``: instead of what it held), all or nothing,
+    with one audit entry. A row whose name, number and kind are already there is skipped.
+    Returns how many places were added."""
+    from cocity.core.models import place_key
+
+    rows = list(rows)
+    index = selectors.area_index()
+    areas = index.locate_many([r.lat for r in rows], [r.lon for r in rows]) if rows else []
+    with transaction.atomic():
+        if replace:
+            Place.objects.all().delete()
+        seen = set(Place.objects.values_list("key", "number", "kind"))
+        new = []
+        for row, area_id in zip(rows, areas, strict=True):
+            key = place_key(row.name)
+            if (key, row.number, row.kind) in seen:
+                continue
+            seen.add((key, row.number, row.kind))
+            place = Place(
+                name=row.name,
+                number=row.number,
+                kind=row.kind,
+                lat=row.lat,
+                lon=row.lon,
+                area_id=cast(int | None, area_id),
+                key=key,
+            )
+            # ranges were checked while reading; the database's constraints hold the rest
+            full_clean(place, exclude=["area"], validate_constraints=False)
+            new.append(place)
+        Place.objects.bulk_create(new, batch_size=1000)
+        revision_bump(selectors.PLACES_REVISION)
+        audit_record(
+            action="places.imported",
+            actor=actor,
+            data={"added": len(new), "rows": len(rows), "replace": replace},
+        )
+    return len(new)
 
 
 def revision_bump(name: str) -> str:

@@ -10,6 +10,7 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cocity.core import selectors as core_selectors
 from cocity.core.models import Area, Department
 from cocity.needs import selectors
 from cocity.needs.models import Priority, ServiceCategory, Status
@@ -38,12 +39,19 @@ class ReportForm(forms.Form):
         queryset=ServiceCategory.objects.none(),
         empty_label=_("Choose a category"),
     )
+    place_q = forms.CharField(
+        label=_("Search an address or place"),
+        required=False,
+        max_length=160,
+        help_text=_("A street and number, or the name of a place: for example Calle Mayor 12."),
+    )
+    place = forms.IntegerField(required=False, widget=forms.HiddenInput)
     district = forms.ModelChoiceField(
         label=_("District"),
         queryset=Area.objects.none(),
         required=False,
         empty_label=_("Choose a district"),
-        help_text=_("Choose a district, or give the exact coordinates below."),
+        help_text=_("Or choose a district, or give the exact coordinates below."),
     )
     lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
@@ -80,6 +88,14 @@ class ReportForm(forms.Form):
         lat, lon, district = data.get("lat"), data.get("lon"), data.get("district")
         if (lat is None) != (lon is None):
             raise forms.ValidationError(_("Give both latitude and longitude, or neither."))
+        if data.get("place"):  # a place picked from the search: its point and its address
+            place = core_selectors.place_get(data["place"])
+            if place is None:
+                raise forms.ValidationError(_("That place is no longer known: search again."))
+            if lat is None:
+                data["lat"], data["lon"] = lat, lon = place.lat, place.lon
+            if not data.get("address"):
+                data["address"] = place.label
         if lat is None and district is None:
             raise forms.ValidationError(_("Say where: choose a district or give coordinates."))
         if lat is None and district is not None:

@@ -106,6 +106,7 @@ class ReportMap:
                 "geometry": _cell_polygon(c.cell),
                 "properties": {
                     "kind": "cell",
+                    "cell": c.cell,
                     "count": c.count,
                     "open": c.open,
                     "level": c.level,
@@ -183,6 +184,24 @@ def report_map(filters: ReportFilters | None = None) -> ReportMap:
     )
 
 
+CELL_REPORTS = 50  # a selected cell lists at most this many reports, newest first
+
+
+def cell_reports(filters: ReportFilters | None, cell: str) -> tuple[list[Any], int] | None:
+    """The matching reports inside a map cell (any resolution from 5 to 9), newest first, and
+    how many there are; None when ``cell`` is not a valid cell of those resolutions."""
+    try:
+        valid = h3.is_valid_cell(cell)
+        resolution = h3.get_resolution(cell) if valid else -1
+    except (ValueError, TypeError, h3.H3BaseException):
+        return None
+    if not 5 <= resolution <= H3_RESOLUTION:
+        return None
+    children = [str(c) for c in h3.cell_to_children(cell, H3_RESOLUTION)]
+    qs = (filters or ReportFilters()).reports().filter(h3_cell__in=children)
+    return list(qs[:CELL_REPORTS]), qs.count()
+
+
 def _path_centre(path: str) -> tuple[float, float]:
     """The mean of a hexagon path's vertices (its centre, for the count label)."""
     points = [p.split(",") for p in path.strip("MZ").split("L")]
@@ -190,4 +209,101 @@ def _path_centre(path: str) -> tuple[float, float]:
     return (
         round(sum(x for x, _ in vertices) / len(vertices), 1),
         round(sum(y for _, y in vertices) / len(vertices), 1),
+    )
+
+
+# --- the small map of one place ---------------------------------------------------------------
+
+PLACE_MAP_SIZE = 320  # px, square
+PLACE_MAP_HALF_M = 250  # the map shows this many metres each side of the place
+
+
+@dataclass
+class PlaceMapLine:
+    name: str
+    path: str
+    label_x: float = 0.0
+    label_y: float = 0.0
+
+
+@dataclass
+class PlaceMap:
+    size: int
+    district: str  # SVG path of the place's district outline ("" if none)
+    district_name: str
+    streets: list[PlaceMapLine]
+    places: list[PlaceMapLine]  # named places: a dot and a label
+
+    @property
+    def centre(self) -> float:
+        return self.size / 2
+
+
+def place_map(
+    *, lat: float, lon: float, boundary: dict[str, Any] | None, district_name: str = ""
+) -> PlaceMap:
+    """A small north-up map around (lat, lon): the district outline, the streets of the
+    gazetteer that pass within the frame, named places, the place itself at the centre (drawn
+    by the template). Server-rendered SVG: no script and no tiles needed."""
+    from cocity.core import selectors as core_selectors
+
+    size, half = PLACE_MAP_SIZE, PLACE_MAP_HALF_M
+    m_lat = 111_195.0
+    m_lon = m_lat * math.cos(math.radians(lat))
+    scale = size / (2 * half)
+
+    def xy(x: float, y: float) -> tuple[float, float]:
+        return (
+            round(size / 2 + (x - lon) * m_lon * scale, 1),
+            round(size / 2 - (y - lat) * m_lat * scale, 1),
+        )
+
+    def inside(x: float, y: float, margin: float = 0) -> bool:
+        px, py = xy(x, y)
+        return -margin <= px <= size + margin and -margin <= py <= size + margin
+
+    district = ""
+    if boundary:
+        polygons = (
+            boundary["coordinates"]
+            if boundary.get("type") == "MultiPolygon"
+            else [boundary.get("coordinates", [])]
+        )
+        district = "".join(
+            "M" + "L".join("{},{}".format(*xy(x, y)) for x, y in ring) + "Z"
+            for polygon in polygons
+            for ring in polygon
+        )
+    streets, places = [], []
+    placed: list[tuple[float, float]] = []
+    for feature in core_selectors.street_lines()["features"]:
+        geometry, name = feature["geometry"], feature["properties"]["name"]
+        if geometry["type"] == "Point":
+            x, y = geometry["coordinates"]
+            if inside(x, y, -20):
+                px, py = xy(x, y)
+                places.append(PlaceMapLine(name=name, path="", label_x=px, label_y=py))
+            continue
+        coords = geometry["coordinates"]
+        shown = [c for c in coords if inside(c[0], c[1], 40)]
+        if not shown:
+            continue
+        # the name about a quarter of the frame away from the marker, so it never hides it,
+        # and away from the names already placed
+        ranked = sorted(
+            (xy(*c) for c in shown),
+            key=lambda p: abs(math.dist(p, (size / 2, size / 2)) - size / 4),
+        )
+        lx, ly = next((p for p in ranked if all(math.dist(p, q) > 50 for q in placed)), ranked[0])
+        placed.append((lx, ly))
+        streets.append(
+            PlaceMapLine(
+                name=name,
+                path="M" + "L".join("{},{}".format(*xy(x, y)) for x, y in coords),
+                label_x=min(max(lx, 40), size - 40),
+                label_y=min(max(ly + 12, 12), size - 6),
+            )
+        )
+    return PlaceMap(
+        size=size, district=district, district_name=district_name, streets=streets, places=places
     )

@@ -79,14 +79,21 @@ def report_map_page(request: HttpRequest) -> HttpResponse:
         ) % {"n": props["count"], "open": props["open"]}
         if props["district"]:
             props["label"] += " · " + props["district"]
+    cell = request.GET.get("cell", "")[:20]
+    selected = report_map.cell_reports(form.filters(), cell) if cell else None
+    query = request.GET.copy()
+    query.pop("cell", None)
     return render(
         request,
         "needs/report_map.html",
         {
             "form": form,
             "map": found,
-            "query": _filter_query(request),
+            "query": query.urlencode(),
             "map_config": _map_config(cells=cells),
+            "cell": cell if selected is not None else "",
+            "cell_reports": selected[0] if selected else [],
+            "cell_total": selected[1] if selected else 0,
         },
     )
 
@@ -98,18 +105,35 @@ def _map_config(**extra: Any) -> dict[str, Any]:
         "tiles": settings.COCITY_TILE_URL,
         "attribution": settings.COCITY_TILE_ATTRIBUTION,
         "districts": selectors.district_outlines(),
+        # without a tile server, the streets of the gazetteer stand in for the background
+        "streets": None if settings.COCITY_TILE_URL else core_selectors.street_lines(),
         "zoom_in": _("Zoom in"),
         "zoom_out": _("Zoom out"),
         **extra,
     }
 
 
-def _form_context(form: ReportForm) -> dict[str, Any]:
+def _form_context(form: ReportForm, **extra: Any) -> dict[str, Any]:
     """The report form, and what its map picker needs (used only when scripts run)."""
     return {
         "form": form,
         "place_config": _map_config(),
+        **extra,
     }
+
+
+def _place_search(request: HttpRequest) -> HttpResponse:
+    """The form's "Search" button: the same form again, with the matching places to pick from
+    (radio buttons: no script needed). Nothing is validated or filed yet."""
+    text = request.POST.get("place_q", "").strip()[:160]
+    values = {k: v for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", "place"}}
+    form = ReportForm(initial=values)
+    found = core_selectors.place_search(text) if text else []
+    return render(
+        request,
+        "needs/report_form.html",
+        _form_context(form, place_choices=found, place_searched=text),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -122,6 +146,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
     if honeypot_filled(request.POST):  # a bot: refused quietly, nothing is written
         messages.success(request, _("Thank you."))
         return redirect("needs:list")
+    if request.POST.get("action") == "search":  # a search files nothing: not throttled
+        return _place_search(request)
     throttle_check(request, "report", where="report form", link=reverse("needs:list"))
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -208,8 +234,19 @@ def _detail(request: HttpRequest, report: Report, *, tracking: bool = False) -> 
         "email_updates": core_selectors.has_consent(
             user=user, purpose=ConsentPurpose.EMAIL_UPDATES
         ),
+        "place_map": _place_map(report),
     }
     return render(request, "needs/report_detail.html", context)
+
+
+def _place_map(report: Report) -> report_map.PlaceMap:
+    area = report.area
+    return report_map.place_map(
+        lat=report.lat,
+        lon=report.lon,
+        boundary=area.boundary if area is not None else None,
+        district_name=area.name if area is not None else "",
+    )
 
 
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -365,6 +402,7 @@ def triage_report(request: HttpRequest, pk: int) -> HttpResponse:
         "status_form": status_form,
         "note_form": note_form,
         "reassign_form": reassign_form,
+        "place_map": _place_map(report),
     }
     return render(request, "needs/triage_report.html", context)
 

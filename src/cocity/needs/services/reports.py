@@ -20,8 +20,9 @@ from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from cocity.core import selectors as core_selectors
 from cocity.core.errors import DomainError, NotAllowed
 from cocity.core.models import User
 from cocity.core.services import audit_record
@@ -243,6 +244,16 @@ def _seen(scope: str, key: str, fingerprint: str) -> Report | None:
     return row.report
 
 
+def near_address(*, lat: float, lon: float) -> str:
+    """ "near Calle Mayor 12" (in the city's language) for a report given without an address,
+    when the gazetteer has a street or place within ``NEAREST_M``; else ""."""
+    place = core_selectors.place_nearest(lat=lat, lon=lon)
+    if place is None:
+        return ""
+    with translation.override(settings.LANGUAGE_CODE):
+        return translation.gettext("near %(place)s") % {"place": str(place)}
+
+
 def _report_prepare(
     *,
     category: ServiceCategory | str,
@@ -311,7 +322,7 @@ def _report_prepare(
         lon=lon_f,
         area_id=area[0],
         h3_cell=h3_cell(lat_f, lon_f),
-        address=(address or "").strip()[:200],
+        address=(address or "").strip()[:200] or near_address(lat=lat_f, lon=lon_f),
         reporter=reporter if reporter is not None and reporter.pk else None,
         anonymous=bool(anonymous) or reporter is None,
         tracking_token=secrets.token_urlsafe(12),

@@ -51,6 +51,42 @@
         };
       },
     }).addTo(map);
+    if (!config.tiles) {
+      // no tile server: the gazetteer's streets and the district names are the background
+      if (config.streets) {
+        L.geoJSON(config.streets, {
+          interactive: false,
+          style: function () {
+            return { color: "#9aa5ad", weight: 4, opacity: 0.9 };
+          },
+          pointToLayer: function (feature, latlng) {
+            return L.circleMarker(latlng, { radius: 3, color: "#0b5d4b", weight: 1 });
+          },
+          onEachFeature: function (feature, layer) {
+            if (feature.geometry.type === "LineString") {
+              layer.bindTooltip(feature.properties.name, {
+                permanent: true,
+                direction: "center",
+                className: "street-label",
+              });
+            }
+          },
+        }).addTo(map);
+        // street names only when close enough to read them
+        var toggleNames = function () {
+          el.classList.toggle("far", map.getZoom() < 16);
+        };
+        map.on("zoomend", toggleNames);
+        map.whenReady(toggleNames);
+      }
+      outlines.eachLayer(function (layer) {
+        layer.bindTooltip(layer.feature.properties.name, {
+          permanent: true,
+          direction: "center",
+          className: "district-label",
+        });
+      });
+    }
     var bounds = outlines.getBounds();
     if (bounds.isValid()) {
       map.fitBounds(bounds, { padding: [8, 8] });
@@ -81,6 +117,12 @@
       },
       onEachFeature: function (feature, layer) {
         layer.bindTooltip(feature.properties.label || String(feature.properties.count));
+        // selecting a cell lists its reports (the same page as the SVG's and the table's links)
+        layer.on("click", function () {
+          var params = new URLSearchParams(window.location.search);
+          params.set("cell", feature.properties.cell);
+          window.location.href = "?" + params.toString() + "#cell-reports";
+        });
       },
     }).addTo(city.map);
     // the district borders on top of the cells
@@ -188,6 +230,26 @@
         });
       });
     }
+    // a place picked from the address search fills the fields and moves the marker
+    var address = document.getElementById("id_address");
+    function pick(radio) {
+      lat.value = radio.getAttribute("data-lat");
+      lon.value = radio.getAttribute("data-lon");
+      if (address && (!address.value || address.getAttribute("data-auto") === "1")) {
+        address.value = radio.getAttribute("data-address");
+        address.setAttribute("data-auto", "1");
+      }
+      map.setView(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), 17);
+    }
+    document.querySelectorAll("input[name=place]").forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        pick(radio);
+        fromFields();
+      });
+      if (radio.checked && !lat.value) {
+        pick(radio);
+      }
+    });
     fromFields();
   }
 
