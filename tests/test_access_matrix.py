@@ -110,6 +110,7 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     # needs
     "needs:list": ("GET", EVERYONE, {}),
     "needs:map": ("GET", EVERYONE, {}),
+    "needs:open311_apps": ("GET", EVERYONE, {}),
     "needs:report_new": ("GET", EVERYONE, {}),
     "needs:submitted": ("GET", EVERYONE, {"token": "token"}),
     "needs:track": ("GET", EVERYONE, {"token": "token"}),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import secrets
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -113,6 +114,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "cocity.core.middleware.LanguageMemoryMiddleware",
     "cocity.core.middleware.DomainErrorMiddleware",
 ]
 
@@ -249,6 +251,8 @@ if EMAIL_URL.startswith("smtp"):
 else:
     EMAIL_BACKEND = "cocity.core.mail.LogEmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "cocity <noreply@localhost>")
+#: Where people and client-app developers write to the city (Open311 discovery ``contact``).
+CONTACT_EMAIL = env("COCITY_CONTACT_EMAIL", parseaddr(DEFAULT_FROM_EMAIL)[1])
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = env("COCITY_LANGUAGE", "en")
@@ -256,6 +260,8 @@ _LANG_NAMES = {"en": _("English"), "es": _("Spanish")}
 LANGUAGES = [(code, _LANG_NAMES.get(code, code)) for code in env_list("COCITY_LANGUAGES", "en,es")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
+# unambiguous dates in every language ("5 Dec 2026" / "5 dic 2026"): cocity/formats/<lang>/
+FORMAT_MODULE_PATH = ["cocity.formats"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Madrid")
 USE_TZ = True
 

@@ -84,3 +84,101 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client) -> None:
     response = client.get("/conversations/moderation/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_author_agrees_with_own_statement_and_never_gets_its_card(
+    city: dict[str, Any], conversation: Conversation
+) -> None:
+    from cocity.deliberation import selectors
+    from cocity.deliberation.models import Statement, Vote
+
+    member = city["users"]["organisation_member"]  # accepted at once: votable
+    statement = services.statement_submit(
+        conversation=conversation, body="Ask the neighbours first.", user=member
+    )
+    assert statement.status == Statement.Status.ACCEPTED
+    vote = Vote.objects.get(statement=statement)
+    assert vote.value == 1
+    assert vote.participant.user == member
+    participant = selectors.participant_find(conversation, user=member)
+    seen = set()
+    while (card := selectors.next_statement(conversation, participant)) is not None:
+        seen.add(card.pk)
+        services.vote_cast(statement=card, value=0, user=member)
+    assert statement.pk not in seen
+    assert len(seen) == 8  # every seed statement, not their own
+    # an anonymous participant's statement counts for their session too
+    pending = services.statement_submit(
+        conversation=conversation, body="Night buses on Fridays.", session_key="sess-1"
+    )
+    assert Vote.objects.get(statement=pending).participant.session_key == "sess-1"
+    # the organiser's opening statements are prompts: no vote in their name
+    assert not Vote.objects.filter(participant__user=city["users"]["official"]).exists()
+
+
+def test_rejection_needs_a_reason_and_the_author_is_told(
+    city: dict[str, Any], conversation: Conversation, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import translation
+
+    from cocity.core.errors import DomainError
+    from cocity.core.models import Notification
+    from cocity.deliberation.models import Statement
+
+    resident, moderator = city["users"]["resident"], city["users"]["moderator"]
+    bad = services.statement_submit(
+        conversation=conversation, body="Idiots run buses", user=resident
+    )
+    good = services.statement_submit(conversation=conversation, body="Buses at dawn", user=resident)
+    with pytest.raises(DomainError) as err:
+        services.statement_moderate(statement=bad, status="rejected", actor=moderator, reason="  ")
+    assert err.value.code == "reason_required"
+    bad.refresh_from_db()
+    assert bad.status == Statement.Status.PENDING
+    with django_capture_on_commit_callbacks(execute=True):
+        services.statement_moderate(
+            statement=bad, status="rejected", actor=moderator, reason="Insults are not allowed."
+        )
+        services.statement_moderate(statement=good, status="accepted", actor=moderator)
+    bad.refresh_from_db()
+    assert bad.rejection_reason == "Insults are not allowed."
+    notes = {n.verb: n for n in Notification.objects.filter(recipient=resident)}
+    assert set(notes) == {"statement.rejected", "statement.accepted"}
+    assert "Insults are not allowed." in notes["statement.rejected"].message
+    assert "“Idiots run buses” was not accepted" in notes["statement.rejected"].message
+    assert "“Buses at dawn” was accepted" in notes["statement.accepted"].message
+    with translation.override("es"):
+        assert "no se aceptó" in notes["statement.rejected"].message
+
+
+def test_moderation_queue_shows_author_date_and_asks_a_reason(
+    client: Client,
+    city: dict[str, Any],
+    conversation: Conversation,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from cocity.core.models import Notification
+    from cocity.deliberation.models import Statement
+
+    resident = city["users"]["resident"]
+    named = services.statement_submit(conversation=conversation, body="Idea A", user=resident)
+    services.statement_submit(conversation=conversation, body="Idea B", session_key="anon-1")
+    login(client, city["users"]["moderator"])
+    url = f"/deliberation/{conversation.pk}/moderate/"
+    page = client.get(url).content.decode()
+    assert resident.public_name in page
+    assert "Anonymous participant" in page
+    assert page.count("<time datetime=") == 2
+    assert f'<label for="reason-{named.pk}">' in page
+    res = client.post(
+        url, {"statement": named.pk, "decision": "rejected", "reason": ""}, follow=True
+    )
+    assert "Give a reason for the rejection" in res.content.decode()
+    named.refresh_from_db()
+    assert named.status == Statement.Status.PENDING
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"statement": named.pk, "decision": "rejected", "reason": "Off topic."})
+    named.refresh_from_db()
+    assert named.status == Statement.Status.REJECTED
+    assert named.rejection_reason == "Off topic."
+    assert "Off topic." in Notification.objects.get(recipient=resident).message

@@ -70,7 +70,31 @@ def test_merged_duplicate_tells_its_followers(needs: dict[str, Any], submit: Sub
         report=duplicate, status=Status.DUPLICATE, actor=users["official"], duplicate_of=original
     )
     [note] = notes_of(users["resident"])
-    assert note.message == f"Report #{duplicate.pk} (Pothole) is now: Duplicate."
+    assert note.message == (
+        f"Report #{duplicate.pk} (Pothole) was merged into report #{original.pk}: "
+        "its supporters count there and you follow it."
+    )
+    assert note.link == f"/needs/{original.pk}/"
+
+
+def test_merge_tells_the_original_reports_people_too(needs: dict[str, Any], submit: Submit) -> None:
+    users = needs["users"]
+    original = submit(description="first", reporter=users["moderator"])
+    services.report_follow(report=original, user=users["admin"])
+    duplicate = submit(description="second", reporter=users["resident"])
+    services.report_change_status(
+        report=duplicate, status=Status.DUPLICATE, actor=users["official"], duplicate_of=original
+    )
+    for role in ("moderator", "admin"):
+        [note] = notes_of(users[role])
+        assert note.verb == "needs.report_merged"
+        assert note.message == (
+            f"Report #{duplicate.pk} was merged into report #{original.pk} (Pothole), "
+            "which you follow."
+        )
+        assert note.link == f"/needs/{original.pk}/"
+    assert len(notes_of(users["resident"])) == 1  # the duplicate's notice only
+    assert notes_of(users["official"]) == []  # the one who merged
 
 
 def test_follower_sees_it_on_the_page_in_spanish(

@@ -540,3 +540,16 @@ def test_merging_a_duplicate_moves_supporters_and_followers(
             duplicate_of=duplicate,
         )
     assert err.value.code == "merge_loop"
+
+
+def test_reporter_cannot_support_own_report(needs: dict[str, Any], submit: Submit) -> None:
+    resident = needs["users"]["resident"]
+    report = submit(reporter=resident)
+    with pytest.raises(DomainError) as err:
+        services.report_support(report=report, user=resident)
+    assert err.value.code == "own_report"
+    report.refresh_from_db()
+    assert report.support_count == 0
+    assert not ReportSupport.objects.filter(report=report).exists()
+    # somebody else still can
+    assert services.report_support(report=report, user=needs["users"]["moderator"]) is True

@@ -385,3 +385,128 @@ def test_bulk_status_change(client: Client, needs: dict[str, Any], submit: Submi
     assert Report.objects.get(pk=tree.pk).status == Status.SUBMITTED
     res = client.post("/needs/triage/", {"status": "fixed"}, follow=True)
     assert "Select at least one report and a status." in res.content.decode()
+
+
+def test_reporter_is_not_offered_me_too(
+    client: Client, needs: dict[str, Any], submit: Submit
+) -> None:
+    report = submit(reporter=needs["users"]["resident"])
+    login(client, needs, "resident")
+    html = client.get(f"/needs/{report.pk}/").content.decode()
+    assert "Me too: support this report" not in html
+    assert "This is your report: it already counts as yours." in html
+    res = client.post(f"/needs/{report.pk}/support/", follow=True)
+    assert "This is your own report" in res.content.decode()
+    assert Report.objects.get().support_count == 0
+    client.logout()
+    login(client, needs, "moderator")
+    assert "Me too: support this report" in client.get(f"/needs/{report.pk}/").content.decode()
+
+
+def _ids_and_options(html: str) -> tuple[list[str], list[list[str]]]:
+    """Every element id of a page, and the option texts of each <select>."""
+    from html.parser import HTMLParser
+
+    ids: list[str] = []
+    selects: list[list[str]] = []
+
+    class Parser(HTMLParser):
+        option = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found = dict(attrs)
+            if found.get("id"):
+                ids.append(str(found["id"]))
+            if tag == "select":
+                selects.append([])
+            self.option = tag == "option"
+            if self.option:
+                selects[-1].append("")
+
+        def handle_data(self, data: str) -> None:
+            if self.option:
+                selects[-1][-1] += data.strip()
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "option":
+                self.option = False
+
+    Parser().feed(html)
+    return ids, selects
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_triage_pages_have_unique_ids_and_options(
+    client: Client, needs: dict[str, Any], submit: Submit, language: str
+) -> None:
+    first = submit(address="Calle Mayor 1")
+    submit(where=(40.9655, -5.695))
+    login(client, needs, "admin")
+    client.cookies["django_language"] = language
+    for url in ("/needs/triage/", f"/needs/triage/{first.pk}/", "/needs/", f"/needs/{first.pk}/"):
+        html = client.get(url).content.decode()
+        ids, selects = _ids_and_options(html)
+        assert len(ids) == len(set(ids)), (url, sorted(i for i in ids if ids.count(i) > 1))
+        for options in selects:
+            assert len(options) == len(set(options)), (url, options)
+        if url == "/needs/triage/":
+            assert len(selects) == 5  # category, district, status; bulk status and template
+
+
+def test_triage_report_shows_where_and_merges_a_suggested_duplicate(
+    client: Client, needs: dict[str, Any], submit: Submit
+) -> None:
+    users = needs["users"]
+    original = submit(address="Calle Mayor 1", reporter=users["moderator"])
+    near = submit(where=(40.966, -5.695), reporter=users["resident"])  # ~110 m north
+    submit(where=(40.975, -5.695))  # ~1.1 km: too far to suggest
+    other = submit("tree", where=(40.965, -5.695))  # same place, another category
+    services.report_support(report=near, user=users["organisation_member"])
+    login(client, needs, "admin")
+    html = client.get(f"/needs/triage/{original.pk}/").content.decode()
+    assert "Calle Mayor 1" in html
+    assert "40.96500, -5.69500" in html
+    assert '<svg class="where-map"' in html
+    assert 'class="where-point"' in html
+    assert f"Merge #{near.pk} into this one" in html
+    assert html.count("into this one</button>") == 1  # not the far one, not the tree
+    assert f"Merge #{other.pk}" not in html
+    res = client.post(
+        f"/needs/triage/{original.pk}/", {"action": "merge", "duplicate": near.pk}, follow=True
+    )
+    page = res.content.decode()
+    assert f"Report #{near.pk} is merged into this one." in page
+    assert "1 report was merged into this one:" in page
+    near.refresh_from_db()
+    original.refresh_from_db()
+    assert near.status == Status.DUPLICATE
+    assert near.duplicate_of == original
+    assert original.support_count == 1  # the supporter moved
+    assert original.follows.filter(user=users["resident"]).exists()
+    # both public pages show the merge, with links
+    public = client.get(f"/needs/{original.pk}/").content.decode()
+    assert "1 report was merged into this one:" in public
+    assert f'href="/needs/{near.pk}/"' in public
+    public = client.get(f"/needs/{near.pk}/").content.decode()
+    assert f"This report was merged into report #{original.pk}" in public
+    assert f'href="/needs/{original.pk}/"' in public
+    client.cookies["django_language"] = "es"
+    assert "Este aviso se fusionó" in client.get(f"/needs/{near.pk}/").content.decode()
+
+
+def test_bulk_action_keeps_the_filters(
+    client: Client, needs: dict[str, Any], submit: Submit
+) -> None:
+    first, second = submit(), submit(where=needs["points"]["s1"])
+    login(client, needs, "admin")
+    html = client.get("/needs/triage/", {"district": "n1", "status": "open"}).content.decode()
+    assert 'action="/needs/triage/?district=n1&amp;status=open"' in html
+    assert f"/needs/triage/{second.pk}/" not in html
+    res = client.post(
+        "/needs/triage/?district=n1&status=open",
+        {"reports": [first.pk], "status": "acknowledged"},
+    )
+    assert res.status_code == 302
+    assert res["Location"] == "/needs/triage/?district=n1&status=open"
+    res = client.post("/needs/triage/?district=n1", {"status": "fixed"})
+    assert res["Location"] == "/needs/triage/?district=n1"

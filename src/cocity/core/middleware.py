@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -123,4 +124,23 @@ class UnsafeTextMiddleware:
                     code="unsafe_text",
                 ),
             )
+        return self.get_response(request)
+
+
+class LanguageMemoryMiddleware:
+    """Remember the language a signed-in person last browsed in (``User.preferred_language``):
+    notifications and e-mails sent to them later, from tasks with no request, use it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        language = getattr(request, "LANGUAGE_CODE", "")
+        # empty means the site's language, so most people are never written to
+        remembered = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
+        if user is not None and user.is_authenticated and language and remembered != language:
+            from cocity.core.services import user_remember_language
+
+            user_remember_language(user=user, language=language)
         return self.get_response(request)

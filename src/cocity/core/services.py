@@ -187,6 +187,17 @@ def user_create(
     return user
 
 
+def user_remember_language(*, user: User, language: str) -> None:
+    """The language the person last browsed in: later notifications and e-mails use it. A
+    private preference, not public state: no audit entry."""
+    from django.conf import settings
+
+    if language not in dict(settings.LANGUAGES):
+        return
+    User.objects.filter(pk=user.pk).update(preferred_language=language)
+    user.preferred_language = language
+
+
 @transaction.atomic
 def user_set_public_name(*, user: User, display_name: str) -> User:
     """The name shown next to the person's contributions; empty shows "Anonymous"."""

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from cocity.compute.geo import svg_paths
 from cocity.core import selectors, services
+from cocity.core.audit_text import audit_sentence
 from cocity.core.forms import ConsentForm, DeleteAccountForm, PublicNameForm
 
 CAPABILITIES = [
@@ -127,7 +128,8 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.audit_entries(), 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_log.html", {"page": page})
+    rows = [(e, audit_sentence(e.action, e.object_id, e.data)) for e in page]
+    return render(request, "core/audit_log.html", {"page": page, "rows": rows})
 
 
 @login_required

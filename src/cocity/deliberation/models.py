@@ -45,6 +45,9 @@ class Conversation(models.Model):
     #: Where imported data came from and the attribution its licence asks for.
     source = models.CharField(_("source"), max_length=200, blank=True)
     attribution = models.TextField(_("attribution"), blank=True)
+    #: The language people wrote its statements in (a BCP 47 tag such as "zh", shown as the
+    #: ``lang`` of their text); empty: the site's language.
+    language = models.CharField(_("language of its statements"), max_length=16, blank=True)
     #: Set while a recomputation is queued (the debounce of ``analysis_request``).
     analysis_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -148,6 +151,8 @@ class Statement(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
+    #: Why a moderator rejected it; its author reads it in the notification of the outcome.
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
 
     class Meta:
         ordering = ["conversation", "number"]

@@ -121,6 +121,7 @@ def seed_deliberation(ctx: SeedContext) -> None:
                 "vTaiwan's 2015 conversation on how to regulate UberX, imported from the Polis "
                 "open data (closed; read-only here)."
             ),
+            language="zh",  # its statements are in Chinese (Taiwan)
         )
         Conversation.objects.filter(pk=conversation.pk).update(
             closes_at=timezone.now() - timedelta(days=1),

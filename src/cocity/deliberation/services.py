@@ -15,13 +15,15 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cocity.compute.opinion import PolisExportError, VoteTable, read_polis_export
 from cocity.core.errors import Conflict, DomainError, NotAllowed, full_clean
 from cocity.core.models import Area, User
-from cocity.core.services import PERSONAL_DATA_EXPORTERS, audit_record
+from cocity.core.services import PERSONAL_DATA_EXPORTERS, audit_record, notification_send
 from cocity.core.text import all_safe
 from cocity.deliberation import polis
 
@@ -74,6 +76,7 @@ def conversation_create(
     source: str = "",
     attribution: str = "",
     seed_statements: Iterable[str] = (),
+    language: str = "",
 ) -> Conversation:
     """Open a conversation (officials and admins; ``actor=None`` is the system, e.g. imports)."""
     if actor is not None and not actor.has_perm("deliberation.create_conversation"):
@@ -89,6 +92,7 @@ def conversation_create(
         created_by=actor,
         source=source,
         attribution=attribution,
+        language=language.strip(),
     )
     full_clean(conversation)
     conversation.save()
@@ -219,6 +223,16 @@ def statement_submit(
     )
     full_clean(statement, exclude=["author", "participant", "moderated_by"])
     statement.save()
+    if participant is not None and not seed:
+        # as in Polis, the author agrees with their own statement and is not asked to vote on
+        # it; an organiser's opening (seed) statements are prompts, not their opinion
+        Vote.objects.create(
+            conversation=conversation,
+            participant=participant,
+            statement=statement,
+            value=Vote.Value.AGREE,
+            voted_at=statement.created_at,
+        )
     audit_record(
         action="statement.submitted",
         actor=user if _is_authenticated(user) else None,
@@ -228,23 +242,60 @@ def statement_submit(
     return statement
 
 
+#: Notification texts of a moderation outcome (translated when shown).
+MODERATION_ACCEPTED = gettext_noop("Your statement “%(body)s” was accepted: people can vote on it.")
+MODERATION_REJECTED = gettext_noop("Your statement “%(body)s” was not accepted. Reason: %(reason)s")
+REASON_MAX_LENGTH = 500
+
+
 @transaction.atomic
-def statement_moderate(*, statement: Statement, status: str, actor: User) -> Statement:
-    """Accept or reject a statement (moderators and admins)."""
+def statement_moderate(
+    *, statement: Statement, status: str, actor: User, reason: str = ""
+) -> Statement:
+    """Accept or reject a statement (moderators and admins). A rejection needs a reason, which
+    is stored on the statement; the author (if they have an account) is told the outcome."""
     if not actor.has_perm("deliberation.moderate"):
         raise NotAllowed()
     if status not in (Statement.Status.ACCEPTED, Statement.Status.REJECTED):
         raise DomainError(_("Unknown moderation decision."), code="unknown_status")
+    reason = " ".join((reason or "").split())
+    if status == Statement.Status.REJECTED and not reason:
+        raise DomainError(
+            _("Give a reason for the rejection: its author will read it."),
+            code="reason_required",
+            fields={"reason": [_("Give a reason.")]},
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise DomainError(
+            _("A reason has at most %(max)d characters.") % {"max": REASON_MAX_LENGTH},
+            code="invalid",
+            fields={"reason": [_("Too long.")]},
+        )
     statement.status = status
     statement.moderated_by = actor
     statement.moderated_at = timezone.now()
-    statement.save(update_fields=["status", "moderated_by", "moderated_at"])
+    statement.rejection_reason = reason if status == Statement.Status.REJECTED else ""
+    statement.save(update_fields=["status", "moderated_by", "moderated_at", "rejection_reason"])
     audit_record(
         action="statement.moderated",
         actor=actor,
         obj=statement,
         data={"conversation": statement.conversation_id, "status": status},
     )
+    author = statement.author
+    if author is not None:
+        accepted = status == Statement.Status.ACCEPTED
+        params = {"body": statement.body[:80], "reason": statement.rejection_reason}
+        link = reverse("deliberation:detail", kwargs={"pk": statement.conversation_id})
+        transaction.on_commit(
+            lambda: notification_send(
+                recipients=[author],
+                verb="statement.accepted" if accepted else "statement.rejected",
+                text=MODERATION_ACCEPTED if accepted else MODERATION_REJECTED,
+                params=params,
+                link=link,
+            )
+        )
     return statement
 
 
@@ -397,6 +448,7 @@ def conversation_import_polis(
     actor: User | None = None,
     allow_anonymous: bool = False,
     analyse: bool = True,
+    language: str = "",
 ) -> Conversation:
     """Create a conversation from a Polis openData export folder (all or nothing)."""
     root = Path(folder)
@@ -414,6 +466,7 @@ def conversation_import_polis(
         allow_anonymous=allow_anonymous,
         source=f"polis:{root.name}" + (f" {summary['url']}" if summary.get("url") else ""),
         attribution=attribution,
+        language=language,
     )
     votes = export.votes
     latest: dict[tuple[int, int], tuple[int, float]] = {}

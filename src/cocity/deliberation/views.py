@@ -201,6 +201,7 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
             statement=statement,
             status=request.POST.get("decision", ""),
             actor=request.user,  # type: ignore[arg-type]
+            reason=request.POST.get("reason", ""),
         )
         messages.success(request, _("Decision saved."))
         return redirect("deliberation:moderate", pk=pk)

@@ -137,11 +137,12 @@ class ReportFilterForm(forms.Form):
             (c.code, c.label) for c in selectors.category_list(active_only=False)
         ]
         district.choices = everything + [(a.code, a.name) for a in selectors.district_choices()]
+        # "closed" is every closed status, Status.CLOSED included: not listed twice
         status.choices = [
             *everything,
-            ("open", _("Open")),
-            ("closed", _("Closed")),
-            *Status.choices,
+            ("open", _("Open (any open status)")),
+            ("closed", _("Closed (any closed status)")),
+            *((value, label) for value, label in Status.choices if value != Status.CLOSED),
         ]
 
     def clean(self) -> dict[str, Any]:

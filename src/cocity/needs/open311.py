@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import (
     HttpRequest,
@@ -195,8 +196,12 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     base = base.rsplit("/", 1)[0] + "/"
     data = {
         "changeset": _w3c(timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)),
-        "contact": "",
-        "key_service": "cocity open311 create-key NAME",
+        "contact": settings.CONTACT_EMAIL,
+        "key_service": (
+            "Client apps ask the city for an API key at "
+            f"{request.build_absolute_uri(reverse('needs:open311_apps'))} "
+            "(an administrator issues it); reading needs no key."
+        ),
         "endpoints": [
             {
                 "specification": SPEC_URL,
@@ -214,7 +219,7 @@ def _service(category: ServiceCategory) -> dict[str, Any]:
     return {
         "service_code": category.code,
         "service_name": category.name,
-        "description": category.description,
+        "description": category.description or category.name,
         "metadata": category.has_metadata,
         "type": "realtime",
         "keywords": category.keywords,

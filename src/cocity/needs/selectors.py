@@ -133,6 +133,11 @@ def report_timeline(*, report: Report, include_internal: bool = False) -> QueryS
     return qs if include_internal else qs.filter(public=True)
 
 
+def report_merged_into(report: Report) -> list[int]:
+    """The numbers of the reports merged into this one as its duplicates."""
+    return list(report.duplicates.order_by("pk").values_list("pk", flat=True))
+
+
 def is_supporter(*, report: Report, user: User) -> bool:
     return user.is_authenticated and report.supports.filter(user=user).exists()
 

@@ -21,5 +21,6 @@ urlpatterns = [
     path("templates/", views.response_template_list, name="templates"),
     path("templates/<int:pk>/", views.response_template_edit, name="template_edit"),
     path("open311-keys/", views.open311_keys, name="open311_keys"),
+    path("open311-apps/", views.open311_apps, name="open311_apps"),
     path("open311-keys/<int:pk>/revoke/", views.open311_key_revoke, name="open311_key_revoke"),
 ]

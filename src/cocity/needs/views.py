@@ -19,6 +19,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cocity.compute.geo import svg_marker
 from cocity.core import selectors as core_selectors
 from cocity.core.errors import DomainError
 from cocity.core.models import ConsentPurpose
@@ -37,7 +38,7 @@ from cocity.needs.forms import (
     ResponseTemplateForm,
     StatusForm,
 )
-from cocity.needs.models import Channel, Report
+from cocity.needs.models import Channel, Report, Status
 
 PAGE_SIZE = 25
 
@@ -230,6 +231,8 @@ def _detail(request: HttpRequest, report: Report, *, tracking: bool = False) -> 
         "tracking": tracking,
         "can_triage": user.has_perm("needs.triage_report", report),
         "is_supporter": selectors.is_supporter(report=report, user=user),
+        "is_own": user.is_authenticated and report.reporter_id == user.pk,
+        "merged": selectors.report_merged_into(report),
         "is_follower": selectors.is_follower(report=report, user=user),
         "email_updates": core_selectors.has_consent(
             user=user, purpose=ConsentPurpose.EMAIL_UPDATES
@@ -311,7 +314,7 @@ def triage_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": _filter_query(request),
             "now": timezone.now(),
-            "bulk_form": BulkStatusForm(report_ids=[]),
+            "bulk_form": BulkStatusForm(report_ids=[], auto_id="bulk_%s"),
         },
     )
 
@@ -322,9 +325,11 @@ def _bulk_status(request: HttpRequest) -> HttpResponse:
     ids = [int(v) for v in request.POST.getlist("reports") if v.isdigit()]
     reports = list(selectors.report_list().filter(pk__in=ids))
     form = BulkStatusForm(request.POST, report_ids=[r.pk for r in reports])
+    # the form posts to "?<filters>": the queue comes back as the official left it
+    back = reverse("needs:triage") + (f"?{_filter_query(request)}" if request.GET else "")
     if not form.is_valid() or not reports:
         messages.error(request, _("Select at least one report and a status."))
-        return redirect("needs:triage")
+        return redirect(back)
     status = form.cleaned_data["status"]
     note = selectors.response_template_text(form.cleaned_data["template"])
     changed = services.report_bulk_change_status(
@@ -335,7 +340,7 @@ def _bulk_status(request: HttpRequest) -> HttpResponse:
         ngettext("%(count)s report changed.", "%(count)s reports changed.", changed)
         % {"count": changed},
     )
-    return redirect("needs:triage")
+    return redirect(back)
 
 
 @login_required
@@ -371,6 +376,18 @@ def triage_report(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Status changed and the update published."))
                 return redirect("needs:triage_report", pk=report.pk)
+        elif action == "merge":
+            duplicate = selectors.report_get(request.POST.get("duplicate", ""))
+            if duplicate is None:
+                raise DomainError(_("There is no report with that number."))
+            services.report_change_status(
+                report=duplicate, status=Status.DUPLICATE, actor=user, duplicate_of=report
+            )
+            messages.success(
+                request,
+                _("Report #%(duplicate)s is merged into this one.") % {"duplicate": duplicate.pk},
+            )
+            return redirect("needs:triage_report", pk=report.pk)
         elif action == "note":
             note_form = NoteForm(request.POST, prefix="note")
             if note_form.is_valid():
@@ -403,8 +420,39 @@ def triage_report(request: HttpRequest, pk: int) -> HttpResponse:
         "note_form": note_form,
         "reassign_form": reassign_form,
         "place_map": _place_map(report),
+        "where": _where(report),
+        "merged": selectors.report_merged_into(report),
+        "suggestions": (
+            selectors.reports_nearby_open(
+                category=report.category, lat=report.lat, lon=report.lon, exclude_id=report.pk
+            )
+            if report.is_open
+            else []
+        ),
     }
     return render(request, "needs/triage_report.html", context)
+
+
+def _where(report: Report) -> dict[str, Any] | None:
+    """The report's point on its district's outline, for the small server-drawn map."""
+    if report.area is None or not report.area.boundary:
+        return None
+    path, x, y, width, height = svg_marker(report.area.boundary, report.lat, report.lon)
+    return {"path": path, "x": x, "y": y, "width": width, "height": height}
+
+
+def open311_apps(request: HttpRequest) -> HttpResponse:
+    """For developers of client apps: the Open311 endpoints and how to ask for an API key."""
+    return render(
+        request,
+        "needs/open311_apps.html",
+        {
+            "contact": settings.CONTACT_EMAIL,
+            "discovery": request.build_absolute_uri(
+                reverse("open311:discovery", kwargs={"fmt": "json"})
+            ),
+        },
+    )
 
 
 @login_required

@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from cocity.core import selectors as core_selectors
 from cocity.core.errors import DomainError, NotAllowed
@@ -417,6 +418,10 @@ def report_support(*, report: Report, user: User | None) -> bool:
     user = _require_person(user)
     if not report.is_open:
         raise DomainError("This report is closed.", code="report_closed")
+    if report.reporter_id is not None and report.reporter_id == user.pk:
+        raise DomainError(
+            _("This is your own report: it already counts as yours."), code="own_report"
+        )
     try:
         with transaction.atomic():
             ReportSupport.objects.create(report=report, user=user)
@@ -434,7 +439,7 @@ def report_follow(*, report: Report, user: User | None, follow: bool = True) -> 
     """Follow or unfollow. Returns whether anything changed."""
     user = _require_person(user)
     if follow:
-        _, created = ReportFollow.objects.get_or_create(report=report, user=user)
+        _follow, created = ReportFollow.objects.get_or_create(report=report, user=user)
         changed = created
     else:
         changed = ReportFollow.objects.filter(report=report, user=user).delete()[0] > 0

@@ -37,24 +37,48 @@ def _notify_followers(update: ReportUpdate) -> None:
         followers = followers.exclude(pk=update.author_id)
     with translation.override(None):  # store English msgids; they are translated when shown
         status = str(Status(update.new_status).label) if update.new_status else ""
+    if update.new_status == Status.DUPLICATE and report.duplicate_of_id is not None:
+        text = gettext_noop(
+            "Report #%(number)s (%(category)s) was merged into report #%(into)s: "
+            "its supporters count there and you follow it."
+        )
+    elif status:
+        text = gettext_noop("Report #%(number)s (%(category)s) is now: %(status)s.")
+    else:
+        text = gettext_noop("Report #%(number)s (%(category)s) has a new public update.")
     notification_send(
         recipients=followers,
         verb="needs.report_updated",
-        text=(
-            gettext_noop("Report #%(number)s (%(category)s) is now: %(status)s.")
-            if status
-            else gettext_noop("Report #%(number)s (%(category)s) has a new public update.")
-        ),
+        text=text,
         params={
             "number": report.pk,
             "category": report.category.all_names(),
             "status": status,
+            "into": report.duplicate_of_id,
             "note": update.text[:500],
             "_translate": ["status"],
         },
-        link=reverse("needs:detail", kwargs={"pk": report.pk}),
+        link=reverse("needs:detail", kwargs={"pk": report.duplicate_of_id or report.pk}),
     )
     transaction.on_commit(lambda: notify_followers_task.enqueue(update.pk))
+
+
+def _notify_merged_into(into: Report, duplicate: Report, *, skip: set[int]) -> None:
+    """Tell the people following the original report that another report joined it."""
+    notification_send(
+        recipients=User.objects.filter(needs_follows__report_id=into.pk).exclude(pk__in=skip),
+        verb="needs.report_merged",
+        text=gettext_noop(
+            "Report #%(duplicate)s was merged into report #%(number)s (%(category)s), "
+            "which you follow."
+        ),
+        params={
+            "number": into.pk,
+            "duplicate": duplicate.pk,
+            "category": into.category.all_names(),
+        },
+        link=reverse("needs:detail", kwargs={"pk": into.pk}),
+    )
 
 
 def _require_triage(actor: User | None, report: Report) -> User:
@@ -112,11 +136,12 @@ def report_change_status(
         created_at=now,
     )
     _notify_followers(update)
-    moved = (
-        _merge_people(locked, duplicate_of)
-        if status == Status.DUPLICATE and duplicate_of is not None
-        else {}
-    )
+    moved: dict[str, int] = {}
+    if status == Status.DUPLICATE and duplicate_of is not None:
+        # the duplicate's people heard of the merge above; they follow the original from now on
+        told = set(ReportFollow.objects.filter(report=locked).values_list("user_id", flat=True))
+        _notify_merged_into(duplicate_of, locked, skip=told | {actor.pk})
+        moved = _merge_people(locked, duplicate_of)
     audit_record(
         action="needs.report_status_changed",
         actor=actor,
