@@ -164,7 +164,7 @@ def test_moderation_queue_shows_author_date_and_asks_a_reason(
     named = services.statement_submit(conversation=conversation, body="Idea A", user=resident)
     services.statement_submit(conversation=conversation, body="Idea B", session_key="anon-1")
     login(client, city["users"]["moderator"])
-    url = f"/deliberation/{conversation.pk}/moderate/"
+    url = f"/conversations/{conversation.pk}/moderate/"
     page = client.get(url).content.decode()
     assert resident.public_name in page
     assert "Anonymous participant" in page

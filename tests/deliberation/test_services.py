@@ -223,7 +223,10 @@ def test_two_opposed_camps_form_two_groups(camps: Conversation) -> None:
 def test_rejected_statements_leave_the_analysis(city: dict[str, Any], camps: Conversation) -> None:
     statement = camps.statements.get(number=0)
     services.statement_moderate(
-        statement=statement, status="rejected", actor=city["users"]["moderator"]
+        statement=statement,
+        status="rejected",
+        actor=city["users"]["moderator"],
+        reason="Off topic.",
     )
     result = services.analysis_run(conversation=camps)
     assert result is not None
@@ -240,7 +243,13 @@ def test_personal_data_export_lists_votes_and_statements(
     services.vote_cast(statement=conversation.statements.get(number=2), value=-1, user=resident)
     services.statement_submit(conversation=conversation, body="Mine.", user=resident)
     data = personal_data_export(user=resident)["deliberation"]
+    mine = Vote.objects.get(statement__body="Mine.")  # the author agrees with their own
     assert data["participations"][0]["votes"] == [
-        {"statement": 2, "vote": -1, "at": Vote.objects.get().voted_at.isoformat()}
+        {
+            "statement": 2,
+            "vote": -1,
+            "at": Vote.objects.get(statement__number=2).voted_at.isoformat(),
+        },
+        {"statement": mine.statement.number, "vote": 1, "at": mine.voted_at.isoformat()},
     ]
     assert [s["body"] for s in data["statements"]] == ["Mine."]

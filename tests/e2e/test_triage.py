@@ -186,7 +186,11 @@ def test_moderator_rejects_with_a_reason_and_the_author_reads_it(
     page = context.new_page()
     sign_in(page, base, users["moderator"].email, "es")
     text = visit(
-        page, f"{base}/deliberation/{conversation.pk}/moderate/", axe, shot, "moderation-1-queue-es"
+        page,
+        f"{base}/conversations/{conversation.pk}/moderate/",
+        axe,
+        shot,
+        "moderation-1-queue-es",
     )
     assert users["resident"].public_name in text
     assert DATE["es"].search(text)

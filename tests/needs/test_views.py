@@ -450,7 +450,7 @@ def test_triage_pages_have_unique_ids_and_options(
         for options in selects:
             assert len(options) == len(set(options)), (url, options)
         if url == "/needs/triage/":
-            assert len(selects) == 5  # category, district, status; bulk status and template
+            assert len(selects) == 6  # language; category, district, status; bulk status, template
 
 
 def test_triage_report_shows_where_and_merges_a_suggested_duplicate(
@@ -459,7 +459,7 @@ def test_triage_report_shows_where_and_merges_a_suggested_duplicate(
     users = needs["users"]
     original = submit(address="Calle Mayor 1", reporter=users["moderator"])
     near = submit(where=(40.966, -5.695), reporter=users["resident"])  # ~110 m north
-    submit(where=(40.975, -5.695))  # ~1.1 km: too far to suggest
+    submit(where=(40.955, -5.695))  # ~1.1 km: too far to suggest
     other = submit("tree", where=(40.965, -5.695))  # same place, another category
     services.report_support(report=near, user=users["organisation_member"])
     login(client, needs, "admin")
