@@ -73,6 +73,65 @@ def test_audit_page_lists_entries(client: Client, city: dict[str, Any]) -> None:
     assert "area.created" in res.content.decode()
 
 
+def test_audit_entries_read_as_sentences_with_their_code(
+    client: Client, city: dict[str, Any]
+) -> None:
+    from cocity.needs import services as needs
+
+    roads = city["departments"]["roads"]
+    pothole = needs.category_create(code="pothole", name="Pothole", department=roads)
+    report = needs.report_submit(category=pothole, description="Hole", lat=40.965, lon=-5.695)
+    needs.report_change_status(report=report, status="in_progress", actor=city["users"]["official"])
+    html = client.get("/audit/").content.decode()
+    assert f"Report #{report.pk} changed from Submitted to In progress." in html
+    assert f"Report #{report.pk} was filed." in html
+    assert "needs.report_status_changed</code>" in html
+    assert "A district was added." in html
+    client.cookies["django_language"] = "es"
+    html = client.get("/audit/").content.decode()
+    assert f"El aviso n.º {report.pk} pasó de Recibido a En curso." in html
+    assert "needs.report_status_changed</code>" in html
+
+
+def test_unknown_audit_action_shows_its_code() -> None:
+    from cocity.core.audit_text import audit_sentence
+
+    assert audit_sentence("budget.voted", "3", {}) == "budget.voted"
+    assert audit_sentence(
+        "statement.moderated", "9", {"conversation": 2, "status": "rejected"}
+    ) == ("A statement in conversation #2 was rejected.")
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "5 Dec 2026"), ("es", "5 dic 2026")])
+def test_dates_are_unambiguous_in_both_languages(language: str, expected: str) -> None:
+    from datetime import date
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template('{{ d|date:"DATE_FORMAT" }}|{{ d|date:"SHORT_DATE_FORMAT" }}')
+    with translation.override(language):
+        assert template.render(Context({"d": date(2026, 12, 5)})) == f"{expected}|{expected}"
+
+
+def test_the_language_a_person_browses_in_is_remembered(
+    client: Client, city: dict[str, Any]
+) -> None:
+    user = city["users"][Role.RESIDENT]
+    client.force_login(user)
+    client.get("/")
+    user.refresh_from_db()
+    assert user.preferred_language == ""  # the site's language: nothing to write
+    client.cookies["django_language"] = "es"
+    client.get("/")
+    user.refresh_from_db()
+    assert user.preferred_language == "es"
+    client.cookies["django_language"] = "en"
+    client.get("/")
+    user.refresh_from_db()
+    assert user.preferred_language == "en"
+
+
 def test_privacy_needs_login(client: Client, db: None) -> None:
     res = client.get("/me/privacy/")
     assert res.status_code == 302

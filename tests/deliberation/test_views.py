@@ -274,3 +274,16 @@ def test_conversation_form_links_a_need_a_district_and_dates(
     detail = client.get(response["Location"]).content.decode()
     assert reverse("needs:detail", args=[report.pk]) in detail
     assert district.name in detail
+
+
+def test_statements_carry_their_own_language_tag(client: Client, city: dict[str, Any]) -> None:
+    conversation = services.conversation_create(
+        actor=city["users"]["official"],
+        topic="UberX",
+        allow_anonymous=True,
+        seed_statements=["應該開放共乘"],
+        language="zh",
+    )
+    page = client.get(reverse("deliberation:detail", args=[conversation.pk])).content.decode()
+    assert '<html lang="en">' in page
+    assert '<q lang="zh">應該開放共乘</q>' in page

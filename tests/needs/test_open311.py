@@ -57,6 +57,9 @@ def test_discovery(client: Client, db: None, fmt: str) -> None:
     assert res.status_code == 200
     data = parse(res, fmt)
     if fmt == "json":
+        assert data["contact"] == "noreply@localhost"  # COCITY_CONTACT_EMAIL's default
+        assert "http://testserver/needs/open311-apps/" in data["key_service"]
+        assert "administrator" in data["key_service"]
         endpoint = data["endpoints"][0]
         assert endpoint["url"] == "http://testserver/open311/v2/"
         assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
@@ -66,6 +69,27 @@ def test_discovery(client: Client, db: None, fmt: str) -> None:
         assert data.findtext("endpoints/endpoint/url") == "http://testserver/open311/v2/"
         formats = [f.text for f in data.findall("endpoints/endpoint/formats/format")]
         assert formats == ["application/json", "text/xml"]
+
+
+def test_key_page_explains_how_apps_ask_for_a_key(client: Client, db: None, settings: Any) -> None:
+    settings.CONTACT_EMAIL = "apps@city.example"
+    assert client.get(f"{BASE}/discovery.json").json()["contact"] == "apps@city.example"
+    html = client.get("/needs/open311-apps/").content.decode()
+    assert 'href="mailto:apps@city.example"' in html
+    assert "http://testserver/open311/v2/discovery.json" in html
+    client.cookies["django_language"] = "es"
+    assert (
+        "Para presentar avisos hace falta una clave"
+        in client.get("/needs/open311-apps/").content.decode()
+    )
+
+
+def test_every_service_has_a_description(client: Client, needs: dict[str, Any]) -> None:
+    services = client.get(f"{BASE}/services.json").json()
+    assert {s["service_code"]: s["description"] for s in services} == {
+        "pothole": "A hole in the road",
+        "fallen-tree": "Fallen tree",  # no description: its name
+    }
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -553,3 +553,25 @@ def test_reporter_cannot_support_own_report(needs: dict[str, Any], submit: Submi
     assert not ReportSupport.objects.filter(report=report).exists()
     # somebody else still can
     assert services.report_support(report=report, user=needs["users"]["moderator"]) is True
+
+
+def test_email_goes_out_in_the_language_the_follower_last_browsed_in(
+    client: Any, needs: dict[str, Any], submit: Submit, mailoutbox: Any
+) -> None:
+    from cocity.core.services import consent_grant
+    from cocity.needs.tasks import notify_followers_task
+
+    users = needs["users"]
+    resident = users["resident"]
+    report = submit(reporter=resident)
+    consent_grant(user=resident, purpose="email_updates")
+    client.force_login(resident)
+    client.cookies["django_language"] = "es"
+    client.get("/")  # the resident browses in Spanish
+    update = services.report_change_status(
+        report=report, status=Status.FIXED, actor=users["official"], note="Hecho"
+    )
+    assert notify_followers_task.call(update.pk) == 1
+    [mail] = mailoutbox
+    assert mail.subject == f"Novedad en el aviso n.º {report.pk}: Pothole"
+    assert "Nuevo estado: Resuelto" in mail.body
