@@ -115,7 +115,14 @@ def test_official_merges_a_suggested_duplicate_and_both_reports_show_it(
     assert merged in text
     assert page.get_by_role("link", name=f"#{duplicate.pk}").count() >= 1
     text = visit(page, f"{base}/needs/{duplicate.pk}/", axe, shot, "triage-4-duplicate" + suffix)
-    assert f"#{original.pk}" in text
+    assert (
+        t(
+            language,
+            "This report was merged into report #%(number)s, where its supporters count and its answer comes.",
+            number=original.pk,
+        )
+        in text
+    )
     page.get_by_role(
         "link", name=t(language, "Go to report #%(number)s", number=original.pk)
     ).click()
