@@ -118,7 +118,8 @@ def test_official_merges_a_suggested_duplicate_and_both_reports_show_it(
     assert (
         t(
             language,
-            "This report was merged into report #%(number)s, where its supporters count and its answer comes.",
+            "This report was merged into report #%(number)s, where its supporters count "
+            "and its answer comes.",
             number=original.pk,
         )
         in text
