@@ -88,7 +88,8 @@ def test_thirty_people_vote_and_see_two_groups(
             )
             assert response.ok, response.text()
     api.close()
-    assert Vote.objects.filter(conversation=conversation).count() == 30 * len(SEEDS)
+    # and the author of the new statement agrees with it (as in Polis)
+    assert Vote.objects.filter(conversation=conversation).count() == 30 * len(SEEDS) + 1
 
     # the queued recomputation runs in the worker (debounced: one queued run)
     call_command("worker", batch=True, interval=0.1, stdout=io.StringIO(), stderr=io.StringIO())
