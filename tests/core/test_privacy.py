@@ -101,7 +101,8 @@ def _check_export(data: dict[str, Any], user: Any) -> None:
     # reporters follow their own reports
     assert sorted(f["report"] for f in data["needs"]["follows"]) == [user.mine_id, user.other_id]
     votes = [v for p in data["deliberation"]["participations"] for v in p["votes"]]
-    assert [v["vote"] for v in votes] == [1]
+    # the seed statement's vote, and the agree vote an author gives their own statement
+    assert [(v["statement"], v["vote"]) for v in votes] == [(0, 1), (1, 1)]
     assert [s["body"] for s in data["deliberation"]["statements"]] == ["Night buses too."]
     assert [n["message"] for n in data["notifications"]] == ["Hello Ana"]
     assert [c["purpose"] for c in data["consents"]] == ["email_updates"]
