@@ -92,8 +92,8 @@ def test_official_merges_a_suggested_duplicate_and_both_reports_show_it(
     sign_in(page, base, city["users"]["official"].email, language)
     text = visit(page, f"{base}/needs/triage/{original.pk}/", axe, shot, "triage-1-report" + suffix)
     assert "Calle Mayor 12" in text
-    assert "40.96520, -5.69510" in text
-    assert page.locator("svg.where-map circle.where-point").is_visible()
+    assert {"en": "40.96520, -5.69510", "es": "40,96520, -5,69510"}[language] in text
+    assert page.locator("figure.place-small-map svg").is_visible()
     assert DATE[language].search(text)
     assert not NUMERIC_DATE.search(text)
     page.get_by_role(

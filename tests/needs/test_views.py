@@ -466,8 +466,7 @@ def test_triage_report_shows_where_and_merges_a_suggested_duplicate(
     html = client.get(f"/needs/triage/{original.pk}/").content.decode()
     assert "Calle Mayor 1" in html
     assert "40.96500, -5.69500" in html
-    assert '<svg class="where-map"' in html
-    assert 'class="where-point"' in html
+    assert 'class="place-small-map"' in html  # the places partial: the point on a small map
     assert f"Merge #{near.pk} into this one" in html
     assert html.count("into this one</button>") == 1  # not the far one, not the tree
     assert f"Merge #{other.pk}" not in html

@@ -177,23 +177,3 @@ def svg_paths(
             parts.extend(ring_path(hole.coords) for hole in poly.interiors)
         paths.append("".join(parts))
     return paths, round(width, 1), round(height, 1)
-
-
-def svg_marker(
-    geometry: Mapping[str, Any], lat: float, lon: float, *, width: float = 240
-) -> tuple[str, float, float, float, float]:
-    """One polygon's SVG path and a point's position in the same frame as ``svg_paths`` (north
-    up, aspect kept), the point included in the frame. Returns (path, x, y, width, height)."""
-    outline = shape(geometry)
-    frame = shapely.GeometryCollection([outline, shapely.Point(lon, lat)])
-    minx, miny, maxx, maxy = frame.bounds
-    kx = float(np.cos(np.radians((miny + maxy) / 2)))
-    span_x = max((maxx - minx) * kx, 1e-12)
-    span_y = max(maxy - miny, 1e-12)
-    scale = width / span_x
-    height = span_y * scale
-    box = shapely.box(minx, miny, maxx, maxy)
-    paths, _, _ = svg_paths([outline.__geo_interface__, box.__geo_interface__], width=width)
-    x = (lon - minx) * kx * scale
-    y = (maxy - lat) * scale
-    return paths[0], round(x, 1), round(y, 1), round(width, 1), round(height, 1)

@@ -19,7 +19,6 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cocity.compute.geo import svg_marker
 from cocity.core import selectors as core_selectors
 from cocity.core.errors import DomainError
 from cocity.core.models import ConsentPurpose
@@ -420,7 +419,6 @@ def triage_report(request: HttpRequest, pk: int) -> HttpResponse:
         "note_form": note_form,
         "reassign_form": reassign_form,
         "place_map": _place_map(report),
-        "where": _where(report),
         "merged": selectors.report_merged_into(report),
         "suggestions": (
             selectors.reports_nearby_open(
@@ -431,14 +429,6 @@ def triage_report(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     }
     return render(request, "needs/triage_report.html", context)
-
-
-def _where(report: Report) -> dict[str, Any] | None:
-    """The report's point on its district's outline, for the small server-drawn map."""
-    if report.area is None or not report.area.boundary:
-        return None
-    path, x, y, width, height = svg_marker(report.area.boundary, report.lat, report.lon)
-    return {"path": path, "x": x, "y": y, "width": width, "height": height}
 
 
 def open311_apps(request: HttpRequest) -> HttpResponse:
