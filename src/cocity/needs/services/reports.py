@@ -153,44 +153,31 @@ def report_submit(
             code="invalid_idempotency_key",
             fields={"Idempotency-Key": ["Too long."]},
         )
-    fingerprint = _fingerprint(
-        category=category,
-        description=description,
-        lat=lat,
-        lon=lon,
-        reporter=reporter,
-        anonymous=anonymous,
-        channel=channel,
-        address=address,
-        contact_email=contact_email,
-        phone=phone,
-        attributes=attributes,
-        api_key=api_key,
-        priority=priority,
-        photos=photos,
-    )
+    submitted: dict[str, Any] = {
+        "category": category,
+        "description": description,
+        "lat": lat,
+        "lon": lon,
+        "reporter": reporter,
+        "anonymous": anonymous,
+        "channel": channel,
+        "address": address,
+        "contact_email": contact_email,
+        "phone": phone,
+        "attributes": attributes,
+        "api_key": api_key,
+        "priority": priority,
+        "photos": photos,
+    }
+    # only a submission with a key needs its fingerprint
+    fingerprint = _fingerprint(**submitted) if key else ""
     if key:
         seen = _seen(idempotency_scope, key, fingerprint)
         if seen is not None:
             return seen
     # validation and lookups first, outside the transaction: on SQLite the write lock is then
     # held only for the writes
-    report, prepared, area_code = _report_prepare(
-        category=category,
-        description=description,
-        lat=lat,
-        lon=lon,
-        reporter=reporter,
-        anonymous=anonymous,
-        channel=channel,
-        address=address,
-        contact_email=contact_email,
-        phone=phone,
-        attributes=attributes,
-        api_key=api_key,
-        priority=priority,
-        photos=photos,
-    )
+    report, prepared, area_code = _report_prepare(**submitted)
     try:
         with transaction.atomic():
             report.save(force_insert=True)
