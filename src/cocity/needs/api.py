@@ -24,11 +24,32 @@ PHOTOS = Prefetch("photos", to_attr="photo_list")
 
 
 class CategorySerializer(serializers.ModelSerializer[ServiceCategory]):
+    """``description`` and ``group`` in the request's language (falling back to the default);
+    ``descriptions`` and ``groups`` by language code, every language that has one."""
+
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    description = serializers.CharField(source="description_label", read_only=True)
+    descriptions = serializers.DictField(
+        child=serializers.CharField(), source="all_descriptions", read_only=True
+    )
+    group = serializers.CharField(source="group_label", read_only=True)
+    groups = serializers.DictField(
+        child=serializers.CharField(), source="all_groups", read_only=True
+    )
 
     class Meta:
         model = ServiceCategory
-        fields = ["code", "name", "names", "description", "group", "department", "expected_days"]
+        fields = [
+            "code",
+            "name",
+            "names",
+            "description",
+            "descriptions",
+            "group",
+            "groups",
+            "department",
+            "expected_days",
+        ]
 
 
 def _iso(value: datetime | None) -> str | None:
