@@ -363,11 +363,25 @@ def test_open311_services_follow_the_requests_language(
         "Calles",
         "agujero, asfalto",
     )
-    # the name stays the default one in every language: the service lists name it so too
-    assert spanish["pothole"]["service_name"] == "Pothole"
+    assert (english["pothole"]["service_name"], spanish["pothole"]["service_name"]) == (
+        "Pothole",
+        "Bache",
+    )
     # no description in any language: its name; no group: its department
     assert spanish["fallen-tree"]["description"] == "Fallen tree"
     assert spanish["fallen-tree"]["group"] == "Parks"
+
+
+def test_open311_request_lists_name_the_service_in_the_requests_language(
+    client: Client, pothole: ServiceCategory, needs: dict[str, Any]
+) -> None:
+    report = services.report_submit(
+        category=pothole, description="A deep hole", lat=40.9652, lon=-5.6951, channel="web"
+    )
+    url = f"/open311/v2/requests.json?service_request_id={report.pk}"
+    [english] = client.get(url).json()
+    [spanish] = client.get(url, HTTP_ACCEPT_LANGUAGE="es").json()
+    assert (english["service_name"], spanish["service_name"]) == ("Pothole", "Bache")
 
 
 def test_open311_language_cookie_wins_over_accept_language(

@@ -219,11 +219,10 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 def _service(category: ServiceCategory) -> dict[str, Any]:
     # GeoReport v2 has no language parameter: the texts follow the request's language as
     # LocaleMiddleware chooses it (the language cookie, then Accept-Language, then the
-    # site's), falling back to the default text; the name stays the default one (clients and
-    # the request lists name a service the same way in every language)
+    # site's), falling back to the default text; clients match services by service_code
     return {
         "service_code": category.code,
-        "service_name": category.name,
+        "service_name": category.label,
         "description": category.description_label or category.name,
         "metadata": category.has_metadata,
         "type": "realtime",
@@ -271,12 +270,14 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 # --- requests ---------------------------------------------------------------------------------
 
 
-def _request(row: Mapping[str, Any], media: Callable[[str], str]) -> dict[str, Any]:
+def _request(
+    row: Mapping[str, Any], media: Callable[[str], str], names: Mapping[str, str]
+) -> dict[str, Any]:
     return {
         "service_request_id": str(row["id"]),
         "status": open311_status(row["status"]),
         "status_notes": row["notes"] or "",
-        "service_name": row["service_name"],
+        "service_name": names.get(row["service_code"], row["service_name"]),
         "service_code": row["service_code"],
         "description": row["description"],
         "agency_responsible": row["agency"] or "",
@@ -298,7 +299,9 @@ def _requests_response(request: HttpRequest, rows: list[dict[str, Any]], fmt: st
     def media(name: str) -> str:
         return request.build_absolute_uri(default_storage.url(name))
 
-    return render([_request(row, media) for row in rows], fmt, "service_requests")
+    # the service's name in the request's language, as in services.json
+    names = {c.code: c.label for c in selectors.category_list(active_only=False)} if rows else {}
+    return render([_request(row, media, names) for row in rows], fmt, "service_requests")
 
 
 @open311_view
