@@ -137,6 +137,12 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "deliberation:moderation": ("GET", MODERATORS, {}),
     "deliberation:close": ("POST", OFFICIALS, {"pk": "conversation"}),
     "deliberation:export": ("GET", EVERYONE, {"pk": "conversation", "name": "votes"}),
+    # NGSI-LD: reads are public, writes need a sensor key (no account gets through)
+    "ngsi-ld:entities": ("GET", EVERYONE, {}),
+    "ngsi-ld:entity": ("GET", EVERYONE, {"entity_id": "entity"}),
+    "ngsi-ld:entity_attrs": ("POST", NOBODY, {"entity_id": "entity"}),
+    "ngsi-ld:batch": ("POST", NOBODY, {"operation": "upsert"}),
+    "ngsi-ld:temporal_entity": ("GET", EVERYONE, {"entity_id": "entity"}),
 }
 
 
@@ -170,6 +176,7 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
     from cocity.deliberation import services as deliberation
     from cocity.needs import services
     from cocity.needs.models import Open311Key, ResponseTemplate
+    from cocity.sensing import services as sensing
 
     lat, lon = needs["points"]["n1"]
     report = services.report_submit(
@@ -187,7 +194,11 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         allow_anonymous=True,
         seed_statements=["More benches."],
     )
+    sensor = sensing.sensor_register(
+        device_id="s1", entity_type="AirQualityObserved", owner=None, lat=lat, lon=lon
+    )
     return {
+        "entity": sensor.entity_id,
         "statement": str(conversation.statements.get().number),
         "report": str(report.pk),
         "token": report.tracking_token,

@@ -15,6 +15,7 @@ urlpatterns = [
     # first: Open311 client apps send bursts of submissions, and each pattern tried before the
     # matching one costs every request a little
     path("open311/v2/", include("cocity.needs.open311_urls")),
+    path("ngsi-ld/v1/", include("cocity.sensing.ngsi_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     # no CSRF token in the header's language form, so public pages stay the same for every

@@ -13,7 +13,13 @@ def matches(query: str, entity: dict[str, Any]) -> bool:
     return q.evaluate(q.parse(query), lambda name: entity.get(name, q.missing()))
 
 
-AIR = {"pm25": 18.5, "pm10": 30, "name": "Plaza", "active": True, "dateObserved": "2026-01-02T10:00:00Z"}
+AIR = {
+    "pm25": 18.5,
+    "pm10": 30,
+    "name": "Plaza",
+    "active": True,
+    "dateObserved": "2026-01-02T10:00:00Z",
+}
 
 
 @pytest.mark.parametrize(
@@ -34,8 +40,8 @@ AIR = {"pm25": 18.5, "pm10": 30, "name": "Plaza", "active": True, "dateObserved"
         ("pm10!=10,30,50", False),
         ("pm25>15;pm10<20", False),
         ("pm25>15|pm10<20", True),
-        ("pm25<15;pm10<20|name==\"Plaza\"", True),  # ; binds tighter than |
-        ("pm25<15;(pm10<20|name==\"Plaza\")", False),
+        ('pm25<15;pm10<20|name=="Plaza"', True),  # ; binds tighter than |
+        ('pm25<15;(pm10<20|name=="Plaza")', False),
         ("active==true", True),
         ("active==false", False),
         ("pm25", True),
@@ -44,7 +50,7 @@ AIR = {"pm25": 18.5, "pm10": 30, "name": "Plaza", "active": True, "dateObserved"
         ("no2!=100", False),
         ("dateObserved>2026-01-01T00:00:00Z", True),
         ("dateObserved==2026-01-01T00:00:00Z..2026-01-02T00:00:00Z", False),
-        ('name>5', False),  # text against a number: no match, no error
+        ("name>5", False),  # text against a number: no match, no error
     ],
 )
 def test_matching(query: str, expected: bool) -> None:
@@ -53,8 +59,20 @@ def test_matching(query: str, expected: bool) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["", "pm25>", "pm25=>3", "(pm25>3", "pm25>3)", "pm25>3;", ">3", "name==Plaza", 'name=="x',
-     "pm25<1..3", "pm25>1,2", "pm25~=x"],
+    [
+        "",
+        "pm25>",
+        "pm25=>3",
+        "(pm25>3",
+        "pm25>3)",
+        "pm25>3;",
+        ">3",
+        "name==Plaza",
+        'name=="x',
+        "pm25<1..3",
+        "pm25>1,2",
+        "pm25~=x",
+    ],
 )
 def test_malformed_queries_are_refused(query: str) -> None:
     with pytest.raises(q.QueryError):

@@ -73,24 +73,28 @@ def test_score_and_aggregate_leave_flagged_readings_out() -> None:
     assert days[0].coverage == pytest.approx(23 / 24)
     good = [v for (t, v), f in zip(series, flags, strict=True) if t < 24 * HOUR and not f]
     assert days[0].mean == pytest.approx(sum(good) / len(good))
-    assert days[0].high is not None and days[0].high < 1000
+    assert days[0].high is not None
+    assert days[0].high < 1000
 
 
 def test_empty_bucket() -> None:
     days = quality.aggregate([], [], size=24 * HOUR, interval=HOUR, start=0, end=24 * HOUR)
-    assert days[0].mean is None and days[0].coverage == 0
+    assert days[0].mean is None
+    assert days[0].coverage == 0
 
 
 def test_ultralight() -> None:
     m = parse_ultralight("t|2026-01-02T03:04:05Z|pm25|12.5|pm10|20|name|x")
     assert m.values == {"pm25": 12.5, "pm10": 20.0}
     assert m.ignored == {"name": "x"}
-    assert m.observed_at is not None and m.observed_at.isoformat() == "2026-01-02T03:04:05+00:00"
+    assert m.observed_at is not None
+    assert m.observed_at.isoformat() == "2026-01-02T03:04:05+00:00"
     assert parse_ultralight("LAeq|55").observed_at is None
 
 
 @pytest.mark.parametrize(
-    "payload", ["", "pm25", "pm25|1|pm10", "t|yesterday|pm25|1", "t|2026-01-02T03:04:05|a|1", "a|1#b|2", "|3"]
+    "payload",
+    ["", "pm25", "pm25|1|pm10", "t|yesterday|pm25|1", "t|2026-01-02T03:04:05|a|1", "a|1#b|2", "|3"],
 )
 def test_bad_ultralight(payload: str) -> None:
     with pytest.raises(PayloadError):

@@ -133,7 +133,7 @@ class _Parser:
             self.pos = end + 1
             return value
         start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos] not in ";|(),\"":
+        while self.pos < len(self.text) and self.text[self.pos] not in ';|(),"':
             if self.text.startswith("..", self.pos):
                 break
             self.pos += 1

@@ -7,6 +7,7 @@ kept (people see what was flagged and why) but left out of aggregates.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ def check_spikes(series: Series, window: int, threshold: float) -> list[int]:
 
 def usual_interval(series: Series) -> float | None:
     """The median time between readings, or None with fewer than two."""
-    steps = [b[0] - a[0] for a, b in zip(series, series[1:], strict=False) if b[0] > a[0]]
+    steps = [b[0] - a[0] for a, b in itertools.pairwise(series) if b[0] > a[0]]
     return median(steps) if steps else None
 
 
@@ -89,9 +90,7 @@ def check_gaps(series: Series, factor: float, interval: float | None = None) -> 
     return flags
 
 
-def check(
-    series: Series, *, low: float, high: float, params: Checks | None = None
-) -> list[int]:
+def check(series: Series, *, low: float, high: float, params: Checks | None = None) -> list[int]:
     """Every check's flags, combined per reading. Stuck and spike checks look only at values
     inside the range, so one absurd value does not hide its neighbours."""
     p = params or Checks()

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SensingConfig(AppConfig):
+    name = "cocity.sensing"
+    label = "sensing"
+    verbose_name = _("Sensing")
+
+    def ready(self) -> None:
+        from cocity.core.errors import protocol_register
+
+        # the demo seeder
+        from cocity.sensing import ngsi
+
+        protocol_register("/ngsi-ld/", ngsi.error_for_request)

@@ -1,0 +1,128 @@
+"""Sensors and their readings.
+
+A sensor is an NGSI-LD entity of one type (``AirQualityObserved``, ``NoiseLevelObserved``); each
+numeric quantity it reports is stored as a reading in one narrow table, exactly once per
+(sensor, quantity, observed time): a redelivered message or a repeated upsert changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+def sensor_key_hash(key: str) -> str:
+    """What a sensor API key is stored as: its hex SHA-256 (the key itself is shown once)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class SensorKey(models.Model):
+    """An API key for a data provider (a gateway, a broker, a steward's script). Only its
+    SHA-256 is stored. ``may_register``: devices unknown to cocity are registered on first use."""
+
+    name = models.CharField(_("name"), max_length=120)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    may_register = models.BooleanField(_("may register devices"), default=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("sensor key")
+        verbose_name_plural = _("sensor keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class SensorType(models.TextChoices):
+    AIR_QUALITY = "AirQualityObserved", _("Air quality")
+    NOISE = "NoiseLevelObserved", _("Noise")
+
+
+class SensorStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Inactive")
+    FAULTY = "faulty", _("Faulty")
+
+
+class Sensor(models.Model):
+    device_id = models.CharField(_("device id"), max_length=120, unique=True)
+    entity_type = models.CharField(_("type"), max_length=40, choices=SensorType.choices)
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    # the key that registered it: the provider that answers for its data
+    owner = models.ForeignKey(
+        SensorKey,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sensors",
+        verbose_name=_("owner"),
+    )
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    area = models.ForeignKey(
+        "core.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="sensors"
+    )
+    # {"pm25": {"unitCode": "GQ", "value": 12.0, "observedAt": "2026-…Z"}, ...}: each quantity
+    # it has reported, its UN/CEFACT unit code and its latest reading (kept here so an entity is
+    # rendered, and matched by q, without a query per attribute)
+    quantities = models.JSONField(_("quantities"), default=dict, blank=True)
+    # the entity's other NGSI-LD attributes, as sent (normalized form)
+    attrs = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=SensorStatus.choices, default=SensorStatus.ACTIVE
+    )
+    quality_score = models.FloatField(_("quality score"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["device_id"]
+        verbose_name = _("sensor")
+        verbose_name_plural = _("sensors")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True) | (Q(lat__gte=-90) & Q(lat__lte=90)),
+                name="sensor_lat_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(lon__isnull=True) | (Q(lon__gte=-180) & Q(lon__lte=180)),
+                name="sensor_lon_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.device_id
+
+    @property
+    def entity_id(self) -> str:
+        return f"urn:ngsi-ld:{self.entity_type}:{self.device_id}"
+
+
+class Reading(models.Model):
+    """One value of one quantity at one time. ``flags``: bits of
+    ``cocity.compute.sensing.quality`` (range, stuck, spike, gap), set by the quality checks."""
+
+    sensor = models.ForeignKey(
+        Sensor, on_delete=models.CASCADE, related_name="readings", db_index=False
+    )
+    quantity = models.CharField(max_length=40)
+    observed_at = models.DateTimeField()
+    value = models.FloatField()
+    flags = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # exactly-once storage; its index also serves a sensor's time ranges
+            models.UniqueConstraint(
+                fields=["sensor", "quantity", "observed_at"], name="reading_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["observed_at"], name="reading_time")]
+
+    def __str__(self) -> str:
+        return f"{self.sensor_id} {self.quantity}={self.value} @ {self.observed_at:%Y-%m-%d %H:%M}"

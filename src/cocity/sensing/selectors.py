@@ -1,0 +1,151 @@
+"""Reads of the sensing app: keys, sensors, time series and aggregates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+
+from cocity.compute.sensing import quality
+from cocity.compute.sensing.quantities import QUANTITIES
+from cocity.core.models import Area
+from cocity.sensing.models import Reading, Sensor, SensorKey, sensor_key_hash
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+
+
+def sensor_key_valid(key: str) -> SensorKey | None:
+    """The active key this text is, or None."""
+    if not key:
+        return None
+    return SensorKey.objects.filter(key_hash=sensor_key_hash(key), active=True).first()
+
+
+def sensor_list(*, entity_type: str | None = None) -> QuerySet[Sensor]:
+    qs = Sensor.objects.select_related("area")
+    if entity_type:
+        qs = qs.filter(entity_type=entity_type)
+    return qs.order_by("device_id")
+
+
+def sensor_get(*, device_id: str) -> Sensor | None:
+    return Sensor.objects.select_related("area", "owner").filter(device_id=device_id).first()
+
+
+def sensor_get_by_pk(pk: Any) -> Sensor | None:
+    try:
+        return Sensor.objects.select_related("area", "owner").filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def readings(
+    *,
+    sensor: Sensor,
+    quantities: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    last_n: int | None = None,
+    limit: int = 10_000,
+) -> dict[str, list[Reading]]:
+    """The sensor's readings per quantity, oldest first: between ``start`` (inclusive) and
+    ``end`` (exclusive), the last ``last_n`` of them when given, at most ``limit`` each."""
+    names = quantities if quantities is not None else sorted(sensor.quantities)
+    out: dict[str, list[Reading]] = {}
+    for name in names:
+        qs = Reading.objects.filter(sensor=sensor, quantity=name)
+        if start is not None:
+            qs = qs.filter(observed_at__gte=start)
+        if end is not None:
+            qs = qs.filter(observed_at__lt=end)
+        if last_n is not None:
+            rows = list(qs.order_by("-observed_at")[: min(last_n, limit)])
+            rows.reverse()
+        else:
+            rows = list(qs.order_by("observed_at")[:limit])
+        if rows:
+            out[name] = rows
+    return out
+
+
+@dataclass(frozen=True)
+class Day:
+    date: datetime
+    quantity: str
+    mean: float | None
+    low: float | None
+    high: float | None
+    count: int
+    flagged: int
+    coverage: float
+
+
+def _buckets(
+    rows: list[Reading], *, start: datetime, end: datetime, size: float, interval: float
+) -> list[quality.Bucket]:
+    series = [(r.observed_at.timestamp(), r.value) for r in rows]
+    flags = [r.flags for r in rows]
+    return quality.aggregate(
+        series, flags, size=size, interval=interval, start=start.timestamp(), end=end.timestamp()
+    )
+
+
+def sensor_daily(
+    *, sensor: Sensor, quantity: str, start: datetime, days: int, interval: float = HOUR
+) -> list[Day]:
+    """Daily mean, min and max of the usable readings, flagged counts and coverage."""
+    end = start + timedelta(days=days)
+    rows = readings(sensor=sensor, quantities=[quantity], start=start, end=end).get(quantity, [])
+    return [
+        Day(
+            start + timedelta(days=k),
+            quantity,
+            b.mean,
+            b.low,
+            b.high,
+            b.count,
+            b.flagged,
+            b.coverage,
+        )
+        for k, b in enumerate(_buckets(rows, start=start, end=end, size=DAY, interval=interval))
+    ]
+
+
+def area_daily(
+    *, area: Area, quantity: str, start: datetime, days: int, interval: float = HOUR
+) -> list[Day]:
+    """A district's daily means over all its sensors of the quantity: the mean of each sensor's
+    daily mean, and coverage as the mean of the sensors' coverage (a silent sensor lowers it)."""
+    sensors = [s for s in Sensor.objects.filter(area=area) if quantity in s.quantities]
+    per_sensor = [
+        sensor_daily(sensor=s, quantity=quantity, start=start, days=days, interval=interval)
+        for s in sensors
+    ]
+    out = []
+    for k in range(days):
+        day = [series[k] for series in per_sensor]
+        means = [d.mean for d in day if d.mean is not None]
+        out.append(
+            Day(
+                start + timedelta(days=k),
+                quantity,
+                sum(means) / len(means) if means else None,
+                min((d.low for d in day if d.low is not None), default=None),
+                max((d.high for d in day if d.high is not None), default=None),
+                sum(d.count for d in day),
+                sum(d.flagged for d in day),
+                sum(d.coverage for d in day) / len(day) if day else 0.0,
+            )
+        )
+    return out
+
+
+def area_quantities(area: Area) -> list[str]:
+    """The quantities some sensor of the area reports, in the registry's order."""
+    present: set[str] = set()
+    for quantities in Sensor.objects.filter(area=area).values_list("quantities", flat=True):
+        present.update(quantities)
+    return [name for name in QUANTITIES if name in present]

@@ -1,0 +1,216 @@
+"""Writes of the sensing app: keys, sensors, readings (exactly once) and their quality flags."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cocity.compute.sensing import quality
+from cocity.compute.sensing.quantities import QUANTITIES
+from cocity.core import selectors as core_selectors
+from cocity.core.errors import Conflict, DomainError, full_clean
+from cocity.core.models import User
+from cocity.core.services import audit_record
+from cocity.sensing.models import Reading, Sensor, SensorKey, SensorType, sensor_key_hash
+
+#: how far back the quality checks look each time they run
+QUALITY_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Measure:
+    quantity: str
+    observed_at: datetime
+    value: float
+    unit_code: str = ""
+
+
+@transaction.atomic
+def sensor_key_create(
+    *, name: str, may_register: bool = True, actor: User | None = None
+) -> tuple[SensorKey, str]:
+    """Issue a key to a data provider. Returns the row and the key itself (shown once)."""
+    name = name.strip()
+    if not name:
+        raise DomainError("A key needs a name.", code="invalid", fields={"name": ["Required."]})
+    key = secrets.token_urlsafe(24)
+    row = SensorKey(
+        name=name, key_hash=sensor_key_hash(key), prefix=key[:8], may_register=may_register
+    )
+    full_clean(row)
+    row.save()
+    audit_record(action="sensing.key_created", actor=actor, obj=row, data={"name": name})
+    return row, key
+
+
+def _locate(sensor: Sensor) -> None:
+    if sensor.lat is None or sensor.lon is None:
+        sensor.area = None
+        return
+    found = core_selectors.area_locate(lat=sensor.lat, lon=sensor.lon)
+    sensor.area_id = found[0] if found else None
+
+
+@transaction.atomic
+def sensor_register(
+    *,
+    device_id: str,
+    entity_type: str,
+    owner: SensorKey | None,
+    lat: float | None = None,
+    lon: float | None = None,
+    name: str = "",
+    attrs: Mapping[str, Any] | None = None,
+    measures: Iterable[Measure] = (),
+) -> Sensor:
+    """A new sensor (``Conflict`` when its device id is taken), located in its area, with its
+    first readings."""
+    if entity_type not in SensorType.values:
+        raise DomainError(f"Unknown sensor type {entity_type!r}.", code="invalid_type")
+    if owner is not None and not owner.may_register:
+        raise DomainError(
+            "This key may not register new devices.", code="register_forbidden", status=403
+        )
+    if Sensor.objects.filter(device_id=device_id).exists():
+        raise Conflict(f"The device {device_id!r} already exists.", code="already_exists")
+    sensor = Sensor(
+        device_id=device_id,
+        entity_type=entity_type,
+        owner=owner,
+        lat=lat,
+        lon=lon,
+        name=name,
+        attrs=dict(attrs or {}),
+    )
+    _locate(sensor)
+    full_clean(sensor, validate_constraints=False)
+    sensor.save()
+    readings_store(sensor=sensor, measures=measures)
+    return sensor
+
+
+@transaction.atomic
+def sensor_update(
+    *,
+    sensor: Sensor,
+    lat: float | None = None,
+    lon: float | None = None,
+    name: str | None = None,
+    attrs: Mapping[str, Any] | None = None,
+    measures: Iterable[Measure] = (),
+) -> Sensor:
+    """Change what is given (``attrs`` are merged) and store new readings."""
+    sensor = Sensor.objects.select_for_update().get(pk=sensor.pk)
+    if lat is not None and lon is not None:
+        sensor.lat, sensor.lon = lat, lon
+        _locate(sensor)
+    if name is not None:
+        sensor.name = name
+    if attrs:
+        sensor.attrs = {**sensor.attrs, **attrs}
+    full_clean(sensor, validate_constraints=False)
+    sensor.save()
+    readings_store(sensor=sensor, measures=measures)
+    return sensor
+
+
+@transaction.atomic
+def sensor_delete(*, sensor: Sensor) -> None:
+    Sensor.objects.filter(pk=sensor.pk).delete()
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@transaction.atomic
+def readings_store(*, sensor: Sensor, measures: Iterable[Measure]) -> int:
+    """Store readings exactly once: a (sensor, quantity, time) already stored is skipped, so a
+    redelivered message changes nothing. Returns how many rows the batch offered (the database
+    does not say which were skipped). The sensor's latest value per quantity follows."""
+    rows = []
+    latest: dict[str, Measure] = {}
+    for m in measures:
+        if m.quantity not in QUANTITIES:
+            raise DomainError(f"Unknown quantity {m.quantity!r}.", code="unknown_quantity")
+        if timezone.is_naive(m.observed_at):
+            raise DomainError("Observation times need a time zone.", code="naive_time")
+        rows.append(
+            Reading(sensor=sensor, quantity=m.quantity, observed_at=m.observed_at, value=m.value)
+        )
+        if m.quantity not in latest or m.observed_at > latest[m.quantity].observed_at:
+            latest[m.quantity] = m
+    if not rows:
+        return 0
+    Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    locked = Sensor.objects.select_for_update().only("quantities").get(pk=sensor.pk)
+    quantities = dict(locked.quantities)
+    for name, m in latest.items():
+        known = quantities.get(name) or {}
+        unit = m.unit_code or known.get("unitCode") or QUANTITIES[name].unit_code
+        if not known.get("observedAt") or _iso(m.observed_at) >= known["observedAt"]:
+            quantities[name] = {
+                "unitCode": unit,
+                "value": m.value,
+                "observedAt": _iso(m.observed_at),
+            }
+    if quantities != locked.quantities:
+        Sensor.objects.filter(pk=sensor.pk).update(quantities=quantities)
+    sensor.quantities = quantities
+    return len(rows)
+
+
+@transaction.atomic
+def sensor_check_quality(*, sensor: Sensor, now: datetime | None = None) -> float | None:
+    """Run the quality checks over the sensor's last ``QUALITY_WINDOW``: store each reading's
+    flags and the sensor's quality score (the mean over its quantities). Returns the score."""
+    now = now or timezone.now()
+    start = now - QUALITY_WINDOW
+    scores = []
+    changed: list[Reading] = []
+    for name in sorted(sensor.quantities):
+        q = QUANTITIES.get(name)
+        if q is None:
+            continue
+        readings = list(
+            Reading.objects.filter(
+                sensor=sensor, quantity=name, observed_at__gte=start, observed_at__lte=now
+            ).order_by("observed_at")
+        )
+        series = [(r.observed_at.timestamp(), r.value) for r in readings]
+        flags = quality.check(series, low=q.low, high=q.high)
+        for reading, f in zip(readings, flags, strict=True):
+            if reading.flags != f:
+                reading.flags = f
+                changed.append(reading)
+        interval = quality.usual_interval(series)
+        if series:
+            score = quality.quality_score(
+                series,
+                flags,
+                start=max(start.timestamp(), series[0][0]),
+                end=now.timestamp(),
+                interval=interval,
+            )
+            if score is not None:
+                scores.append(score)
+    Reading.objects.bulk_update(changed, ["flags"], batch_size=1000)
+    score_all = round(sum(scores) / len(scores), 3) if scores else None
+    Sensor.objects.filter(pk=sensor.pk).update(quality_score=score_all)
+    sensor.quality_score = score_all
+    return score_all
+
+
+def sensors_check_quality(*, now: datetime | None = None) -> int:
+    """Every sensor's checks (the periodic task and ``cocity sensors check``)."""
+    count = 0
+    for sensor in Sensor.objects.all():
+        sensor_check_quality(sensor=sensor, now=now)
+        count += 1
+    return count
