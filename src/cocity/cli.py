@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"seed-demo": "seed_demo"}
+ALIASES = {"seed-demo": "seed_demo", "mqtt-bridge": "mqtt_bridge"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -342,6 +342,9 @@ COCITY_CELERY_VISIBILITY_TIMEOUT = int(env("COCITY_CELERY_VISIBILITY_TIMEOUT", "
 
 # --- cocity ----------------------------------------------------------------------------------
 COCITY_NAME = env("COCITY_NAME", "Villaverde del Río")
+# the MQTT broker devices publish to (cocity mqtt-bridge; cocity serve starts it when set)
+MQTT_URL = env("MQTT_URL")
+MQTT_CLIENT_ID = env("MQTT_CLIENT_ID", "cocity-bridge")
 # how the SMS gateway proves who it is: key (an Open311 key in X-Api-Key), twilio, hmac
 COCITY_SMS_PROVIDER = env("COCITY_SMS_PROVIDER", "key")
 if COCITY_SMS_PROVIDER not in {"key", "twilio", "hmac"}:

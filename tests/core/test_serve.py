@@ -18,7 +18,12 @@ from typing import Any
 
 import pytest
 
-from cocity.core.management.commands.serve import gunicorn_command, supervise, worker_command
+from cocity.core.management.commands.serve import (
+    bridge_command,
+    gunicorn_command,
+    supervise,
+    worker_command,
+)
 
 COCITY = str(Path(sys.executable).with_name("cocity"))
 
@@ -94,6 +99,13 @@ def test_serve_picks_the_task_worker_of_the_backend(
     settings.TASKS = {"default": {"BACKEND": backend, "QUEUES": ["default"]}}
     argv = worker_command()
     assert (argv[1:] if argv else None) == expected
+
+
+def test_serve_runs_the_mqtt_bridge_when_a_broker_is_set(settings: Any) -> None:
+    settings.MQTT_URL = ""
+    assert bridge_command() is None
+    settings.MQTT_URL = "mqtt://127.0.0.1:1883"
+    assert bridge_command() == [sys.executable, "-m", "cocity.cli", "mqtt-bridge"]
 
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]

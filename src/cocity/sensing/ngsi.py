@@ -425,6 +425,7 @@ def _store(key: SensorKey, data: EntityInput, *, create_only: bool = False) -> b
         return True
     if create_only or sensor.entity_type != data.entity_type:
         raise NgsiError("AlreadyExists", f"The entity {sensor.entity_id} already exists.", 409)
+    services.sensor_writable(sensor=sensor, key=key)
     services.sensor_update(
         sensor=sensor,
         lat=data.lat,
@@ -463,7 +464,7 @@ def entity(request: HttpRequest, entity_id: str) -> HttpResponse:
         return _respond(request, _render(request, entity, _list_param(request, "attrs")))
     sensor = _sensor(entity_id)
     if request.method == "DELETE":
-        _key(request)
+        services.sensor_writable(sensor=sensor, key=_key(request))
         services.sensor_delete(sensor=sensor)
         return HttpResponse(status=204)
     return _respond(request, _render(request, sensor_entity(sensor), _list_param(request, "attrs")))
@@ -528,7 +529,9 @@ def batch(request: HttpRequest, operation: str) -> HttpResponse:
         try:
             with transaction.atomic():
                 if operation == "delete":
-                    services.sensor_delete(sensor=_sensor(str(item)))
+                    sensor = _sensor(str(item))
+                    services.sensor_writable(sensor=sensor, key=key)
+                    services.sensor_delete(sensor=sensor)
                     success.append(str(item))
                     continue
                 data = parse_entity(item)

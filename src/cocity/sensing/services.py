@@ -95,6 +95,14 @@ def sensor_register(
     return sensor
 
 
+def sensor_writable(*, sensor: Sensor, key: SensorKey) -> None:
+    """A key writes the sensors it registered (and those registered without a key)."""
+    if sensor.owner_id is not None and sensor.owner_id != key.pk:
+        raise DomainError(
+            "This key may not write this sensor's data.", code="not_owner", status=403
+        )
+
+
 @transaction.atomic
 def sensor_update(
     *,

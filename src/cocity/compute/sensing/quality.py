@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import median
 
@@ -65,10 +65,11 @@ def check_spikes(series: Series, window: int, threshold: float) -> list[int]:
         if len(around) < 4:
             continue
         centre = median(around)
-        mad = median(abs(v - centre) for v in around)
-        if mad == 0:
-            mad = 1e-3 * max(abs(centre), 1.0)  # a flat neighbourhood: any jump stands out
-        if 0.6745 * abs(value - centre) / mad > threshold:
+        deviations = [abs(v - centre) for v in around]
+        mad = median(deviations)
+        if mad == 0:  # more than half the neighbours equal: the mean deviation, scaled alike
+            mad = sum(deviations) / len(deviations) / 1.2533
+        if mad > 0 and 0.6745 * abs(value - centre) / mad > threshold:
             flags[i] = SPIKE
     return flags
 
@@ -91,18 +92,19 @@ def check_gaps(series: Series, factor: float, interval: float | None = None) -> 
 
 
 def check(series: Series, *, low: float, high: float, params: Checks | None = None) -> list[int]:
-    """Every check's flags, combined per reading. Stuck and spike checks look only at values
-    inside the range, so one absurd value does not hide its neighbours."""
+    """Every check's flags, combined per reading. The stuck check looks only at values inside
+    the range, and the spike check only at values neither out of range nor stuck, so one absurd
+    value or a frozen stretch does not make its neighbours look wrong."""
     p = params or Checks()
     flags = check_range(series, low, high)
-    inside = [i for i, f in enumerate(flags) if not f]
-    kept = [series[i] for i in inside]
-    for extra in (
-        check_stuck(kept, p.stuck_run, p.stuck_tolerance),
-        check_spikes(kept, p.spike_window, p.spike_z),
-    ):
-        for i, f in zip(inside, extra, strict=True):
+
+    def add(check_unflagged: Callable[[Series], list[int]]) -> None:
+        kept = [i for i, f in enumerate(flags) if not f]
+        for i, f in zip(kept, check_unflagged([series[i] for i in kept]), strict=True):
             flags[i] |= f
+
+    add(lambda s: check_stuck(s, p.stuck_run, p.stuck_tolerance))
+    add(lambda s: check_spikes(s, p.spike_window, p.spike_z))
     for i, f in enumerate(check_gaps(series, p.gap_factor)):
         flags[i] |= f
     return flags

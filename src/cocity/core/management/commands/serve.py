@@ -82,6 +82,13 @@ def worker_command() -> list[str] | None:
     return None
 
 
+def bridge_command() -> list[str] | None:
+    """`cocity mqtt-bridge` when devices publish to a broker (``MQTT_URL``), else None."""
+    if not settings.MQTT_URL:
+        return None
+    return [sys.executable, "-m", "cocity.cli", "mqtt-bridge"]
+
+
 def _die_with_parent() -> None:
     """In the child, before exec: get SIGTERM when `serve` dies (Linux; elsewhere a no-op)."""
     try:
@@ -192,6 +199,10 @@ class Command(BaseCommand):
             tasks = "tasks run inside requests (immediate backend)"
         else:
             tasks = f"no task worker: start the worker of {settings.TASK_BACKEND} yourself"
+        bridge = bridge_command()
+        if bridge is not None:
+            commands["mqtt bridge"] = bridge
+            tasks += "; the MQTT bridge"
         self.stdout.write(
             f"Serving {settings.COCITY_NAME} on http://{host}:{port}/ "
             f"({workers} web workers; {tasks})"

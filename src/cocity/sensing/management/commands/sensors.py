@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cocity.core.errors import DomainError
+from cocity.sensing import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Sensor tools: 'sensors create-key NAME [--no-register]' issues a key for NGSI-LD and "
+        "MQTT (prints it once); 'sensors check' runs the quality checks on every sensor."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create-key", help="issue a key and print it (shown once)")
+        create.add_argument("name", help="the data provider's name")
+        create.add_argument(
+            "--no-register",
+            action="store_true",
+            help="the key writes only to known devices: unknown ones are not registered",
+        )
+        sub.add_parser("check", help="flag readings and score every sensor")
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "check":
+            count = services.sensors_check_quality()
+            self.stdout.write(f"checked {count} sensors")
+            return
+        try:
+            _, key = services.sensor_key_create(
+                name=options["name"], may_register=not options["no_register"]
+            )
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(key)
