@@ -137,6 +137,10 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "deliberation:moderation": ("GET", MODERATORS, {}),
     "deliberation:close": ("POST", OFFICIALS, {"pk": "conversation"}),
     "deliberation:export": ("GET", EVERYONE, {"pk": "conversation", "name": "votes"}),
+    # sensing
+    "sensing:list": ("GET", EVERYONE, {}),
+    "sensing:detail": ("GET", EVERYONE, {"pk": "sensor"}),
+    "sensing:area": ("GET", EVERYONE, {"code": "n1"}),
     # NGSI-LD: reads are public, writes need a sensor key (no account gets through)
     "ngsi-ld:entities": ("GET", EVERYONE, {}),
     "ngsi-ld:entity": ("GET", EVERYONE, {"entity_id": "entity"}),
@@ -199,6 +203,7 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
     )
     return {
         "entity": sensor.entity_id,
+        "sensor": str(sensor.pk),
         "statement": str(conversation.statements.get().number),
         "report": str(report.pk),
         "token": report.tracking_token,

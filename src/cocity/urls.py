@@ -31,6 +31,7 @@ urlpatterns = [
     path("needs/", include("cocity.needs.urls")),
     path("api/conversations/", include("cocity.deliberation.api_urls")),
     path("conversations/", include("cocity.deliberation.urls")),
+    path("sensors/", include("cocity.sensing.urls")),
     path("", include("cocity.core.urls")),
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -70,7 +71,7 @@ def test_readings_are_stored_once(sensing: dict[str, Any]) -> None:
 
 
 def test_quality_flags_score_and_daily_aggregates(sensing: dict[str, Any]) -> None:
-    values = [10 + (i % 5) * 0.7 + (i % 3) * 0.3 for i in range(48)]
+    values = [10 + 3 * math.sin(i / 3.8) + (i % 7) * 0.11 for i in range(48)]
     values[5] = 900.0  # a spike
     for i in range(30, 40):
         values[i] = 12.0  # stuck

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -109,3 +110,20 @@ def test_json_payload() -> None:
         parse_json("[1]")
     with pytest.raises(PayloadError):
         parse_json("{")
+
+
+def test_level_shifts_and_busy_hours_are_not_spikes() -> None:
+    """Day and night noise levels differ by 12 dB, and traffic makes a sharp morning peak:
+    neither is a fault, while one reading that jumps away and back is."""
+    rng = random.Random(7)
+    noise = [
+        (i * HOUR, (62.0 if 7 <= i % 24 <= 22 else 50.0) + rng.gauss(0, 1.5)) for i in range(336)
+    ]
+    assert quality.check_spikes(noise, 6.0) == [0] * 336
+    rush = [
+        (i * HOUR, 12 + 14 * math.exp(-(((i % 24) - 8) ** 2) / 6) + rng.gauss(0, 1.2))
+        for i in range(336)
+    ]
+    assert quality.check_spikes(rush, 6.0) == [0] * 336
+    rush[40] = (rush[40][0], 95.0)
+    assert [i for i, f in enumerate(quality.check_spikes(rush, 6.0)) if f] == [40]

@@ -15,7 +15,7 @@ from statistics import median
 
 RANGE = 1  # outside what the instrument can report
 STUCK = 2  # the same value too many times in a row
-SPIKE = 4  # far from its neighbours (robust z-score on the median absolute deviation)
+SPIKE = 4  # jumps away and back (robust z-score of its steps on the median absolute deviation)
 GAP = 8  # the first reading after a silence longer than expected
 
 FLAG_NAMES = {RANGE: "range", STUCK: "stuck", SPIKE: "spike", GAP: "gap"}
@@ -29,7 +29,6 @@ class Checks:
 
     stuck_run: int = 6  # this many equal values in a row (and more) are stuck
     stuck_tolerance: float = 1e-9
-    spike_window: int = 12  # neighbours on each side
     spike_z: float = 6.0  # the threshold is high: real pollution peaks are not faults
     gap_factor: float = 3.0  # a silence this many usual intervals long is a gap
 
@@ -55,21 +54,28 @@ def check_stuck(series: Series, run: int, tolerance: float = 1e-9) -> list[int]:
     return flags
 
 
-def check_spikes(series: Series, window: int, threshold: float) -> list[int]:
-    """A reading is a spike when its robust z-score against its ``window`` neighbours on each
-    side (itself excluded), ``0.6745 · (x − median) / MAD``, exceeds ``threshold``."""
+def check_spikes(series: Series, threshold: float) -> list[int]:
+    """A reading is a spike when it jumps away from the reading before and back to the reading
+    after it, both jumps' robust z-scores, ``0.6745 · |d − median(d)| / MAD(d)`` over every
+    step ``d`` of the series, above ``threshold``. A level shift (day to night noise) jumps one
+    way only and a busy hour climbs over several steps, so neither is a spike; the first and
+    last readings cannot be judged."""
     values = [v for _, v in series]
+    if len(values) < 3:
+        return [0] * len(values)
+    steps = [b - a for a, b in itertools.pairwise(values)]
+    centre = median(steps)
+    deviations = [abs(d - centre) for d in steps]
+    mad = median(deviations)
+    if mad == 0:  # more than half the steps equal: the mean deviation, scaled alike
+        mad = sum(deviations) / len(deviations) / 1.2533
     flags = [0] * len(values)
-    for i, value in enumerate(values):
-        around = values[max(0, i - window) : i] + values[i + 1 : i + 1 + window]
-        if len(around) < 4:
-            continue
-        centre = median(around)
-        deviations = [abs(v - centre) for v in around]
-        mad = median(deviations)
-        if mad == 0:  # more than half the neighbours equal: the mean deviation, scaled alike
-            mad = sum(deviations) / len(deviations) / 1.2533
-        if mad > 0 and 0.6745 * abs(value - centre) / mad > threshold:
+    if mad == 0:
+        return flags
+    for i in range(1, len(values) - 1):
+        d_in, d_out = steps[i - 1], steps[i]
+        z = 0.6745 * min(abs(d_in - centre), abs(d_out - centre)) / mad
+        if d_in * d_out < 0 and z > threshold:
             flags[i] = SPIKE
     return flags
 
@@ -104,7 +110,7 @@ def check(series: Series, *, low: float, high: float, params: Checks | None = No
             flags[i] |= f
 
     add(lambda s: check_stuck(s, p.stuck_run, p.stuck_tolerance))
-    add(lambda s: check_spikes(s, p.spike_window, p.spike_z))
+    add(lambda s: check_spikes(s, p.spike_z))
     for i, f in enumerate(check_gaps(series, p.gap_factor)):
         flags[i] |= f
     return flags

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from cocity.sensing import views
+
+app_name = "sensing"
+
+urlpatterns = [
+    path("", views.sensor_list, name="list"),
+    path("<int:pk>/", views.sensor_detail, name="detail"),
+    path("districts/<slug:code>/", views.area_detail, name="area"),
+]

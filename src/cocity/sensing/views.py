@@ -1,0 +1,113 @@
+"""Public pages: the sensors on a map, a sensor's readings and flags, a district's air and noise
+by day with coverage. Server-rendered; no JavaScript needed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from cocity.core import selectors as core_selectors
+from cocity.needs import selectors as needs_selectors
+from cocity.sensing import charts, selectors
+from cocity.sensing.labels import flag_reasons, quantity_label
+from cocity.sensing.models import Sensor
+
+CHART_DAYS = 7
+DISTRICT_DAYS = 14
+
+
+def _latest(sensors: list[Sensor]) -> datetime:
+    """The time of the newest reading (pages show the days up to it), else now."""
+    times = [q["observedAt"] for s in sensors for q in s.quantities.values()]
+    if not times:
+        return timezone.now()
+    return datetime.fromisoformat(max(times).replace("Z", "+00:00"))
+
+
+def _day_after(when: datetime) -> datetime:
+    local = timezone.localtime(when).replace(hour=0, minute=0, second=0, microsecond=0)
+    return local + timedelta(days=1)
+
+
+def sensor_list(request: HttpRequest) -> HttpResponse:
+    sensors = list(selectors.sensor_list())
+    districts = list(needs_selectors.district_choices().values("code", "name", "boundary"))
+    rows = [
+        (
+            s,
+            [
+                (quantity_label(n), q["value"], q["unitCode"])
+                for n, q in sorted(s.quantities.items())
+            ],
+        )
+        for s in sensors
+    ]
+    return render(
+        request,
+        "sensing/sensor_list.html",
+        {"rows": rows, "map": charts.sensor_map(sensors, districts), "districts": districts},
+    )
+
+
+def sensor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    sensor = selectors.sensor_get_by_pk(pk)
+    if sensor is None:
+        raise Http404
+    names = sorted(sensor.quantities)
+    quantity = request.GET.get("quantity") or (names[0] if names else "")
+    if names and quantity not in names:
+        raise Http404
+    end = _day_after(_latest([sensor]))
+    start = end - timedelta(days=CHART_DAYS)
+    rows = (
+        selectors.readings(sensor=sensor, quantities=[quantity], start=start, end=end).get(
+            quantity, []
+        )
+        if quantity
+        else []
+    )
+    flagged = [(r, flag_reasons(r.flags)) for r in rows if r.flags]
+    days = (
+        selectors.sensor_daily(sensor=sensor, quantity=quantity, start=start, days=CHART_DAYS)
+        if quantity
+        else []
+    )
+    return render(
+        request,
+        "sensing/sensor_detail.html",
+        {
+            "sensor": sensor,
+            "quantity": quantity,
+            "quantity_name": quantity_label(quantity),
+            "unit": sensor.quantities.get(quantity, {}).get("unitCode", ""),
+            "choices": [(n, quantity_label(n)) for n in names],
+            "chart": charts.time_chart(rows, start=start, end=end),
+            "readings": [(r, flag_reasons(r.flags)) for r in rows],
+            "flagged": flagged,
+            "days": days,
+            "start": start,
+            "end": end,
+        },
+    )
+
+
+def area_detail(request: HttpRequest, code: str) -> HttpResponse:
+    area = get_object_or_404(core_selectors.area_list(), code=code)
+    sensors = list(selectors.sensor_list().filter(area=area))
+    end = _day_after(_latest(sensors))
+    start = end - timedelta(days=DISTRICT_DAYS)
+    tables = [
+        (
+            quantity_label(q),
+            selectors.area_daily(area=area, quantity=q, start=start, days=DISTRICT_DAYS),
+        )
+        for q in selectors.area_quantities(area)
+    ]
+    return render(
+        request,
+        "sensing/area_detail.html",
+        {"area": area, "sensors": sensors, "tables": tables, "start": start, "end": end},
+    )
