@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from cocity.compute.sensing.quantities import QUANTITIES
 from cocity.core import selectors as core_selectors
 from cocity.needs import selectors as needs_selectors
 from cocity.sensing import charts, selectors
@@ -56,7 +57,7 @@ def sensor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sensor = selectors.sensor_get_by_pk(pk)
     if sensor is None:
         raise Http404
-    names = sorted(sensor.quantities)
+    names = [name for name in QUANTITIES if name in sensor.quantities]  # the registry's order
     quantity = request.GET.get("quantity") or (names[0] if names else "")
     if names and quantity not in names:
         raise Http404
@@ -82,7 +83,7 @@ def sensor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sensor": sensor,
             "quantity": quantity,
             "quantity_name": quantity_label(quantity),
-            "unit": sensor.quantities.get(quantity, {}).get("unitCode", ""),
+            "unit": QUANTITIES[quantity].unit if quantity in QUANTITIES else "",
             "choices": [(n, quantity_label(n)) for n in names],
             "chart": charts.time_chart(rows, start=start, end=end),
             "readings": [(r, flag_reasons(r.flags)) for r in rows],
