@@ -94,6 +94,7 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "api-needs-report": ("GET", EVERYONE, {"pk": "report"}),
     "api-needs-support": ("POST", SIGNED_IN, {"pk": "report"}),
     "api-needs-cells": ("GET", EVERYONE, {}),
+    "api-needs-points": ("GET", EVERYONE, {}),
     "api-conversations": ("GET", EVERYONE, {}),
     "api-conversation": ("GET", EVERYONE, {"pk": "conversation"}),
     "api-conversation-statements": ("POST", EVERYONE, {"pk": "conversation"}),

@@ -308,7 +308,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ReportStatusEnum": "cocity.needs.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "cocity.needs.models.Status",
+        "ReportPinKindEnum": "cocity.needs.map.PIN_KIND_KEYS",
+        "KindEnum": "cocity.core.models.Area.Kind",  # the areas' (its name before the pins')
+    },
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
