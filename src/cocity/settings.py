@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "cocity.needs",
     "cocity.deliberation",
+    "cocity.cocreation",
 ]
 
 MIDDLEWARE = [
@@ -308,7 +309,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ReportStatusEnum": "cocity.needs.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "cocity.needs.models.Status",
+        "InitiativeStageEnum": "cocity.cocreation.models.Stage",
+    },
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
