@@ -274,7 +274,7 @@ class Indicator(models.Model):
 
     class Source(models.TextChoices):
         MANUAL = "manual", _("Entered by the city")
-        REPORTS = "reports", _("Count of reports")
+        REPORTS = "reports", _("Count of reports (last 30 days)")
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="indicators")
     name = models.CharField(_("indicator"), max_length=200)

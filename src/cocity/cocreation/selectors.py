@@ -4,7 +4,7 @@ similar-idea check, an initiative's progress, outcome series and public timeline
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -178,12 +178,20 @@ def indicator_series(indicator: Indicator) -> list[tuple[date, Decimal]]:
     return [(m.measured_on, m.value) for m in indicator.measurements.all()]
 
 
+#: A report-count indicator counts the reports of the 30 days up to the day measured.
+REPORT_WINDOW_DAYS = 30
+
+
 def report_count(*, indicator: Indicator, until: date) -> int:
     """For a report-count indicator: the reports of its category in the challenge's districts
-    filed up to the end of ``until``."""
+    filed in the ``REPORT_WINDOW_DAYS`` days up to the end of ``until``."""
     challenge = indicator.initiative.proposal.challenge
     end = timezone.make_aware(datetime.combine(until, time.max))
-    qs = Report.objects.filter(category_id=indicator.category_id, created_at__lte=end)
+    qs = Report.objects.filter(
+        category_id=indicator.category_id,
+        created_at__lte=end,
+        created_at__gt=end - timedelta(days=REPORT_WINDOW_DAYS),
+    )
     area_ids = list(challenge.areas.values_list("pk", flat=True))
     if area_ids:
         qs = qs.filter(area_id__in=area_ids)
