@@ -296,6 +296,16 @@ def test_the_pipeline_moves_only_through_its_gates(
             initiative=initiative, actor=official, to_stage="pilot", criteria="c", note="n"
         )
     assert err.value.code == "no_indicators"
+    with pytest.raises(DomainError) as err:  # not before the initiative existed
+        services.gate_decide(
+            initiative=initiative,
+            actor=official,
+            to_stage="retire",
+            criteria="c",
+            note="n",
+            decided_on=timezone.localdate() - timedelta(days=1),
+        )
+    assert err.value.code == "bad_date"
     with pytest.raises(DomainError) as err:  # a decision needs its note
         services.gate_decide(
             initiative=initiative, actor=official, to_stage="retire", criteria="c", note=""
@@ -319,10 +329,9 @@ def test_the_pipeline_moves_only_through_its_gates(
             to_stage="pilot",
             criteria="Budget found; residents agree in the workshop",
             note="Pilot on three streets.",
-            decided_on=date(2026, 11, 1),
         )
     assert decision.from_stage == "codesign"
-    assert decision.decided_on == date(2026, 11, 1)
+    assert decision.decided_on == timezone.localdate()
     note = Notification.objects.filter(
         recipient=needs["users"]["resident"], verb="cocreation.gate_decided"
     ).get()

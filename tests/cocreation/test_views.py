@@ -222,7 +222,7 @@ def test_an_official_moves_the_stage_and_enters_values_from_the_page(
             "to_stage": "evaluation",
             "criteria": "Six months",
             "note": "Time to evaluate",
-            "decided_on": "2026-12-01",
+            "decided_on": timezone.localdate().isoformat(),
         },
     )
     assert response.status_code == 302

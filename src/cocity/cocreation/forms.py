@@ -6,6 +6,7 @@ import re
 from typing import Any, cast
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cocity.cocreation.models import GATES, Indicator, Initiative, Stage
@@ -139,7 +140,9 @@ class GateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Why: the public reads it on the initiative's page."),
     )
-    decided_on = forms.DateField(label=_("Decided on"), widget=_DateInput())
+    decided_on = forms.DateField(
+        label=_("Decided on"), widget=_DateInput(), initial=timezone.localdate
+    )
 
     def __init__(self, *args: Any, initiative: Initiative, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

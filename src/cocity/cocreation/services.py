@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
 
@@ -477,13 +477,23 @@ def gate_decide(
             _("Fix the goals first: a pilot starts with at least one indicator."),
             code="no_indicators",
         )
+    decided_on = decided_on or timezone.localdate()
+    last = initiative.decisions.order_by("-decided_on").values_list("decided_on", flat=True)
+    earliest = max([timezone.localdate(initiative.created_at), *last[:1]])
+    if not earliest <= decided_on <= timezone.localdate():
+        raise DomainError(
+            _("A decision is dated between %(first)s and today.")
+            % {"first": formats.date_format(earliest, "DATE_FORMAT")},
+            code="bad_date",
+            fields={"decided_on": [_("Not before the initiative or its last decision.")]},
+        )
     decision = GateDecision(
         initiative=initiative,
         from_stage=initiative.stage,
         to_stage=to_stage,
         criteria=_clean_text(criteria),
         note=_clean_text(note),
-        decided_on=decided_on or timezone.localdate(),
+        decided_on=decided_on,
         decided_by=actor,
     )
     full_clean(decision)
