@@ -463,3 +463,32 @@ def test_milestones_give_progress_and_the_timeline_tells_every_step(
         assert kind in kinds
     assert kinds.index("challenge") < kinds.index("proposal") < kinds.index("initiative")
     assert Measurement.objects.count() == 1
+
+
+def test_the_personal_data_export_holds_proposals_and_comments(
+    challenge: Challenge, needs: dict[str, Any]
+) -> None:
+    from cocity.core.services import personal_data_export
+
+    resident = needs["users"]["resident"]
+    proposal = _propose(challenge, resident)
+    services.comment_add(proposal=proposal, author=resident, body="My own note")
+    data = personal_data_export(user=resident)["cocreation"]
+    assert [p["title"] for p in data["proposals"]] == [proposal.title]
+    assert [c["body"] for c in data["comments"]] == ["My own note"]
+    assert data["challenges_followed"] == [challenge.pk]
+
+
+def test_the_audit_log_tells_co_creation_in_words(
+    challenge: Challenge, needs: dict[str, Any]
+) -> None:
+    from django.utils import translation
+
+    from cocity.core.audit_text import audit_sentence
+
+    _propose(challenge, needs["users"]["resident"])
+    entry = AuditEntry.objects.get(action="cocreation.proposal_submitted")
+    sentence = audit_sentence(entry.action, entry.object_id, entry.data)
+    assert sentence == f"Proposal #{entry.object_id} answered challenge #{challenge.pk}."
+    with translation.override("es"):
+        assert audit_sentence(entry.action, entry.object_id, entry.data).startswith("La propuesta")

@@ -250,3 +250,18 @@ def test_challenge_list_in_both_languages(challenge: Challenge) -> None:
     assert "Challenges" in en
     es = _client().get(reverse("cocreation:challenges"), HTTP_ACCEPT_LANGUAGE="es")
     assert "Retos" in es.content.decode()
+
+
+def test_list_pages_take_a_fixed_number_of_queries(
+    challenge: Challenge, needs: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    for i in range(5):
+        services.proposal_submit(
+            author=needs["users"]["resident"], challenge=challenge, title=f"Idea {i}", body="B"
+        )
+    client = _client()
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("cocreation:challenges")).status_code == 200
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("cocreation:challenge", args=[challenge.pk]))
+    assert page.content.decode().count("Idea ") == 5

@@ -8,4 +8,5 @@ class CocreationConfig(AppConfig):
     verbose_name = _("Co-creation")
 
     def ready(self) -> None:
-        from cocity.cocreation import rules, seeders, selectors  # noqa: F401 - registrations
+        # permissions, the demo seeder, the audit sentences, the personal-data export
+        from cocity.cocreation import audit_text, rules, seeders, services  # noqa: F401

@@ -33,7 +33,7 @@ from cocity.cocreation.models import (
 )
 from cocity.core.errors import Conflict, DomainError, NotAllowed, full_clean
 from cocity.core.models import Area, Organisation, User
-from cocity.core.services import audit_record, notification_send
+from cocity.core.services import PERSONAL_DATA_EXPORTERS, audit_record, notification_send
 from cocity.deliberation.models import Conversation
 from cocity.needs.models import Report, ServiceCategory
 
@@ -687,3 +687,40 @@ def milestone_complete(
         skip=actor,
     )
     return milestone
+
+
+# --- personal data ----------------------------------------------------------------------------
+
+
+def personal_data(user: User) -> dict[str, Any]:
+    """What co-creation holds about a person (added to the core personal-data export)."""
+    return {
+        "challenges_followed": list(
+            ChallengeFollow.objects.filter(user=user).values_list("challenge_id", flat=True)
+        ),
+        "proposals": [
+            {"proposal": p.pk, "challenge": p.challenge_id, "title": p.title, "body": p.body}
+            for p in Proposal.objects.filter(author=user).order_by("created_at")
+        ],
+        "coauthored": list(user.coauthored_proposals.values_list("pk", flat=True)),
+        "versions": [
+            {"proposal": v.proposal_id, "number": v.number, "at": v.created_at.isoformat()}
+            for v in ProposalVersion.objects.filter(editor=user).order_by("created_at")
+        ],
+        "endorsements": [
+            {"proposal": e.proposal_id, "organisation": e.organisation_id}
+            for e in Endorsement.objects.filter(user=user).order_by("created_at")
+        ],
+        "comments": [
+            {
+                "proposal": c.proposal_id,
+                "body": c.body,
+                "status": c.status,
+                "at": c.created_at.isoformat(),
+            }
+            for c in Comment.objects.filter(author=user).order_by("created_at")
+        ],
+    }
+
+
+PERSONAL_DATA_EXPORTERS["cocreation"] = personal_data
