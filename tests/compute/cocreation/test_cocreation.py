@@ -9,6 +9,7 @@ import pytest
 
 from cocity.compute.cocreation import (
     chart_layout,
+    nice_range,
     progress_percent,
     similar_items,
     similarity,
@@ -96,3 +97,19 @@ def test_chart_layout_of_a_flat_series_does_not_divide_by_zero() -> None:
         target_date=date(2026, 1, 1),
     )
     assert chart.target[0][1] == chart.target[1][1]
+
+
+def test_the_axis_is_widened_to_round_numbers() -> None:
+    assert nice_range(40, 95) == (40, 100, 20)
+    assert nice_range(0, 40) == (0, 40, 10)
+    assert nice_range(57.3, 97.7) == (40, 100, 20)
+    assert nice_range(0.12, 0.31) == pytest.approx((0.1, 0.35, 0.05))
+    assert nice_range(5, 5) == (4, 6, 0.5)
+    chart = chart_layout(
+        series=[(date(2026, 2, 1), 61)],
+        baseline=40,
+        target=95,
+        start=date(2026, 1, 1),
+        target_date=date(2026, 6, 1),
+    )
+    assert [label for _, label in chart.y_ticks] == ["40", "60", "80", "100"]

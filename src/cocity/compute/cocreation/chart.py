@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,7 +37,18 @@ class Chart:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.10g}" if abs(value) >= 1 or value == 0 else f"{value:.3g}"
+    return f"{round(value, 6):g}"
+
+
+def nice_range(lo: float, hi: float, ticks: int = 4) -> tuple[float, float, float]:
+    """An axis from ``lo`` to ``hi`` widened to round numbers, and its step: about ``ticks``
+    steps of 1, 2, 2.5 or 5 times a power of ten (0–100 in steps of 25, not 57.25–97.75)."""
+    if hi == lo:
+        lo, hi = lo - 1, hi + 1
+    raw = (hi - lo) / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return math.floor(lo / step) * step, math.ceil(hi / step) * step, step
 
 
 def chart_layout(
@@ -58,11 +70,8 @@ def chart_layout(
     d0, d1 = min(days), max(days)
     span_days = max((d1 - d0).days, 1)
     values = [float(baseline), float(target), *(float(v) for _, v in series)]
-    lo, hi = min(values), max(values)
-    if hi == lo:
-        lo, hi = lo - 1, hi + 1
-    pad = (hi - lo) * 0.05
-    lo, hi = lo - pad, hi + pad
+    lo, hi, step = nice_range(min(values), max(values))
+    ticks = [lo + i * step for i in range(round((hi - lo) / step) + 1)]
 
     def x(d: date) -> float:
         return left + (right - left) * (d - d0).days / span_days
@@ -70,7 +79,6 @@ def chart_layout(
     def y(v: float) -> float:
         return bottom - (bottom - top) * (v - lo) / (hi - lo)
 
-    ticks = [lo + (hi - lo) * i / 4 for i in range(5)]
     return Chart(
         width=width,
         height=height,
@@ -80,6 +88,6 @@ def chart_layout(
         bottom=bottom,
         actual=[(x(d), y(float(v))) for d, v in sorted(series)],
         target=[(x(start), y(float(baseline))), (x(target_date), y(float(target)))],
-        y_ticks=[(y(t), _fmt(round(t, 2))) for t in ticks],
+        y_ticks=[(y(t), _fmt(t)) for t in ticks],
         x_ticks=[(x(d0), d0), (x(d1), d1)],
     )
