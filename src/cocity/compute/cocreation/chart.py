@@ -60,7 +60,7 @@ def chart_layout(
     target_date: date,
     width: int = 640,
     height: int = 280,
-    margin: tuple[int, int, int, int] = (16, 16, 32, 56),  # top, right, bottom, left
+    margin: tuple[int, int, int, int] = (16, 16, 40, 64),  # top, right, bottom, left
 ) -> Chart:
     """Lay out the measured ``series`` and the straight path from ``baseline`` on ``start`` to
     ``target`` on ``target_date`` in a ``width`` × ``height`` box (y grows downwards in SVG)."""
