@@ -702,7 +702,7 @@ def personal_data(user: User) -> dict[str, Any]:
             {"proposal": p.pk, "challenge": p.challenge_id, "title": p.title, "body": p.body}
             for p in Proposal.objects.filter(author=user).order_by("created_at")
         ],
-        "coauthored": list(user.coauthored_proposals.values_list("pk", flat=True)),
+        "coauthored": list(Proposal.objects.filter(coauthors=user).values_list("pk", flat=True)),
         "versions": [
             {"proposal": v.proposal_id, "number": v.number, "at": v.created_at.isoformat()}
             for v in ProposalVersion.objects.filter(editor=user).order_by("created_at")
