@@ -298,7 +298,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cocity.core.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "cocity.core.pagination.Pages",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "cocity.core.errors.problem_exception_handler",
@@ -311,6 +311,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "cocity.needs.models.Status",
+        "StatementStatusEnum": "cocity.deliberation.models.Statement.Status",
         "InitiativeStageEnum": "cocity.cocreation.models.Stage",
     },
     "REDOC_DIST": "SIDECAR",
