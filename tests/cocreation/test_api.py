@@ -70,6 +70,13 @@ def test_api_errors_are_problem_json_and_change_nothing(
     )
     assert response.status_code == 400
     assert "reports" in response.json()["errors"]
+    huge = official.post(
+        "/api/cocreation/challenges/",
+        {"title": "T", "statement": "S", "reports": [2**70], "conversation": 2**70},
+        format="json",
+    )
+    assert huge.status_code == 400  # not a database overflow (found by schemathesis)
+    assert set(huge.json()["errors"]) == {"reports.0", "conversation"}
     assert APIClient().post("/api/cocreation/challenges/", {}).status_code in (401, 403)
     assert not Challenge.objects.exists()
 

@@ -30,14 +30,17 @@ from cocity.core.models import Area, Organisation
 from cocity.deliberation.models import Conversation
 from cocity.needs.models import Report
 
+#: The largest id a row can have (64-bit keys); a larger number in a request is refused.
+MAX_ID = 2**63 - 1
+
 # --- serializers ------------------------------------------------------------------------------
 
 
 class ChallengeSerializer(serializers.ModelSerializer[Challenge]):
     areas = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)  # type: ignore[var-annotated]
-    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)  # type: ignore[var-annotated]
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)  # type: ignore[var-annotated]
     reports = serializers.PrimaryKeyRelatedField(many=True, read_only=True)  # type: ignore[var-annotated]
-    conversation = serializers.PrimaryKeyRelatedField(read_only=True)  # type: ignore[var-annotated]
+    conversation = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # type: ignore[var-annotated]
 
     class Meta:
         model = Challenge
@@ -58,18 +61,24 @@ class ChallengeInputSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=200)
     statement = serializers.CharField()
     most_affected = serializers.CharField(required=False, allow_blank=True, default="")
-    reports = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
+    reports = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=200
+    )
     areas = serializers.ListField(
         child=serializers.SlugField(), required=False, default=list, help_text="District codes"
     )
-    conversation = serializers.IntegerField(required=False, allow_null=True, default=None)
+    conversation = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     organisation = serializers.SlugField(
         required=False, allow_blank=True, default="", help_text="The leading organisation's slug"
     )
 
 
 class VersionSerializer(serializers.ModelSerializer[ProposalVersion]):
-    editor = serializers.CharField(source="editor.public_name", read_only=True, default=None)
+    editor = serializers.CharField(
+        source="editor.public_name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = ProposalVersion
@@ -77,8 +86,10 @@ class VersionSerializer(serializers.ModelSerializer[ProposalVersion]):
 
 
 class ProposalSerializer(serializers.ModelSerializer[Proposal]):
-    author = serializers.CharField(source="author.public_name", read_only=True, default=None)
-    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)  # type: ignore[var-annotated]
+    author = serializers.CharField(
+        source="author.public_name", read_only=True, default=None, allow_null=True
+    )
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)  # type: ignore[var-annotated]
 
     class Meta:
         model = Proposal
@@ -142,7 +153,7 @@ class MeasurementInputSerializer(serializers.Serializer[Any]):
 
 
 class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[var-annotated]
     measurements = MeasurementSerializer(many=True, read_only=True)
 
     class Meta:
