@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "cocity.needs",
     "cocity.deliberation",
+    "cocity.budgeting",
 ]
 
 MIDDLEWARE = [

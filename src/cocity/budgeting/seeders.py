@@ -1,0 +1,1 @@
+"""Demo budgets (filled in below)."""
