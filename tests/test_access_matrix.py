@@ -8,11 +8,13 @@ redirect), every other role must be turned away."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from tests.needs.conftest import needs  # noqa: F401 - the fixture, shared with the needs tests
 
 from cocity.core.models import Role
@@ -137,6 +139,25 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "deliberation:moderation": ("GET", MODERATORS, {}),
     "deliberation:close": ("POST", OFFICIALS, {"pk": "conversation"}),
     "deliberation:export": ("GET", EVERYONE, {"pk": "conversation", "name": "votes"}),
+    # budgeting (the world's process is counting: its ballots can be downloaded)
+    "api-budgets": ("GET", EVERYONE, {}),
+    "budgeting:list": ("GET", EVERYONE, {}),
+    "budgeting:create": ("GET", OFFICIALS, {}),
+    "budgeting:receipt": ("GET", EVERYONE, {}),
+    "budgeting:detail": ("GET", EVERYONE, {"slug": "process"}),
+    "budgeting:edit": ("GET", OFFICIALS, {"slug": "process"}),
+    "budgeting:manage": ("GET", OFFICIALS, {"slug": "process"}),
+    "budgeting:phase": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:envelope_add": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:split": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:tally": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:idea": ("GET", EVERYONE, {"slug": "process", "pk": "idea"}),
+    "budgeting:idea_review": ("POST", OFFICIALS, {"slug": "process", "pk": "idea"}),
+    "budgeting:envelope": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:idea_create": ("GET", SIGNED_IN, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:ballot": ("GET", SIGNED_IN, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:results": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:pb": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
 }
 
 
@@ -167,6 +188,7 @@ def test_every_view_declares_who_may_use_it() -> None:
 @pytest.fixture
 def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported fixture
     """One of everything a URL can point at, made through the services."""
+    from cocity.budgeting import services as budgeting
     from cocity.deliberation import services as deliberation
     from cocity.needs import services
     from cocity.needs.models import Open311Key, ResponseTemplate
@@ -187,7 +209,29 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         allow_anonymous=True,
         seed_statements=["More benches."],
     )
+    official = needs["users"]["official"]
+    now = timezone.now()
+    process = budgeting.process_create(
+        actor=official,
+        slug="pb",
+        title="Budget",
+        ideas_opens_at=now,
+        review_opens_at=now + timedelta(days=1),
+        voting_opens_at=now + timedelta(days=2),
+        voting_closes_at=now + timedelta(days=3),
+    )
+    envelope = budgeting.envelope_create(
+        actor=official, process=process, slug="city", name="City", amount=1000
+    )
+    idea = budgeting.idea_submit(
+        author=needs["users"]["resident"], envelope=envelope, title="Trees", body="More trees."
+    )
+    budgeting.idea_review(actor=official, idea=idea, accept=True, cost=100)
+    budgeting.process_set_phase(actor=official, process=process, phase="tally")
     return {
+        "process": process.slug,
+        "envelope": envelope.slug,
+        "idea": str(idea.pk),
         "statement": str(conversation.statements.get().number),
         "report": str(report.pk),
         "token": report.tracking_token,

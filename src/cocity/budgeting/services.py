@@ -64,6 +64,11 @@ PROCESS_FIELDS = (
     "implementation_at",
     *FROZEN_FIELDS[:-1],
 )
+#: Slugs the URLs use for pages of their own.
+RESERVED_PROCESS_SLUGS = frozenset({"new", "receipt"})
+RESERVED_ENVELOPE_SLUGS = frozenset(
+    {"edit", "manage", "phase", "envelopes", "split", "tally", "ideas"}
+)
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
@@ -104,6 +109,9 @@ def process_create(*, actor: User | None, slug: str, title: str, **fields: Any) 
     unknown = set(fields) - set(PROCESS_FIELDS)
     if unknown:
         raise TypeError(f"unknown process fields: {sorted(unknown)}")
+    if slug in RESERVED_PROCESS_SLUGS:
+        message = _("This short name is reserved; choose another.")
+        raise DomainError(message, code="invalid", fields={"slug": [message]})
     fields["titles"] = _texts_clean(fields.get("titles"), 120)
     fields["descriptions"] = _texts_clean(fields.get("descriptions"), 4000)
     process = Process(slug=slug, title=title.strip(), created_by=actor, **fields)
@@ -170,7 +178,8 @@ def process_set_phase(*, actor: User | None, process: Process, phase: str) -> Pr
     process = Process.objects.select_for_update().get(pk=process.pk)
     was = process.phase()
     order = list(Phase.values)
-    if process.voting_has_opened() and phase and order.index(phase) < order.index(Phase.VOTING):
+    new = phase or process.phase_by_dates()
+    if process.voting_has_opened() and order.index(new) < order.index(Phase.VOTING):
         raise Conflict(_("Voting has opened: the process cannot go back."), code="process_frozen")
     process.phase_override = phase
     process.save(update_fields=["phase_override"])
@@ -199,6 +208,9 @@ def envelope_create(
 ) -> Envelope:
     _require_manager(actor)
     _ensure_not_frozen(process)
+    if slug in RESERVED_ENVELOPE_SLUGS:
+        message = _("This short name is reserved; choose another.")
+        raise DomainError(message, code="invalid", fields={"slug": [message]})
     envelope = Envelope(
         process=process,
         slug=slug,
@@ -511,5 +523,10 @@ def envelope_tally(*, actor: User | None, envelope: Envelope) -> Result:
     return result
 
 
+@transaction.atomic
 def process_tally(*, actor: User | None, process: Process) -> list[Result]:
-    return [envelope_tally(actor=actor, envelope=e) for e in process.envelopes.all()]
+    """Count every envelope that has projects on its ballot (all or none are stored)."""
+    with_projects = process.envelopes.filter(ideas__status=Idea.Status.ACCEPTED).distinct()
+    if not with_projects.exists():
+        raise Conflict(_("There are no projects on this ballot."), code="no_projects")
+    return [envelope_tally(actor=actor, envelope=e) for e in with_projects.order_by("slug")]
