@@ -372,7 +372,8 @@ def voter_hash(envelope: Envelope, user: User) -> str:
     ).hexdigest()
 
 
-def _receipt() -> str:
+def new_receipt() -> str:
+    """A random receipt code such as ``K7QM-2XPA-9RTD`` (31 symbols, 12 places: about 59 bits)."""
     raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
@@ -437,7 +438,7 @@ def ballot_cast(*, user: User, envelope: Envelope, choices: Mapping[str, int]) -
             VoterMark.objects.create(envelope=envelope, voter_hash=voter_hash(envelope, user))
     except IntegrityError:
         raise Conflict(_("You have already voted in this budget."), code="already_voted") from None
-    ballot = Ballot(envelope=envelope, choices=clean, receipt=_receipt())
+    ballot = Ballot(envelope=envelope, choices=clean, receipt=new_receipt())
     ballot.save(force_insert=True)
     return ballot
 
