@@ -168,6 +168,7 @@ def test_spanish_ballot_errors(client: Client, budget: dict[str, Any]) -> None:
     login(es(client), budget["users"]["resident"])
     res = client.post(reverse("budgeting:ballot", args=["pb-2027", "city"]), {"action": "check"})
     assert "Elige al menos un proyecto." in res.content.decode()
+    assert "Elige hasta 2 proyectos." in res.content.decode()  # a plural form (es has three)
 
 
 def _voted_and_counted(budget: dict[str, Any]) -> dict[str, Idea]:
