@@ -287,3 +287,24 @@ def test_list_page_queries_do_not_grow_with_processes(
         page = client.get(reverse("budgeting:list")).content.decode()
     assert "P2" in page
     assert "Participatory budget 2027" in page
+
+
+def test_cumulative_ballot_points_checked_and_cast(client: Client, budget: dict[str, Any]) -> None:
+    official = budget["users"]["official"]
+    services.process_update(actor=official, process=budget["process"], ballot_kind="cumulative")
+    ideas = _open_vote(budget)
+    login(client, budget["users"]["resident"])
+    url = reverse("budgeting:ballot", args=["pb-2027", "city"])
+    page = client.get(url).content.decode()
+    assert 'type="number"' in page
+    assert "Spread up to 10 points" in page
+    trees, benches = f"p{ideas['Trees'].pk}", f"p{ideas['Benches'].pk}"
+    res = client.post(url, {trees: "8", benches: "3", "action": "cast"})
+    assert res.status_code == 400
+    assert "Give at most 10 points in all." in res.content.decode()
+    assert "11 of 10 points" in res.content.decode()
+    res = client.post(url, {trees: "two", "action": "cast"})
+    assert "Points must be whole numbers." in res.content.decode()
+    assert not Ballot.objects.exists()
+    client.post(url, {trees: "7", benches: "3", "action": "cast"})
+    assert Ballot.objects.get().choices == {str(ideas["Trees"].pk): 7, str(ideas["Benches"].pk): 3}

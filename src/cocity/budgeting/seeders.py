@@ -18,21 +18,21 @@ from cocity.budgeting.models import Ballot, Envelope, Idea, Process, VoterMark
 from cocity.core.models import Area, Role, User
 from cocity.core.seeding import SeedContext, register
 
-# (title, Spanish title, cost, popularity)
+# (title, cost, popularity)
 DISTRICT_IDEAS = [
-    ("Shade trees on the main square", "Árboles de sombra en la plaza mayor", 42000, 5),
-    ("A safe crossing by the school", "Un paso seguro junto al colegio", 18000, 4),
-    ("Benches and drinking fountains", "Bancos y fuentes de agua", 9000, 3),
-    ("Repaint the sports court", "Pintar de nuevo la pista deportiva", 12000, 2),
-    ("A community vegetable garden", "Un huerto vecinal", 26000, 3),
-    ("LED street lights on the back streets", "Farolas LED en las calles traseras", 35000, 2),
+    ("Shade trees on the main square", 42000, 5),
+    ("A safe crossing by the school", 18000, 4),
+    ("Benches and drinking fountains", 9000, 3),
+    ("Repaint the sports court", 12000, 2),
+    ("A community vegetable garden", 26000, 3),
+    ("LED street lights on the back streets", 35000, 2),
 ]
 CITY_IDEAS = [
-    ("Night bus on weekends", "Autobús nocturno los fines de semana", 120000, 5),
-    ("Protected cycle lane to the station", "Carril bici protegido hasta la estación", 180000, 4),
-    ("Free wifi in libraries", "Wifi gratis en las bibliotecas", 30000, 2),
-    ("Public toilets in the parks", "Aseos públicos en los parques", 90000, 3),
-    ("A summer festival in every district", "Una fiesta de verano en cada barrio", 60000, 2),
+    ("Night bus on weekends", 120000, 5),
+    ("Protected cycle lane to the station", 180000, 4),
+    ("Free wifi in libraries", 30000, 2),
+    ("Public toilets in the parks", 90000, 3),
+    ("A summer festival in every district", 60000, 2),
 ]
 REJECTED = (
     "A swimming pool on the roundabout",
@@ -64,7 +64,7 @@ def _build(
     description: str,
     dates: dict[str, datetime],
     envelopes: list[tuple[str, str, Area | None, int]],
-    ideas: list[tuple[str, str, int, int]],
+    ideas: list[tuple[str, int, int]],
     **rules: Any,
 ) -> Process:
     """A process walked through ideas and review (dates far in the future meanwhile), then
@@ -84,7 +84,7 @@ def _build(
         envelope = services.envelope_create(
             actor=official, process=process, slug=env_slug, name=name, area=area, amount=amount
         )
-        for n, (idea_title, _es, _cost, _pop) in enumerate(ideas):
+        for n, (idea_title, _cost, _pop) in enumerate(ideas):
             services.idea_submit(
                 author=authors[n % len(authors)],
                 envelope=envelope,
@@ -99,7 +99,7 @@ def _build(
             actor=official, process=process, total=sum(e[3] for e in envelopes), method="need"
         )
     services.process_set_phase(actor=official, process=process, phase="review")
-    costs = {t: c for t, _es, c, _p in ideas}
+    costs = {t: c for t, c, _p in ideas}
     for idea in Idea.objects.filter(envelope__process=process).order_by("pk"):
         if idea.title == REJECTED[0]:
             services.idea_review(
@@ -179,7 +179,7 @@ def seed_budgeting(ctx: SeedContext) -> None:
         ideas=DISTRICT_IDEAS,
         max_choices=3,
     )
-    popularity = {t: p for t, _es, _c, p in DISTRICT_IDEAS}
+    popularity = {t: p for t, _c, p in DISTRICT_IDEAS}
     for envelope in done.envelopes.all():
         _ballots(ctx, envelope, 100 * ctx.scale + ctx.rng.randint(0, 60), popularity)
     services.process_tally(actor=official, process=done)
@@ -197,7 +197,7 @@ def seed_budgeting(ctx: SeedContext) -> None:
         max_choices=3,
     )
     Envelope.objects.filter(process=running, slug="city").update(names={"es": "Toda la ciudad"})
-    _ballots(ctx, running.envelopes.get(), 40 * ctx.scale, {t: p for t, _es, _c, p in CITY_IDEAS})
+    _ballots(ctx, running.envelopes.get(), 40 * ctx.scale, {t: p for t, _c, p in CITY_IDEAS})
     ctx.log(
         f"budgeting: {done.slug} counted ({Ballot.objects.filter(envelope__process=done).count()} "
         f"ballots), {running.slug} open for voting"
