@@ -5,12 +5,13 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from tests.budgeting.conftest import to_phase, with_projects
 
 from cocity.budgeting import selectors, services
 from cocity.budgeting.models import Ballot, Envelope, Idea, Result, VoterMark
 from cocity.core.errors import Conflict, DomainError, NotAllowed
-from cocity.core.models import AuditEntry
+from cocity.core.models import AuditEntry, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def test_split_by_population_and_by_need(budget: dict[str, Any]) -> None:
 
 
 def test_ideas_only_in_the_ideas_phase_and_review_needs_cost_or_reasons(
-    budget: dict[str, Any],
+    budget: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     resident, official = budget["users"]["resident"], budget["users"]["official"]
     env = budget["envelopes"]["n1"]
@@ -86,11 +87,17 @@ def test_ideas_only_in_the_ideas_phase_and_review_needs_cost_or_reasons(
         services.idea_review(actor=official, idea=idea, accept=False, cost=None, reasons=" ")
     idea.refresh_from_db()
     assert idea.status == Idea.Status.SUBMITTED  # failed reviews changed nothing
-    services.idea_review(
-        actor=official, idea=idea, accept=False, cost=None, reasons="Private land."
-    )
+    assert not Notification.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.idea_review(
+            actor=official, idea=idea, accept=False, cost=None, reasons="Private land."
+        )
     idea.refresh_from_db()
     assert (idea.status, idea.reasons) == ("rejected", "Private land.")
+    note = Notification.objects.get(recipient=resident)
+    assert note.message == "Your idea “Benches” is not on the ballot: Private land."
+    with translation.override("es"):
+        assert note.message == "Tu idea «Benches» no está en la papeleta: Private land."
     to_phase(budget["process"], "review", official)
     with pytest.raises(Conflict):
         services.idea_submit(author=resident, envelope=env, title="Late", body="Too late.")

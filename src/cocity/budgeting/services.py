@@ -12,9 +12,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 import cocity
 from cocity.budgeting import selectors
@@ -35,7 +37,7 @@ from cocity.compute.pb.tally import tally
 from cocity.compute.pb.tiebreak import TieBreak
 from cocity.core.errors import Conflict, DomainError, NotAllowed, full_clean
 from cocity.core.models import Area, User
-from cocity.core.services import audit_record, names_clean
+from cocity.core.services import audit_record, names_clean, notification_send
 from cocity.needs.models import Report
 
 ENGINE_VERSION = f"cocity.compute.pb {cocity.__version__}"
@@ -69,6 +71,10 @@ RESERVED_PROCESS_SLUGS = frozenset({"new", "receipt"})
 RESERVED_ENVELOPE_SLUGS = frozenset(
     {"edit", "manage", "phase", "envelopes", "split", "tally", "ideas"}
 )
+IDEA_ACCEPTED = gettext_noop(
+    "Your idea “%(title)s” is on the ballot, with an estimated cost of %(cost)s."
+)
+IDEA_REJECTED = gettext_noop("Your idea “%(title)s” is not on the ballot: %(reasons)s")
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
@@ -358,6 +364,24 @@ def idea_review(
         obj=idea,
         data={"status": idea.status, "cost": idea.cost, "reasons": idea.reasons},
     )
+    author = idea.author
+    if author is not None:
+        accepted = idea.status == Idea.Status.ACCEPTED
+        params = {
+            "title": idea.title[:80],
+            "cost": f"{idea.cost or 0:,}",
+            "reasons": idea.reasons[:160],
+        }
+        link = reverse("budgeting:idea", kwargs={"slug": envelope.process.slug, "pk": idea.pk})
+        transaction.on_commit(
+            lambda: notification_send(
+                recipients=[author],
+                verb="budget.idea_accepted" if accepted else "budget.idea_rejected",
+                text=IDEA_ACCEPTED if accepted else IDEA_REJECTED,
+                params=params,
+                link=link,
+            )
+        )
     return idea
 
 
