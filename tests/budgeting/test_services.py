@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.utils import translation
 from tests.budgeting.conftest import to_phase, with_projects
 
@@ -170,6 +171,25 @@ def test_district_budgets_are_for_their_residents(budget: dict[str, Any]) -> Non
     with pytest.raises(NotAllowed):
         services.ballot_cast(user=resident, envelope=env, choices={str(idea.pk): 1})
     assert not VoterMark.objects.exists()
+
+
+def test_turnout_is_ballots_over_the_district_population(budget: dict[str, Any]) -> None:
+    from cocity.budgeting.templatetags.budgeting import turnout
+
+    official = budget["users"]["official"]
+    env = budget["envelopes"]["n1"]  # population 1000
+    idea = services.idea_submit(author=official, envelope=env, title="X", body="Y")
+    services.idea_review(actor=official, idea=idea, accept=True, cost=10)
+    to_phase(budget["process"], "voting", official)
+    services.ballot_cast(user=budget["users"]["resident"], envelope=env, choices={str(idea.pk): 1})
+    rows = {e.slug: e for e in selectors.envelopes(budget["process"])}
+    assert (rows["n1"].n_ballots, rows["n2"].n_ballots, rows["city"].n_ballots) == (1, None, None)
+    assert turnout(rows["n1"]) == pytest.approx(0.1)
+    assert turnout(rows["city"]) is None  # city-wide: no district population
+    client = Client()
+    client.cookies["django_language"] = "es"
+    page = client.get(f"/budgets/{budget['process'].slug}/").content.decode()
+    assert "1 papeleta emitida (0,1% de los vecinos)" in page
 
 
 def _vote(budget: dict[str, Any], ballots: list[list[str]], ideas: dict[str, Idea]) -> None:

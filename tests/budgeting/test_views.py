@@ -193,6 +193,8 @@ def test_results_page_chart_table_explanations_and_greedy(
     assert "have not been counted" in client.get(url).content.decode()
     login(client, budget["users"]["official"])
     assert client.post(reverse("budgeting:tally", args=["pb-2027"])).status_code == 302
+    detail = Client().get(reverse("budgeting:detail", args=["pb-2027"])).content.decode()
+    assert "20 ballots cast" in detail
     page = Client().get(url).content.decode()
     assert '<svg viewBox="0 0 640' in page
     assert 'class="bar-won"' in page

@@ -6,7 +6,7 @@ from collections import Counter
 from fractions import Fraction
 
 import numpy as np
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from cocity.budgeting.models import Ballot, BallotKind, Envelope, Idea, Process, Result
 from cocity.compute.pb import canonical
@@ -31,6 +31,12 @@ def envelopes(process: Process) -> QuerySet[Envelope]:
         .annotate(
             n_projects=Count("ideas", filter=Q(ideas__status=Idea.Status.ACCEPTED), distinct=True),
             n_ideas=Count("ideas", distinct=True),
+            n_ballots=Subquery(
+                Ballot.objects.filter(envelope=OuterRef("pk"))
+                .values("envelope")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
         )
         .order_by("slug")
     )
