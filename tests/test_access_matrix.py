@@ -150,6 +150,7 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "budgeting:phase": ("POST", OFFICIALS, {"slug": "process"}),
     "budgeting:envelope_add": ("POST", OFFICIALS, {"slug": "process"}),
     "budgeting:split": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:envelope_amount": ("POST", OFFICIALS, {"slug": "process", "envelope": "envelope"}),
     "budgeting:tally": ("POST", OFFICIALS, {"slug": "process"}),
     "budgeting:idea": ("GET", EVERYONE, {"slug": "process", "pk": "idea"}),
     "budgeting:idea_review": ("POST", OFFICIALS, {"slug": "process", "pk": "idea"}),

@@ -235,3 +235,27 @@ def test_tally_stores_winners_hash_and_explanations(budget: dict[str, Any]) -> N
     again = services.envelope_tally(actor=official, envelope=env)
     assert again.result_sha256 == result.result_sha256
     assert Result.objects.count() == 1
+
+
+def test_every_budget_audit_entry_reads_as_a_sentence(budget: dict[str, Any]) -> None:
+    from cocity.core.audit_text import audit_sentence
+
+    official = budget["users"]["official"]
+    services.envelope_set_amount(actor=official, envelope=budget["envelopes"]["city"], amount=100)
+    services.envelopes_split(actor=official, process=budget["process"], total=100, method="need")
+    services.process_update(actor=official, process=budget["process"], description="New.")
+    ideas = with_projects(budget, {"A": 60})
+    to_phase(budget["process"], "voting", official)
+    _vote(budget, [["A"]], ideas)
+    to_phase(budget["process"], "tally", official)
+    services.process_tally(actor=official, process=budget["process"])
+    entries = AuditEntry.objects.filter(action__startswith="budget.")
+    actions = set(entries.values_list("action", flat=True))
+    assert len(actions) == 9
+    for entry in entries:
+        sentence = audit_sentence(entry.action, entry.object_id, entry.data)
+        assert sentence != entry.action, entry.action
+    tallied = entries.get(action="budget.tallied")
+    assert audit_sentence(tallied.action, tallied.object_id, tallied.data).startswith(
+        "Budget “city” of process “pb-2027” was counted (ballots: 1; result "
+    )

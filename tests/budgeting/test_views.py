@@ -84,7 +84,14 @@ def test_official_creates_a_process_and_its_budgets_in_the_browser(
     amounts = dict(process.envelopes.values_list("slug", "amount"))
     assert amounts == {"s1": 3000, "s2": 4000}
     page = client.get(reverse("budgeting:manage", args=["pb-2028"])).content.decode()
-    assert "3,000" in page
+    assert 'id="amount-s1" name="amount" type="number" min="1" value="3000"' in page
+    client.post(reverse("budgeting:envelope_amount", args=["pb-2028", "s1"]), {"amount": "0"})
+    assert process.envelopes.get(slug="s1").amount == 3000  # refused: not positive
+    client.post(reverse("budgeting:envelope_amount", args=["pb-2028", "s1"]), {"amount": "5000"})
+    s1 = process.envelopes.get(slug="s1")
+    assert (s1.amount, s1.allocation) == (5000, "manual")
+    page = client.get(reverse("budgeting:envelope", args=["pb-2028", "s2"])).content.decode()
+    assert "4,000" in page
     assert "Split by population" in page
 
 

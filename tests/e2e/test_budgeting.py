@@ -123,6 +123,8 @@ def test_residents_vote_and_everyone_sees_the_explained_result(
     page = context.new_page()
     sign_in(page, base, running["users"]["official"].email)
     page.goto(base + "/budgets/pb/manage/")
+    axe(page)
+    shot(page, "budget-manage")
     with page.expect_navigation():
         page.get_by_role("button", name="Count and publish the results").click()
     assert "The ballots are counted" in page.content()

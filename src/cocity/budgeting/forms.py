@@ -101,6 +101,10 @@ class EnvelopeForm(forms.Form):
     amount = forms.IntegerField(label=_("Budget"), min_value=1)
 
 
+class AmountForm(forms.Form):
+    amount = forms.IntegerField(label=_("Budget"), min_value=1)
+
+
 class SplitForm(forms.Form):
     total = forms.IntegerField(label=_("Total for the district budgets"), min_value=1)
     method = forms.ChoiceField(

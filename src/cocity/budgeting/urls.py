@@ -13,6 +13,11 @@ urlpatterns = [
     path("<slug:slug>/manage/", views.manage, name="manage"),
     path("<slug:slug>/phase/", views.phase_set, name="phase"),
     path("<slug:slug>/envelopes/", views.envelope_add, name="envelope_add"),
+    path(
+        "<slug:slug>/envelopes/<slug:envelope>/amount/",
+        views.envelope_amount,
+        name="envelope_amount",
+    ),
     path("<slug:slug>/split/", views.split, name="split"),
     path("<slug:slug>/tally/", views.tally, name="tally"),
     path("<slug:slug>/ideas/<int:pk>/", views.idea_detail, name="idea"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cocity.budgeting import selectors, services
 from cocity.budgeting.forms import (
+    AmountForm,
     EnvelopeForm,
     IdeaForm,
     PhaseForm,
@@ -188,6 +189,25 @@ def envelope_add(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as exc:
             exc.add_to_form(form)
     return _back_to_manage(request, process, form, _("The budget is added."))
+
+
+@login_required
+@require_POST
+def envelope_amount(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    env = _envelope(process, envelope)
+    form = AmountForm(request.POST)
+    if form.is_valid():
+        try:
+            services.envelope_set_amount(
+                actor=request.user,  # type: ignore[arg-type]
+                envelope=env,
+                amount=form.cleaned_data["amount"],
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+    return _back_to_manage(request, process, form, _("The budget's amount is set."))
 
 
 @login_required
