@@ -317,3 +317,25 @@ def test_cumulative_ballot_points_checked_and_cast(client: Client, budget: dict[
     assert not Ballot.objects.exists()
     client.post(url, {trees: "7", benches: "3", "action": "cast"})
     assert Ballot.objects.get().choices == {str(ideas["Trees"].pk): 7, str(ideas["Benches"].pk): 3}
+
+
+def test_pabutools_counts_the_downloaded_file_to_the_published_winners(
+    client: Client, budget: dict[str, Any], tmp_path: Path
+) -> None:
+    from pabutools.election import Cost_Sat, parse_pabulib
+    from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+
+    ideas = _voted_and_counted(budget)
+    result = services.envelope_tally(
+        actor=budget["users"]["official"], envelope=budget["envelopes"]["city"]
+    )
+    path = tmp_path / "city.pb"
+    path.write_text(client.get(reverse("budgeting:pb", args=["pb-2027", "city"])).content.decode())
+    instance, profile = parse_pabulib(str(path))
+    assert profile.num_ballots() == 20
+    # pabutools' Add1 stops at the first exhaustive outcome; here it is the published one
+    mes = method_of_equal_shares(instance, profile, sat_class=Cost_Sat, voter_budget_increment=1)
+    assert sorted(p.name for p in mes) == sorted(result.winners)
+    greedy = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)
+    assert sorted(p.name for p in greedy) == sorted(result.greedy_winners)
+    assert str(ideas["Trees"].pk) in result.greedy_winners
