@@ -339,3 +339,27 @@ def test_pabutools_counts_the_downloaded_file_to_the_published_winners(
     greedy = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)
     assert sorted(p.name for p in greedy) == sorted(result.greedy_winners)
     assert str(ideas["Trees"].pk) in result.greedy_winners
+
+
+def test_texts_can_change_after_voting_opens_but_the_rules_cannot(
+    client: Client, budget: dict[str, Any]
+) -> None:
+    official = budget["users"]["official"]
+    to_phase(budget["process"], "voting", official)
+    login(client, official)
+    url = reverse("budgeting:edit", args=["pb-2027"])
+    page = client.get(url).content.decode()
+    assert re.search(r'<select name="rule"[^>]*disabled', page)
+    form = {
+        "title": "Participatory budget 2027",
+        "description": "Voting is open until the end of the month.",
+        "ideas_opens_at": "2020-01-01T10:00",
+        "review_opens_at": "2020-02-01T10:00",
+        "voting_closes_at": "2030-01-01T10:00",
+        "rule": "greedy",  # ignored: the field is disabled
+    }
+    res = client.post(url, form)
+    assert res.status_code == 302, res.content.decode()[:3000]
+    process = Process.objects.get(slug="pb-2027")
+    assert process.description == "Voting is open until the end of the month."
+    assert process.rule == "mes"

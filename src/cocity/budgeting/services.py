@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -97,11 +98,20 @@ def _ensure_not_frozen(process: Process) -> None:
 
 
 def _texts_clean(texts: Mapping[str, str] | None, limit: int) -> dict[str, str]:
+    """A text in the city's other languages: empty ones dropped, languages of
+    ``COCITY_LANGUAGES`` only, at most ``limit`` characters each."""
     if not texts:
         return {}
     short = {k: v for k, v in texts.items() if str(v or "").strip()}
     if limit <= 120:
         return names_clean(short)
+    languages = dict(settings.LANGUAGES)
+    for language, text in short.items():
+        if language not in languages or len(str(text)) > limit:
+            message = _(
+                "A text in another language needs a known language and at most %(n)d characters."
+            ) % {"n": limit}
+            raise DomainError(message, code="invalid", fields={"descriptions": [message]})
     return {k: str(v).strip() for k, v in short.items()}
 
 

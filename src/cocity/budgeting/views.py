@@ -103,12 +103,20 @@ def process_edit(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(slug)
     form = ProcessForm(request.POST or None, initial=ProcessForm.initial_from(process))
     form.fields["slug"].disabled = True
+    frozen = process.voting_has_opened()
+    if frozen:  # shown, not editable (the service would refuse a change)
+        for name in services.FROZEN_FIELDS:
+            form.fields[name].disabled = True
     if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        if frozen:
+            for name in services.FROZEN_FIELDS:
+                fields.pop(name, None)
         try:
             services.process_update(
                 actor=request.user,  # type: ignore[arg-type]
                 process=process,
-                **form.service_fields(),
+                **fields,
             )
         except DomainError as exc:
             exc.add_to_form(form)
