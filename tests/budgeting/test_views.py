@@ -363,3 +363,15 @@ def test_texts_can_change_after_voting_opens_but_the_rules_cannot(
     process = Process.objects.get(slug="pb-2027")
     assert process.description == "Voting is open until the end of the month."
     assert process.rule == "mes"
+
+
+def test_envelope_and_results_pages_do_a_fixed_number_of_queries(
+    client: Client, budget: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    _voted_and_counted(budget)
+    services.envelope_tally(actor=budget["users"]["official"], envelope=budget["envelopes"]["city"])
+    for name in ("budgeting:envelope", "budgeting:results"):
+        with django_assert_max_num_queries(6):
+            assert client.get(reverse(name, args=["pb-2027", "city"])).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("budgeting:detail", args=["pb-2027"])).status_code == 200
