@@ -8,12 +8,13 @@ redirect), every other role must be turned away."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from tests.needs.conftest import needs  # noqa: F401 - the fixture, shared with the needs tests
 
 from cocity.core.models import Role
@@ -170,6 +171,26 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "cocreation:milestone_add": ("POST", OFFICIALS, {"pk": "initiative"}),
     "cocreation:milestone_done": ("POST", OFFICIALS, {"pk": "milestone"}),
     "cocreation:indicator_csv": ("GET", EVERYONE, {"pk": "indicator"}),
+    # budgeting (the world's process is counting: its ballots can be downloaded)
+    "api-budgets": ("GET", EVERYONE, {}),
+    "budgeting:list": ("GET", EVERYONE, {}),
+    "budgeting:create": ("GET", OFFICIALS, {}),
+    "budgeting:receipt": ("GET", EVERYONE, {}),
+    "budgeting:detail": ("GET", EVERYONE, {"slug": "process"}),
+    "budgeting:edit": ("GET", OFFICIALS, {"slug": "process"}),
+    "budgeting:manage": ("GET", OFFICIALS, {"slug": "process"}),
+    "budgeting:phase": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:envelope_add": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:split": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:envelope_amount": ("POST", OFFICIALS, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:tally": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:idea": ("GET", EVERYONE, {"slug": "process", "pk": "idea"}),
+    "budgeting:idea_review": ("POST", OFFICIALS, {"slug": "process", "pk": "idea"}),
+    "budgeting:envelope": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:idea_create": ("GET", SIGNED_IN, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:ballot": ("GET", SIGNED_IN, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:results": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:pb": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
 }
 
 
@@ -245,6 +266,7 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         "initiative": str(initiative.pk),
         "indicator": str(indicator.pk),
         "milestone": str(milestone.pk),
+        **_budget_world(needs),
         "statement": str(conversation.statements.get().number),
         "report": str(report.pk),
         "token": report.tracking_token,
@@ -252,6 +274,35 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         "template": str(ResponseTemplate.objects.order_by("pk").first().pk),  # type: ignore[union-attr]
         "key": str(Open311Key.objects.get().pk),
         "category": str(needs["categories"]["pothole"].pk),  # the roads official's
+    }
+
+
+def _budget_world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the fixture's value
+    from cocity.budgeting import services as budgeting
+
+    official = needs["users"]["official"]
+    now = timezone.now()
+    process = budgeting.process_create(
+        actor=official,
+        slug="pb",
+        title="Budget",
+        ideas_opens_at=now,
+        review_opens_at=now + timedelta(days=1),
+        voting_opens_at=now + timedelta(days=2),
+        voting_closes_at=now + timedelta(days=3),
+    )
+    envelope = budgeting.envelope_create(
+        actor=official, process=process, slug="city", name="City", amount=1000
+    )
+    idea = budgeting.idea_submit(
+        author=needs["users"]["resident"], envelope=envelope, title="Trees", body="More trees."
+    )
+    budgeting.idea_review(actor=official, idea=idea, accept=True, cost=100)
+    budgeting.process_set_phase(actor=official, process=process, phase="tally")
+    return {
+        "process": process.slug,
+        "envelope": envelope.slug,
+        "idea": str(idea.pk),
     }
 
 

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "cocity.needs",
     "cocity.deliberation",
     "cocity.cocreation",
+    "cocity.budgeting",
 ]
 
 MIDDLEWARE = [
