@@ -6,11 +6,15 @@ same setting the app servers enqueue with.
 
 Logging: Django's ``LOGGING`` (JSON lines on stderr) is applied once, when Celery would set up
 its own logging (the ``setup_logging`` signal), so Celery never re-points it; then ``print()``
-and console e-mails written to stdout/stderr are turned into log records (JSON lines too).
+and console e-mails written to stdout/stderr are turned into log records (JSON lines too). The few
+notices Celery writes straight to the process's stdout (``worker: Warm shutdown (MainProcess)``
+from its signal handler) become log records of the logger ``celery.stdout``: stdout carries
+nothing, stderr only JSON lines.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -86,10 +90,40 @@ def _apply_django_logging() -> None:
     logging.captureWarnings(True)  # warnings (e.g. Celery's SecurityWarning) as JSON lines too
 
 
+def _stdout_into_log() -> None:
+    """Make what is written to file descriptor 1 log records, one per line.
+
+    Celery's main process writes some notices with ``os.write`` on the process's own stdout,
+    past ``sys.stdout`` and logging (its shutdown notice, from a signal handler). Descriptor 1
+    becomes a pipe whose lines a thread logs; at exit the pipe is closed and the thread given a
+    moment to log the last lines."""
+    read_fd, write_fd = os.pipe()
+    os.dup2(write_fd, 1)
+    os.close(write_fd)
+    stdout_log = logging.getLogger("celery.stdout")
+
+    def relay() -> None:
+        with os.fdopen(read_fd, encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                if line.strip():
+                    stdout_log.info(line.strip())
+
+    thread = threading.Thread(target=relay, name="stdout-to-log", daemon=True)
+    thread.start()
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            os.close(1)  # the relay reads to the end of what was written, then stops
+        thread.join(timeout=2)
+
+    atexit.register(drain)
+
+
 @signals.celeryd_init.connect
 def _logging_before_worker_starts(**kwargs: Any) -> None:
     """The worker's first hook, before it prints anything to stderr."""
     _apply_django_logging()
+    _stdout_into_log()
 
 
 @signals.setup_logging.connect

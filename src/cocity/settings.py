@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "cocity.needs",
     "cocity.deliberation",
+    "cocity.cocreation",
+    "cocity.budgeting",
 ]
 
 MIDDLEWARE = [
@@ -297,7 +299,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cocity.core.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "cocity.core.pagination.Pages",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "cocity.core.errors.problem_exception_handler",
@@ -312,6 +314,8 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "cocity.needs.models.Status",
         "ReportPinKindEnum": "cocity.needs.map.PIN_KIND_KEYS",
         "KindEnum": "cocity.core.models.Area.Kind",  # the areas' (its name before the pins')
+        "StatementStatusEnum": "cocity.deliberation.models.Statement.Status",
+        "InitiativeStageEnum": "cocity.cocreation.models.Stage",
     },
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",

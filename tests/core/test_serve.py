@@ -264,7 +264,14 @@ def test_serve_stops_the_web_when_the_task_worker_dies(migrated: Path, tmp_path:
         assert not _alive(children["web"])
     finally:
         out = _cleanup(proc, children)
-    assert "task worker exited with status -9: stopping the others" in out
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert "web workers; a task worker" in lines[0]  # the one line for the person at the terminal
+    records = [json.loads(line) for line in lines[1:]]  # the rest: JSON log records only
+    said = [r["message"] for r in records if r["logger"] == "cocity.serve"]
+    assert said == [
+        "task worker exited with status -9: stopping the others",
+        "stopped: a child exited (status 137)",
+    ]
 
 
 @pytest.mark.slow

@@ -106,6 +106,8 @@ def test_demo_city_has_5000_uneven_realistic_reports(db: None) -> None:
     assert len(notes) > 3
     assert sum(1 for n in notes if n.read_at is None) == 3
     assert all(by_pk[n.params["number"]].reporter_id == resident.pk for n in notes)
+    # each names the category in every language: the reader's is shown
+    assert all(set(n.params["category"]) == {"en", "es"} for n in notes)
     entry = AuditEntry.objects.get(action="needs.demo_imported")
     assert entry.data["reports"] == 5000
     assert entry.data["merged"] == len(merged)

@@ -1,6 +1,7 @@
 """The Django admin, limited to what the audit log records: every save of an account, a
-department, an organisation or an area goes through its service (which writes the audit entry);
-every other registered model, ours or a library's, is read-only (``limit_to_audited``)."""
+department, an organisation or an area (and, in the needs app, a service category) goes through
+its service (which writes the audit entry); every other registered model, ours or a library's,
+is read-only (``limit_to_audited``)."""
 
 import copy
 from typing import Any, cast
@@ -18,6 +19,11 @@ from cocity.core.models import Area, AuditEntry, ConsentRecord, Department, Orga
 
 def _actor(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
+
+
+class AuditedAdmin:
+    """Mixed into an admin class whose saves go through the services (which write the audit
+    entries): ``limit_to_audited`` leaves it writable. Other apps' admins use it too."""
 
 
 class UserCreationForm(forms.ModelForm[User]):
@@ -53,7 +59,7 @@ class PasswordForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     """Accounts change through ``services.user_create``, ``user_update`` (one audit entry naming
     what changed) and ``user_set_password``; the staff flags follow the role, so they are shown,
     not edited; accounts are deleted by their owner (``account_delete``), not here."""
@@ -112,7 +118,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin[Area]):
+class AreaAdmin(AuditedAdmin, admin.ModelAdmin[Area]):
     """Areas change through ``services.area_upsert`` (checked geometry, centroid and size, the
     audit entry, every worker's point → area index told) or ``cocity areas import``; deleting
     one is not offered (reports and conversations refer to it)."""
@@ -142,7 +148,7 @@ class AreaAdmin(admin.ModelAdmin[Area]):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin[Department]):
+class DepartmentAdmin(AuditedAdmin, admin.ModelAdmin[Department]):
     """Departments change through ``department_create``/``department_update``; deleting one is
     not offered (categories, reports and officials refer to it)."""
 
@@ -178,7 +184,7 @@ class DepartmentAdmin(admin.ModelAdmin[Department]):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin[Organisation]):
+class OrganisationAdmin(AuditedAdmin, admin.ModelAdmin[Organisation]):
     """Organisations change through ``organisation_create``/``organisation_update``; deleting
     one is not offered (its members and contributions refer to it)."""
 
@@ -248,7 +254,7 @@ class ConsentRecordAdmin(admin.ModelAdmin[ConsentRecord]):
 
 
 # the admins whose saves go through the services; every other one is made read-only
-AUDITED_ADMINS = (UserAdmin, AreaAdmin, DepartmentAdmin, OrganisationAdmin)
+AUDITED_ADMINS = (AuditedAdmin,)
 
 
 class ReadOnlyAdmin:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,13 +22,25 @@ from cocity.core.models import (
     ConsentRecord,
     Department,
     Organisation,
+    Role,
 )
+from cocity.core.schema import problems
 from cocity.core.throttle import throttle_check
+
+
+def latitude(**kwargs: Any) -> serializers.FloatField:
+    """A latitude, −90 to 90: the schema states the bounds, and input outside them is a 400."""
+    return serializers.FloatField(min_value=-90, max_value=90, **kwargs)
+
+
+def longitude(**kwargs: Any) -> serializers.FloatField:
+    """A longitude, −180 to 180 (as ``latitude``)."""
+    return serializers.FloatField(min_value=-180, max_value=180, **kwargs)
 
 
 class AreaSerializer(serializers.ModelSerializer[Area]):
     parent: serializers.SlugRelatedField[Area] = serializers.SlugRelatedField(  # type: ignore[assignment]
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -42,6 +56,10 @@ class AreaSerializer(serializers.ModelSerializer[Area]):
             "centroid_lon",
             "area_km2",
         ]
+        extra_kwargs = {
+            "centroid_lat": {"min_value": -90, "max_value": 90},
+            "centroid_lon": {"min_value": -180, "max_value": 180},
+        }
 
 
 class AreaDetailSerializer(AreaSerializer):
@@ -57,7 +75,7 @@ class DepartmentSerializer(serializers.ModelSerializer[Department]):
 
 class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
     area: serializers.SlugRelatedField[Area] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
+        slug_field="code", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -70,7 +88,9 @@ class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
     are; the hashed ``actor_label`` (``user:N``) is included for administrators only, who can
     then recompute the chain from the API."""
 
-    actor = serializers.CharField(source="actor_role", read_only=True)
+    actor = serializers.ChoiceField(
+        choices=[*Role.values, "participant", "system"], source="actor_role", read_only=True
+    )
 
     class Meta:
         model = AuditEntry
@@ -107,20 +127,14 @@ class AreaDetail(generics.RetrieveAPIView[Area]):
 
 
 class LocateQuery(serializers.Serializer[Any]):
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lon = serializers.FloatField(min_value=-180, max_value=180)
+    lat = latitude()
+    lon = longitude()
 
 
 class AreaLocate(APIView):
-    """Which area contains a point."""
+    """Which area contains a point (404 `outside_city` when none does)."""
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("lat", float, required=True),
-            OpenApiParameter("lon", float, required=True),
-        ],
-        responses=AreaSerializer,
-    )
+    @extend_schema(parameters=[LocateQuery], responses={200: AreaSerializer, **problems(404)})
     def get(self, request: Request) -> Response:
         query = LocateQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -149,6 +163,12 @@ class AdminAuditEntrySerializer(AuditEntrySerializer):
         fields = [*AuditEntrySerializer.Meta.fields, "actor_label"]
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("object_type", str, description="Only entries about this kind of object"),
+        OpenApiParameter("object_id", str, description="Only entries about this object"),
+    ]
+)
 class AuditList(generics.ListAPIView[AuditEntry]):
     """The public, hash-chained audit log, newest first. ``actor`` names a role, not a person."""
 
@@ -169,7 +189,7 @@ class AuditList(generics.ListAPIView[AuditEntry]):
 class MeSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField()
     public_name = serializers.CharField()
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
 
 
 class Me(APIView):
@@ -229,12 +249,24 @@ class MyData(APIView):
         return Response(services.personal_data_export(user=request.user))  # type: ignore[arg-type]
 
 
+class TokenOutput(serializers.Serializer[Any]):
+    token = serializers.CharField()
+
+
 class TokenObtain(ObtainAuthToken):
     """Exchange an e-mail address (``username``) and password for an API token. Attempts are
     limited per client address and per account (``COCITY_RATE_TOKEN``): over the limit, 429
     problem+json with ``Retry-After``."""
 
+    # anyone may ask (DRF's view names no permission at all, which the schema would read as
+    # "authentication required")
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=AuthTokenSerializer, responses={200: TokenOutput, **problems(429)})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        account = str(request.data.get("username", "") or "").strip().lower()
+        # a JSON body that is not an object names no account (the serializer refuses it: 400)
+        data = request.data
+        username = data.get("username", "") if isinstance(data, Mapping) else ""
+        account = str(username or "").strip().lower()
         throttle_check(request, "token", scope=f"account:{account}", report_burst=False)
         return super().post(request, *args, **kwargs)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
 MAX_LIMIT = 200
@@ -70,6 +70,15 @@ class CursorPages(pagination.CursorPagination):
     def get_page_size(self, request: Request) -> Any:
         size = whole_number(request, "limit", low=1, high=self.max_page_size)
         return self.page_size if size is None else size
+
+    def decode_cursor(self, request: Request) -> Any:
+        """A ``cursor`` this API did not give is a 400 naming it (DRF answers 404, as if the
+        list were not there)."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            message = _("Follow the next and previous links: this is not one of their cursors.")
+            raise ValidationError({self.cursor_query_param: [message]}) from None
 
     def get_schema_operation_parameters(self, view: Any) -> Any:
         bounds = {"limit": (1, self.max_page_size)}

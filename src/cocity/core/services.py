@@ -543,6 +543,35 @@ def names_clean(names: Mapping[str, str]) -> dict[str, str]:
     return cleaned
 
 
+def texts_clean(texts: Mapping[str, str], *, field: str, max_length: int) -> dict[str, str]:
+    """A text in the city's other languages (a description, a group…), checked: languages of
+    ``COCITY_LANGUAGES`` other than the site's own (whose text is the default, kept beside),
+    at most ``max_length`` characters. A blank text is left out: that language shows the
+    default. An error names the field ``<field>_<language>`` (``description_es``)."""
+    from django.conf import settings
+
+    languages = dict(settings.LANGUAGES)
+    cleaned = {}
+    for language, text in texts.items():
+        text = str(text or "").strip()
+        if language not in languages or language == settings.LANGUAGE_CODE:
+            others = sorted(set(languages) - {settings.LANGUAGE_CODE})
+            raise DomainError(
+                f"A {field} in another language needs one of {others}.",
+                code="invalid",
+                fields={f"{field}_{language}": [f"Not one of the other languages {others}."]},
+            )
+        if len(text) > max_length:
+            raise DomainError(
+                f"The {field} in {language} is longer than {max_length} characters.",
+                code="invalid",
+                fields={f"{field}_{language}": [f"At most {max_length} characters."]},
+            )
+        if text:
+            cleaned[language] = text
+    return cleaned
+
+
 @transaction.atomic
 def department_create(
     *,

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from cocity.compute.geo import svg_paths
 from cocity.core import selectors, services
 from cocity.core.audit_text import audit_sentence
+from cocity.core.errors import DomainError, error_response
 from cocity.core.forms import ConsentForm, DeleteAccountForm, PublicNameForm
 
 CAPABILITIES = [
@@ -80,7 +81,11 @@ def _district_map() -> dict[str, Any]:
 
 
 # where each capability lives once its app provides it (URL names; missing ones show "coming")
-CAPABILITY_PAGES = {"needs": "needs:list", "deliberation": "deliberation:list"}
+CAPABILITY_PAGES = {
+    "needs": "needs:list",
+    "deliberation": "deliberation:list",
+    "budgeting": "budgeting:list",
+}
 
 
 def _capabilities() -> list[dict[str, str]]:
@@ -235,17 +240,30 @@ def notifications(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _api_problem(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse | None:
+    """Under ``/api/`` an error found outside DRF's views (no URL matches, a crash) is
+    problem+json like every other API error, not an HTML page."""
+    if not request.path.startswith("/api/"):
+        return None
+    return error_response(request, DomainError(message, code=code, status=status))
+
+
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "400.html", status=400)
+    problem = _api_problem(request, 400, "bad_request", _("The request is not valid."))
+    return problem or render(request, "400.html", status=400)
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    problem = _api_problem(request, 403, "forbidden", _("You are not allowed to do this."))
+    return problem or render(request, "403.html", status=403)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    problem = _api_problem(request, 404, "not_found", _("There is nothing at this address."))
+    return problem or render(request, "404.html", status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    message = _("Something went wrong on our side. Please try again later.")
+    problem = _api_problem(request, 500, "server_error", message)
+    return problem or render(request, "500.html", status=500)

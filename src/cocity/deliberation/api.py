@@ -11,14 +11,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cocity.core.schema import problems
 from cocity.deliberation import selectors, services
 from cocity.deliberation.http import anonymous_guard, session_key
-from cocity.deliberation.models import Conversation, Statement
+from cocity.deliberation.models import Conversation, Statement, Vote
 
 
 class ConversationSerializer(serializers.ModelSerializer[Conversation]):
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    need = serializers.PrimaryKeyRelatedField(read_only=True)  # type: ignore[var-annotated]
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[var-annotated]
+    need = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # type: ignore[var-annotated]
     is_open = serializers.BooleanField(read_only=True)
     n_statements = serializers.IntegerField(read_only=True)
     n_participants = serializers.IntegerField(read_only=True)
@@ -52,9 +53,55 @@ class StatementSerializer(serializers.ModelSerializer[Statement]):
         fields = ["id", "body", "status", "is_seed", "created_at"]
 
 
+class StatementCreatedSerializer(StatementSerializer):
+    similar = serializers.ListField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Ids of statements that say much the same",
+    )
+
+    class Meta(StatementSerializer.Meta):
+        fields = [*StatementSerializer.Meta.fields, "similar"]
+
+
 class VoteInputSerializer(serializers.Serializer[Any]):
     statement = serializers.IntegerField(help_text="Statement id (its number in the conversation)")
     vote = serializers.CharField(help_text="1 / agree, -1 / disagree, 0 / pass")
+
+
+class VoteSerializer(serializers.Serializer[Any]):
+    statement = serializers.IntegerField(help_text="Statement id (its number in the conversation)")
+    vote = serializers.ChoiceField(
+        choices=Vote.Value.choices, help_text="1 agree, -1 disagree, 0 pass"
+    )
+
+
+class ResultsGroupSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    size = serializers.IntegerField()
+    representative = serializers.ListField(child=serializers.DictField())
+
+
+class ResultsSerializer(serializers.Serializer[Any]):
+    """The latest analysis; before the first one, only ``k`` (0), ``groups`` and ``consensus``."""
+
+    computed_at = serializers.DateTimeField(required=False)
+    parameters = serializers.DictField(required=False)
+    k = serializers.IntegerField(min_value=0)
+    n_participants = serializers.IntegerField(required=False)
+    n_clustered = serializers.IntegerField(required=False)
+    n_statements = serializers.IntegerField(required=False)
+    n_votes = serializers.IntegerField(required=False)
+    groups = ResultsGroupSerializer(many=True)
+    consensus = serializers.DictField(child=serializers.ListField(child=serializers.DictField()))
+    labels = serializers.DictField(
+        child=serializers.IntegerField(), required=False, help_text="Participant → group"
+    )
+    projections = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()),
+        required=False,
+        help_text="[participant, x, y, group (-1: not clustered)] per participant",
+    )
 
 
 class StatementInputSerializer(serializers.Serializer[Any]):
@@ -95,7 +142,10 @@ class StatementList(APIView):
         statements = selectors.statements_accepted(_conversation(pk))
         return Response(StatementSerializer(statements, many=True).data)
 
-    @extend_schema(request=StatementInputSerializer, responses={201: StatementSerializer})
+    @extend_schema(
+        request=StatementInputSerializer,
+        responses={201: StatementCreatedSerializer, **problems(409, 429)},
+    )
     def post(self, request: Request, pk: int) -> Response:
         data = StatementInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -122,7 +172,9 @@ class VoteCreate(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(request=VoteInputSerializer, responses={200: VoteInputSerializer})
+    @extend_schema(
+        request=VoteInputSerializer, responses={200: VoteSerializer, **problems(409, 429)}
+    )
     def post(self, request: Request, pk: int) -> Response:
         data = VoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -145,7 +197,7 @@ class VoteCreate(APIView):
 class Results(APIView):
     """The latest analysis: groups, their representative statements, consensus, the map."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=ResultsSerializer)
     def get(self, request: Request, pk: int) -> Response:
         data = selectors.results(_conversation(pk))
         if data is None:

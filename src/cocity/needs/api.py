@@ -11,14 +11,16 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cocity.core.api import latitude, longitude
 from cocity.core.errors import DomainError
 from cocity.core.pagination import CursorPages
+from cocity.core.schema import problems
 from cocity.needs import map as report_map
 from cocity.needs import selectors, services
 from cocity.needs.map import PIN_KIND_KEYS
@@ -29,11 +31,32 @@ PHOTOS = Prefetch("photos", to_attr="photo_list")
 
 
 class CategorySerializer(serializers.ModelSerializer[ServiceCategory]):
+    """``description`` and ``group`` in the request's language (falling back to the default);
+    ``descriptions`` and ``groups`` by language code, every language that has one."""
+
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    description = serializers.CharField(source="description_label", read_only=True)
+    descriptions = serializers.DictField(
+        child=serializers.CharField(), source="all_descriptions", read_only=True
+    )
+    group = serializers.CharField(source="group_label", read_only=True)
+    groups = serializers.DictField(
+        child=serializers.CharField(), source="all_groups", read_only=True
+    )
 
     class Meta:
         model = ServiceCategory
-        fields = ["code", "name", "names", "description", "group", "department", "expected_days"]
+        fields = [
+            "code",
+            "name",
+            "names",
+            "description",
+            "descriptions",
+            "group",
+            "groups",
+            "department",
+            "expected_days",
+        ]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -44,11 +67,20 @@ def _iso(value: datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+class UpdateSerializer(serializers.ModelSerializer[ReportUpdate]):
+    class Meta:
+        model = ReportUpdate
+        fields = ["id", "created_at", "old_status", "new_status", "text"]
+
+
 class ReportSerializer(serializers.ModelSerializer[Report]):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    open311_status = serializers.CharField(read_only=True)
+    lat = latitude()
+    lon = longitude()
+    # a report outside every area, or in a category without a department, has none
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[var-annotated]
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[var-annotated]
+    open311_status = serializers.ChoiceField(choices=["open", "closed"], read_only=True)
     reporter = serializers.CharField(source="reporter_name", read_only=True)
     photos = serializers.SerializerMethodField()
 
@@ -120,12 +152,6 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
         return [request.build_absolute_uri(u) for u in urls] if request else urls
 
 
-class UpdateSerializer(serializers.ModelSerializer[ReportUpdate]):
-    class Meta:
-        model = ReportUpdate
-        fields = ["id", "created_at", "old_status", "new_status", "text"]
-
-
 class ReportDetailSerializer(ReportSerializer):
     updates = serializers.SerializerMethodField()
 
@@ -135,6 +161,7 @@ class ReportDetailSerializer(ReportSerializer):
     def to_representation(self, report: Report) -> dict[str, Any]:
         return {**super().to_representation(report), "updates": self.get_updates(report)}
 
+    @extend_schema_field(UpdateSerializer(many=True))
     def get_updates(self, report: Report) -> list[dict[str, Any]]:
         return list(UpdateSerializer(selectors.report_timeline(report=report), many=True).data)
 
@@ -142,8 +169,8 @@ class ReportDetailSerializer(ReportSerializer):
 class ReportInput(serializers.Serializer[Any]):
     category = serializers.SlugField()
     description = serializers.CharField(max_length=4000)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lon = serializers.FloatField(min_value=-180, max_value=180)
+    lat = latitude()
+    lon = longitude()
     address = serializers.CharField(max_length=200, required=False, default="")
     anonymous = serializers.BooleanField(required=False, default=False)
     attributes = serializers.DictField(required=False, default=dict)
@@ -182,9 +209,9 @@ class ReportList(generics.ListCreateAPIView[Report]):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("category", str),
-            OpenApiParameter("area", str),
-            OpenApiParameter("status", str),
+            OpenApiParameter("category", str, description="A category's code"),
+            OpenApiParameter("area", str, description="An area's code"),
+            OpenApiParameter("status", str, description="A status, `open` or `closed`"),
         ]
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -198,7 +225,18 @@ class ReportList(generics.ListCreateAPIView[Report]):
             status=query.get("status", ""),
         ).prefetch_related(PHOTOS)
 
-    @extend_schema(request=ReportInput, responses={201: ReportSerializer})
+    @extend_schema(
+        request=ReportInput,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                {"type": "string", "maxLength": 120},
+                OpenApiParameter.HEADER,
+                description="A retry with the same key and payload returns the first report.",
+            )
+        ],
+        responses={201: ReportSerializer, **problems(422)},
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ReportInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -232,8 +270,8 @@ class ReportDetail(generics.RetrieveAPIView[Report]):
 
 class NearbyQuery(serializers.Serializer[Any]):
     category = serializers.SlugField()
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lon = serializers.FloatField(min_value=-180, max_value=180)
+    lat = latitude()
+    lon = longitude()
 
 
 class NearbySerializer(serializers.Serializer[Any]):
@@ -247,12 +285,8 @@ class Nearby(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("category", str, required=True),
-            OpenApiParameter("lat", float, required=True),
-            OpenApiParameter("lon", float, required=True),
-        ],
-        responses=NearbySerializer(many=True),
+        parameters=[NearbyQuery],
+        responses={200: NearbySerializer(many=True), **problems(404)},
     )
     def get(self, request: Request) -> Response:
         query = NearbyQuery(data=request.query_params)
@@ -270,8 +304,10 @@ class Nearby(APIView):
 
 class CellsQuery(serializers.Serializer[Any]):
     bbox = serializers.CharField(help_text="min_lon,min_lat,max_lon,max_lat")
-    category = serializers.SlugField(required=False, default="")
-    status = serializers.CharField(required=False, default="")
+    category = serializers.SlugField(required=False, default="", help_text="A category's code")
+    status = serializers.CharField(
+        required=False, default="", help_text="A status, `open` or `closed`"
+    )
 
     def validate_bbox(self, value: str) -> tuple[float, float, float, float]:
         try:
@@ -295,14 +331,7 @@ class Cells(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("bbox", str, required=True),
-            OpenApiParameter("category", str),
-            OpenApiParameter("status", str),
-        ],
-        responses=CellCount(many=True),
-    )
+    @extend_schema(parameters=[CellsQuery], responses=CellCount(many=True))
     def get(self, request: Request) -> Response:
         query = CellsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cocity.core import selectors as core_selectors
 from cocity.core.models import Area, Department
 from cocity.needs import selectors
-from cocity.needs.models import Priority, ServiceCategory, Status
+from cocity.needs.models import DESCRIPTION_MAX, Priority, ServiceCategory, Status
 from cocity.needs.selectors import ReportFilters
 
 
@@ -82,6 +82,12 @@ class ReportForm(forms.Form):
         district = cast(forms.ModelChoiceField, self.fields["district"])
         category.queryset = selectors.category_list()
         district.queryset = selectors.district_choices()
+        # the descriptions, in the reader's language, listed below the choice
+        self.described_categories = [c for c in category.queryset if c.description_label]
+        if self.described_categories:
+            category.help_text = _(
+                "Not sure which one? “What each category covers”, below, describes them."
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -187,20 +193,98 @@ class ResponseTemplateForm(forms.Form):
     )
 
 
-class CategoryForm(forms.Form):
-    """A service category's edit form (``services.category_update``)."""
+# a category's texts; the default is in the site's language, the others in a JSON field each
+CATEGORY_TEXTS = {
+    "name": "names",
+    "description": "descriptions",
+    "group": "groups",
+    "keywords": "keywords_in_languages",
+}
 
-    name = forms.CharField(label=_("Name"), max_length=120)
-    description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    group = forms.CharField(label=_("Group"), max_length=80, required=False)
-    keywords = forms.CharField(
+
+def other_languages() -> list[tuple[str, Any]]:
+    """The city's languages but the site's own, as (code, name)."""
+    return [(code, name) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def category_text_field(text: str, *, default: bool) -> forms.Field:
+    """The form field of one of a category's texts (``CATEGORY_TEXTS``) in one language; only
+    the default name is required."""
+    if text == "name":
+        return forms.CharField(label=_("Name"), max_length=120, required=default)
+    if text == "description":
+        return forms.CharField(
+            label=_("Description"),
+            required=False,
+            max_length=DESCRIPTION_MAX,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("What the category covers: residents read it when they choose one."),
+        )
+    if text == "group":
+        return forms.CharField(label=_("Group"), max_length=80, required=False)
+    return forms.CharField(
         label=_("Keywords"),
         max_length=200,
         required=False,
         help_text=_("Separated by commas; they help residents find the category."),
     )
+
+
+def category_language_fields() -> dict[str, forms.Field]:
+    """The fields of a category's texts in the other languages: ``name_es``, ``description_es``…"""
+    return {
+        f"{text}_{code}": category_text_field(text, default=False)
+        for code, _name in other_languages()
+        for text in CATEGORY_TEXTS
+    }
+
+
+def category_texts_initial(category: ServiceCategory) -> dict[str, str]:
+    """A category's texts as the forms' initial values."""
+    initial = {text: getattr(category, text) for text in CATEGORY_TEXTS}
+    for text, field in CATEGORY_TEXTS.items():
+        for code, _name in other_languages():
+            initial[f"{text}_{code}"] = (getattr(category, field) or {}).get(code, "")
+    return initial
+
+
+def category_texts(data: dict[str, Any]) -> dict[str, Any]:
+    """A cleaned form's texts as ``category_create``/``category_update`` take them: the
+    default ones, and each other language's in ``names``, ``descriptions``… (empty ones
+    left out: that language shows the default)."""
+    texts: dict[str, Any] = {text: data.get(text) or "" for text in CATEGORY_TEXTS}
+    for text, field in CATEGORY_TEXTS.items():
+        texts[field] = {
+            code: data[f"{text}_{code}"]
+            for code, _name in other_languages()
+            if data.get(f"{text}_{code}")
+        }
+    return texts
+
+
+def category_language_sections(form: forms.BaseForm) -> list[tuple[str, list[Any]]]:
+    """The form's text fields by language, the site's language first: (legend, fields)."""
+    names = dict(settings.LANGUAGES)
+    default = names.get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)
+    sections = [
+        (
+            _("%(language)s (the default)") % {"language": default},
+            [form[text] for text in CATEGORY_TEXTS],
+        )
+    ]
+    for code, name in other_languages():
+        sections.append((str(name), [form[f"{text}_{code}"] for text in CATEGORY_TEXTS]))
+    return sections
+
+
+class CategoryForm(forms.Form):
+    """A service category's edit form (``services.category_update``): its texts in each of the
+    city's languages, the answering department and the days to answer."""
+
+    name = category_text_field("name", default=True)
+    description = category_text_field("description", default=True)
+    group = category_text_field("group", default=True)
+    keywords = category_text_field("keywords", default=True)
     department = forms.ModelChoiceField(
         label=_("Department that answers"), queryset=Department.objects.order_by("name")
     )
@@ -210,6 +294,22 @@ class CategoryForm(forms.Form):
         max_value=365,
         help_text=_("Reports show the expected answer date from this."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(category_language_fields())
+
+    def language_sections(self) -> list[tuple[str, list[Any]]]:
+        return category_language_sections(self)
+
+    def service_arguments(self) -> dict[str, Any]:
+        """The cleaned data as ``services.category_update`` takes it."""
+        data = self.cleaned_data
+        return {
+            **category_texts(data),
+            "department": data["department"],
+            "expected_days": data["expected_days"],
+        }
 
 
 class NewResponseTemplateForm(ResponseTemplateForm):

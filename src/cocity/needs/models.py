@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cocity.core.models import NamedInLanguages
+from cocity.core.models import NamedInLanguages, in_language
 
 H3_RESOLUTION = 9
 
@@ -53,13 +53,28 @@ class Priority(models.IntegerChoices):
     URGENT = 4, _("Urgent")
 
 
+# the longest category description in another language (the default one is a TextField; the
+# forms hold it to the same length)
+DESCRIPTION_MAX = 2000
+
+
 class ServiceCategory(NamedInLanguages):
-    """What can be reported (an Open311 *service*), and which department answers it."""
+    """What can be reported (an Open311 *service*), and which department answers it.
+
+    Like its name, its description, group and keywords have a default (in the site's language)
+    and, in a JSON object beside it, their text in the city's other languages
+    (``descriptions = {"es": "…"}``); the ``*_label`` properties give the reader's language,
+    falling back to the default."""
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     description = models.TextField(_("description"), blank=True)
+    descriptions = models.JSONField(_("description in other languages"), default=dict, blank=True)
     group = models.CharField(_("group"), max_length=80, blank=True)
+    groups = models.JSONField(_("group in other languages"), default=dict, blank=True)
     keywords = models.CharField(_("keywords"), max_length=200, blank=True)
+    keywords_in_languages = models.JSONField(
+        _("keywords in other languages"), default=dict, blank=True
+    )
     department = models.ForeignKey(
         "core.Department", on_delete=models.PROTECT, related_name="service_categories"
     )
@@ -77,6 +92,38 @@ class ServiceCategory(NamedInLanguages):
     @property
     def has_metadata(self) -> bool:
         return bool(self.attributes)
+
+    @property
+    def description_label(self) -> str:
+        """The description in the active language, or the default one."""
+        return in_language(self.descriptions or {}, self.description)
+
+    @property
+    def group_label(self) -> str:
+        """The group in the active language, or the default one."""
+        return in_language(self.groups or {}, self.group)
+
+    @property
+    def keywords_label(self) -> str:
+        """The keywords in the active language, or the default ones."""
+        return in_language(self.keywords_in_languages or {}, self.keywords)
+
+    def all_descriptions(self) -> dict[str, str]:
+        """Every description there is, by language code (the default under the site's
+        language)."""
+        texts = {settings.LANGUAGE_CODE: self.description, **(self.descriptions or {})}
+        return {language: text for language, text in texts.items() if text}
+
+    def all_groups(self) -> dict[str, str]:
+        """Every group name there is, by language code (the default under the site's
+        language)."""
+        texts = {settings.LANGUAGE_CODE: self.group, **(self.groups or {})}
+        return {language: text for language, text in texts.items() if text}
+
+    def all_keywords(self) -> set[str]:
+        """Every keyword in every language, in lower case (the SMS channel matches them)."""
+        texts = [self.keywords, *(self.keywords_in_languages or {}).values()]
+        return {word.strip().lower() for text in texts for word in text.split(",") if word.strip()}
 
 
 class ResponseTemplate(models.Model):

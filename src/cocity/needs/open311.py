@@ -28,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from cocity.core.errors import DomainError
+from cocity.core.models import in_language
 from cocity.core.text import xml_safe
 from cocity.needs import selectors, services
 from cocity.needs.models import Channel, ServiceCategory, open311_status
@@ -216,14 +217,17 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _service(category: ServiceCategory) -> dict[str, Any]:
+    # GeoReport v2 has no language parameter: the texts follow the request's language as
+    # LocaleMiddleware chooses it (the language cookie, then Accept-Language, then the
+    # site's), falling back to the default text; clients match services by service_code
     return {
         "service_code": category.code,
-        "service_name": category.name,
-        "description": category.description or category.name,
+        "service_name": category.label,
+        "description": category.description_label or category.name,
         "metadata": category.has_metadata,
         "type": "realtime",
-        "keywords": category.keywords,
-        "group": category.group or category.department.name,
+        "keywords": category.keywords_label,
+        "group": category.group_label or category.department.label,
     }
 
 
@@ -249,9 +253,13 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
                 "required": bool(attr.get("required", False)),
                 "datatype_description": attr.get("datatype_description", ""),
                 "order": attr.get("order", order),
-                "description": attr.get("description", ""),
+                # in the request's language when the definition has it (see _service)
+                "description": in_language(
+                    attr.get("descriptions") or {}, attr.get("description", "")
+                ),
                 "values": [
-                    {"key": v.get("key"), "name": v.get("name")} for v in attr.get("values") or []
+                    {"key": v.get("key"), "name": in_language(v.get("names") or {}, v.get("name"))}
+                    for v in attr.get("values") or []
                 ],
             }
         )
@@ -262,12 +270,14 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 # --- requests ---------------------------------------------------------------------------------
 
 
-def _request(row: Mapping[str, Any], media: Callable[[str], str]) -> dict[str, Any]:
+def _request(
+    row: Mapping[str, Any], media: Callable[[str], str], names: Mapping[str, str]
+) -> dict[str, Any]:
     return {
         "service_request_id": str(row["id"]),
         "status": open311_status(row["status"]),
         "status_notes": row["notes"] or "",
-        "service_name": row["service_name"],
+        "service_name": names.get(row["service_code"], row["service_name"]),
         "service_code": row["service_code"],
         "description": row["description"],
         "agency_responsible": row["agency"] or "",
@@ -289,7 +299,9 @@ def _requests_response(request: HttpRequest, rows: list[dict[str, Any]], fmt: st
     def media(name: str) -> str:
         return request.build_absolute_uri(default_storage.url(name))
 
-    return render([_request(row, media) for row in rows], fmt, "service_requests")
+    # the service's name in the request's language, as in services.json
+    names = {c.code: c.label for c in selectors.category_list(active_only=False)} if rows else {}
+    return render([_request(row, media, names) for row in rows], fmt, "service_requests")
 
 
 @open311_view

@@ -95,6 +95,86 @@ SPANISH_NAMES = {
     "social-support": "Alguien necesita apoyo",
 }
 
+# each demo category's description, (English, Spanish): what residents read when they choose one
+DESCRIPTIONS = {
+    "pothole": (
+        "A hole or sunken patch in the road surface, in a traffic or bus lane or a car park.",
+        "Un agujero o hundimiento en el asfalto de la calzada, un carril bus o un aparcamiento.",
+    ),
+    "pavement": (
+        "Loose or broken paving slabs, kerbs or steps on a footpath or a crossing.",
+        "Baldosas sueltas o rotas, bordillos o escalones dañados en una acera o un paso de "
+        "peatones.",
+    ),
+    "streetlight": (
+        "A street light that is off, flickers or stays on during the day.",
+        "Una farola que no se enciende, parpadea o se queda encendida de día.",
+    ),
+    "overflowing-bin": (
+        "A public bin or a recycling container that is full, overflowing or has rubbish around it.",
+        "Una papelera o un contenedor de reciclaje lleno, desbordado o con basura alrededor.",
+    ),
+    "fly-tipping": (
+        "Furniture, building rubble, mattresses or other waste dumped in the street or on open "
+        "land.",
+        "Muebles, escombros, colchones u otros residuos abandonados en la calle o en un solar.",
+    ),
+    "fallen-tree": (
+        "A tree or a large branch that has fallen, is leaning or could fall onto a path or a road.",
+        "Un árbol o una rama grande que se ha caído, está inclinado o podría caer sobre un "
+        "camino o una calle.",
+    ),
+    "playground": (
+        "Swings, slides, fences or the ground of a playground that are broken or unsafe.",
+        "Columpios, toboganes, vallas o suelo de un parque infantil rotos o peligrosos.",
+    ),
+    "blocked-drain": (
+        "A drain or gully that is blocked, smells, or lets the street flood when it rains.",
+        "Un sumidero o una rejilla atascados, que huelen mal o dejan que la calle se inunde "
+        "cuando llueve.",
+    ),
+    "water-leak": (
+        "Water running or bubbling up from the pavement, the road or a public fountain.",
+        "Agua que corre o brota de la acera, la calzada o una fuente pública.",
+    ),
+    "bus-stop": (
+        "A bus stop or shelter with broken glass, seats or timetables, or missing signs.",
+        "Una parada o marquesina de autobús con cristales, asientos u horarios rotos, o sin "
+        "señales.",
+    ),
+    "social-support": (
+        "Someone who needs help from social services: an elderly person living alone, a "
+        "family that needs advice. Only the city's social workers see the details.",
+        "Alguien que necesita ayuda de los servicios sociales: una persona mayor que vive sola, "
+        "una familia que necesita orientación. Solo el personal de servicios sociales de la "
+        "ciudad ve los detalles.",
+    ),
+}
+# each demo category's keywords, (English, Spanish): the SMS channel recognises them
+KEYWORDS = {
+    "pothole": ("hole, road, asphalt", "agujero, calzada, asfalto"),
+    "pavement": ("slab, kerb, footpath", "baldosa, bordillo, acera"),
+    "streetlight": ("lamp, light, dark", "farola, luz, oscuro"),
+    "overflowing-bin": ("bin, rubbish, recycling", "papelera, basura, reciclaje"),
+    "fly-tipping": ("dumped, rubble, mattress", "escombros, colchón, vertido"),
+    "fallen-tree": ("tree, branch", "árbol, rama"),
+    "playground": ("swing, slide, playground", "columpio, tobogán, parque infantil"),
+    "blocked-drain": ("drain, flood, gully", "sumidero, inundación, alcantarilla"),
+    "water-leak": ("leak, water, burst pipe", "fuga, agua, tubería rota"),
+    "bus-stop": ("bus, shelter, timetable", "autobús, marquesina, horario"),
+    "social-support": ("help, elderly, alone", "ayuda, mayor, soledad"),
+}
+# the group of each demo department's categories, (English, Spanish)
+GROUPS = {
+    "roads": ("Streets and pavements", "Calles y aceras"),
+    "lighting": ("Street lighting", "Alumbrado público"),
+    "waste": ("Cleaning and waste", "Limpieza y residuos"),
+    "parks": ("Parks and trees", "Parques y árboles"),
+    "water": ("Water and drains", "Agua y alcantarillado"),
+    "transport": ("Public transport", "Transporte público"),
+    "social-services": ("Social care", "Atención social"),
+}
+
 ANSWERS: dict[str, str] = {
     Status.ACKNOWLEDGED: "Thank you, we have received your report and will inspect it.",
     Status.IN_PROGRESS: "A crew has been assigned.",
@@ -150,6 +230,14 @@ def _age_days(rng: Any) -> float:
             return age
 
 
+def _bilingual(english: str, spanish: str, languages: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """A demo text as a category stores it: the default in the site's language, the other
+    (when the city offers it) by language code."""
+    if settings.LANGUAGE_CODE == "es":
+        return spanish, ({"en": english} if "en" in languages else {})
+    return english, ({"es": spanish} if "es" in languages else {})
+
+
 @register("needs", order=20)
 def seed_needs(ctx: SeedContext) -> None:
     add_response_templates(ResponseTemplate)  # migrations add them; a flushed database has none
@@ -159,10 +247,20 @@ def seed_needs(ctx: SeedContext) -> None:
     categories = []
     for dept_code, items in CATEGORIES.items():
         for code, name, days, samples in items:
+            name, names = _bilingual(name, SPANISH_NAMES[code], languages)
+            description, descriptions = _bilingual(*DESCRIPTIONS[code], languages)
+            group, groups = _bilingual(*GROUPS[dept_code], languages)
+            keywords, keywords_in_languages = _bilingual(*KEYWORDS[code], languages)
             category = services.category_create(
                 code=code,
                 name=name,
-                names={"es": SPANISH_NAMES[code]} if "es" in languages else {},
+                names=names,
+                description=description,
+                descriptions=descriptions,
+                group=group,
+                groups=groups,
+                keywords=keywords,
+                keywords_in_languages=keywords_in_languages,
                 department=departments[dept_code],
                 expected_days=days,
             )
@@ -314,7 +412,7 @@ def _demo_notifications(rows: list[Report], updates: list[ReportUpdate], now: An
                 text=gettext_noop("Report #%(number)s (%(category)s) is now: %(status)s."),
                 params={
                     "number": report.pk,
-                    "category": report.category.name,
+                    "category": report.category.all_names(),
                     "status": _english_status(update.new_status),
                     "note": update.text,
                     "_translate": ["status"],

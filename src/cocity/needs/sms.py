@@ -38,13 +38,14 @@ STATUS = re.compile(r"^\s*(?:status|estado)\s+(?P<token>[-\w]+)\s*$", re.I)
 
 
 def match_category(text: str) -> ServiceCategory | None:
-    """The category whose code, name or keywords appear in the text (the longest match wins)."""
+    """The category whose code, name or keywords (in any language) appear in the text (the
+    longest match wins)."""
     lowered = f" {text.lower()} "
     best: tuple[int, ServiceCategory] | None = None
     for category in selectors.category_list():
         names = [n.lower() for n in category.all_names().values()]
         words = {category.code, category.code.replace("-", " "), *names}
-        words |= {w.strip().lower() for w in category.keywords.split(",") if w.strip()}
+        words |= category.all_keywords()  # in every language
         for word in words:
             if re.search(rf"\b{re.escape(word)}\b", lowered) and (
                 best is None or len(word) > best[0]

@@ -36,6 +36,7 @@ from cocity.needs.forms import (
     ReportForm,
     ResponseTemplateForm,
     StatusForm,
+    category_texts_initial,
 )
 from cocity.needs.models import Channel, Report, Status
 
@@ -560,17 +561,14 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("needs:category_edit", pk=category.pk)
     initial = {
-        "name": category.name,
-        "description": category.description,
-        "group": category.group,
-        "keywords": category.keywords,
+        **category_texts_initial(category),
         "department": category.department,
         "expected_days": category.expected_days,
     }
     form = CategoryForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.category_update(category=category, actor=user, **form.cleaned_data)
+            services.category_update(category=category, actor=user, **form.service_arguments())
         except DomainError as exc:
             exc.add_to_form(form)
         else:

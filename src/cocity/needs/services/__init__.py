@@ -4,6 +4,8 @@ entry. The public names are re-exported here: callers use ``services.report_subm
 from cocity.needs.models import open311_key_hash
 from cocity.needs.services.categories import (
     DATATYPES,
+    DESCRIPTION_MAX,
+    category_attributes_check,
     category_create,
     category_set_active,
     category_update,
@@ -35,10 +37,12 @@ from cocity.needs.services.triage import (
 
 __all__ = [
     "DATATYPES",
+    "DESCRIPTION_MAX",
     "MAX_DESCRIPTION",
     "MAX_EMAIL",
     "MAX_NOTE",
     "_report_prepare",
+    "category_attributes_check",
     "category_create",
     "category_set_active",
     "category_update",

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from cocity.core.errors import DomainError, full_clean
 from cocity.core.models import Department, User
-from cocity.core.services import audit_record, names_clean
-from cocity.needs.models import ServiceCategory
+from cocity.core.services import audit_record, names_clean, texts_clean
+from cocity.needs.models import DESCRIPTION_MAX, ServiceCategory
 
 DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
 
@@ -27,9 +27,13 @@ def category_create(
     keywords: str = "",
     attributes: list[dict[str, Any]] | None = None,
     names: Mapping[str, str] | None = None,
+    descriptions: Mapping[str, str] | None = None,
+    groups: Mapping[str, str] | None = None,
+    keywords_in_languages: Mapping[str, str] | None = None,
     actor: User | None = None,
 ) -> ServiceCategory:
-    """A new category; ``names`` gives its name in the city's other languages."""
+    """A new category. ``names``, ``descriptions``, ``groups`` and ``keywords_in_languages``
+    give its texts in the city's other languages (``{"es": "…"}``)."""
     category = ServiceCategory(
         code=code,
         name=name,
@@ -39,9 +43,9 @@ def category_create(
         description=description,
         group=group,
         keywords=keywords,
-        attributes=list(attributes or []),
+        attributes=category_attributes_check(list(attributes or [])),
+        **_other_languages(descriptions or {}, groups or {}, keywords_in_languages or {}),
     )
-    _validate_attribute_definitions(category.attributes)
     full_clean(category)
     category.save()
     audit_record(
@@ -51,6 +55,21 @@ def category_create(
         data={"code": code, "department": department.code},
     )
     return category
+
+
+# what ``category_update`` can change, as the audit entry names it
+EDITABLE = (
+    "name",
+    "names",
+    "description",
+    "descriptions",
+    "group",
+    "groups",
+    "keywords",
+    "keywords_in_languages",
+    "department",
+    "expected_days",
+)
 
 
 @transaction.atomic
@@ -63,11 +82,31 @@ def category_update(
     description: str = "",
     group: str = "",
     keywords: str = "",
+    names: Mapping[str, str] | None = None,
+    descriptions: Mapping[str, str] | None = None,
+    groups: Mapping[str, str] | None = None,
+    keywords_in_languages: Mapping[str, str] | None = None,
     actor: User | None = None,
 ) -> ServiceCategory:
-    """Change what residents see of a category and who answers it (its code stays: Open311
-    clients name it; its attributes change with ``category_create``'s definitions)."""
+    """Change what residents see of a category, in each language, and who answers it (its
+    code stays: Open311 clients name it; its attributes change with ``category_create``'s
+    definitions). A text in other languages given as None stays as it is; ``{}`` removes
+    them."""
     before = {"department": category.department.code, "name": category.name}
+    old = {field: getattr(category, field) for field in EDITABLE}
+    if names is not None:
+        category.names = names_clean(names)
+    others = _other_languages(
+        descriptions if descriptions is not None else category.descriptions,
+        groups if groups is not None else category.groups,
+        (
+            keywords_in_languages
+            if keywords_in_languages is not None
+            else category.keywords_in_languages
+        ),
+    )
+    for field, value in others.items():
+        setattr(category, field, value)
     category.name = name
     category.department = department
     category.expected_days = expected_days
@@ -85,10 +124,22 @@ def category_update(
             "name": name,
             "department": department.code,
             "expected_days": expected_days,
+            "changed": [f for f in EDITABLE if getattr(category, f) != old[f]],
             "before": before,
         },
     )
     return category
+
+
+def _other_languages(
+    descriptions: Mapping[str, str], groups: Mapping[str, str], keywords: Mapping[str, str]
+) -> dict[str, dict[str, str]]:
+    """The category's texts in the other languages, checked (lengths as the default's)."""
+    return {
+        "descriptions": texts_clean(descriptions, field="description", max_length=DESCRIPTION_MAX),
+        "groups": texts_clean(groups, field="group", max_length=80),
+        "keywords_in_languages": texts_clean(keywords, field="keywords", max_length=200),
+    }
 
 
 @transaction.atomic
@@ -112,10 +163,45 @@ def category_set_active(
     return True
 
 
-def _validate_attribute_definitions(attributes: list[dict[str, Any]]) -> None:
+def category_attributes_check(attributes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Open311 attribute definitions, checked: each has a ``code`` and one of the six
+    datatypes; its ``description`` and each value's ``name`` may have their text in the city's
+    other languages (``"descriptions": {"es": "…"}``, ``"names": {"es": "…"}``), which the
+    service definition answers in the reader's language. Returns them with those texts
+    cleaned."""
+    invalid = DomainError(
+        "Each attribute needs a code and one of the six Open311 datatypes; its texts in other "
+        "languages an object of language codes.",
+        code="invalid_attribute_definition",
+        fields={"attributes": ["A code, a datatype and texts by language code."]},
+    )
+    checked = []
     for attr in attributes:
+        if not isinstance(attr, Mapping):
+            raise invalid
         if not attr.get("code") or attr.get("datatype") not in DATATYPES:
-            raise DomainError(
-                "Each attribute needs a code and one of the six Open311 datatypes.",
-                code="invalid_attribute_definition",
-            )
+            raise invalid
+        attr = dict(attr)
+        values = []
+        for value in attr.get("values") or []:
+            if not isinstance(value, Mapping):
+                raise invalid
+            value = dict(value)
+            if "names" in value:
+                value["names"] = _attribute_texts(value["names"], invalid)
+            values.append(value)
+        if "values" in attr:
+            attr["values"] = values
+        if "descriptions" in attr:
+            attr["descriptions"] = _attribute_texts(attr["descriptions"], invalid)
+        checked.append(attr)
+    return checked
+
+
+def _attribute_texts(texts: Any, invalid: DomainError) -> dict[str, str]:
+    if not isinstance(texts, Mapping):
+        raise invalid
+    try:
+        return texts_clean(texts, field="attributes", max_length=400)
+    except DomainError:
+        raise invalid from None

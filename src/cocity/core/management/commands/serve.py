@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 #: seconds gunicorn gets to finish its requests after SIGTERM (its own ``--graceful-timeout``)
 GRACEFUL_TIMEOUT = 20
@@ -198,7 +198,11 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
 
-        # the supervisor's own lines are JSON log records like its children's
-        status = supervise(commands, log=logging.getLogger("cocity.serve").warning)
+        # the supervisor's own lines are JSON log records like its children's (on stderr; the
+        # line above, for the person who started it, is the only one on stdout)
+        log = logging.getLogger("cocity.serve")
+        status = supervise(commands, log=log.warning)
         if status:
-            raise CommandError(f"stopped: a child exited (status {status})", returncode=status)
+            # not a CommandError, which Django prints as plain text
+            log.error("stopped: a child exited (status %s)", status)
+            sys.exit(status)
