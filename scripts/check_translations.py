@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,24 @@ ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "src" / "cocity"
 LOCALE = PKG / "locale"
 LANGUAGE = "es"
+
+
+def short_plurals(po: str) -> list[str]:
+    """The msgid_plural of each entry that has fewer non-empty forms than the catalog's
+    ``nplurals`` (Spanish has three); msgattrib and msgfmt count such entries as translated."""
+    found = re.search(r"nplurals=(\d+)", po)
+    needed = int(found.group(1)) if found else 2
+    short = []
+    for block in po.split("\n\n"):
+        plural = re.search(r'^msgid_plural "(.*)"', block, re.MULTILINE)
+        if plural is None or block.lstrip().startswith("#~"):
+            continue
+        # each form's text: its first line and its continuation lines, joined
+        forms = re.findall(r'^msgstr\[\d+\] "(.*)"\n((?:".*"\n)*)', block + "\n", re.MULTILINE)
+        filled = [first + rest for first, rest in forms if (first + rest).strip('"\n ')]
+        if len(filled) < needed:
+            short.append(plural.group(1))
+    return short
 
 
 def main() -> int:
@@ -68,6 +87,12 @@ def main() -> int:
                     f"{len(entries)} {name} entries in the {LANGUAGE} catalog:\n"
                     + "\n\n".join(entries[:20])
                 )
+        short = short_plurals(po.read_text(encoding="utf-8"))
+        if short:
+            failures.append(
+                f"{len(short)} plural entries of the {LANGUAGE} catalog lack a form "
+                "(gettext's tools count them as translated):\n" + "\n".join(short[:20])
+            )
         committed = LOCALE / LANGUAGE / "LC_MESSAGES"
         mo = Path(tmp) / "check.mo"
         subprocess.run(["msgfmt", "-o", str(mo), str(committed / "django.po")], check=True)

@@ -8,11 +8,13 @@ redirect), every other role must be turned away."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from tests.needs.conftest import needs  # noqa: F401 - the fixture, shared with the needs tests
 
 from cocity.core.models import Role
@@ -26,6 +28,9 @@ SIGNED_IN = frozenset(Role.values)
 OFFICIALS = frozenset({Role.OFFICIAL, Role.ADMIN})
 MODERATORS = frozenset({Role.MODERATOR, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
+CHALLENGE_HOSTS = frozenset({Role.ORGANISATION_MEMBER, Role.OFFICIAL, Role.ADMIN})
+# the world's proposal is the resident's; the admin is a superuser, whom Django allows all
+PROPOSAL_AUTHOR = frozenset({Role.RESIDENT, Role.ADMIN})
 NOBODY: frozenset[str] = frozenset()
 
 # name -> (method, who gets past authorisation, URL arguments from the world below)
@@ -94,11 +99,20 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "api-needs-report": ("GET", EVERYONE, {"pk": "report"}),
     "api-needs-support": ("POST", SIGNED_IN, {"pk": "report"}),
     "api-needs-cells": ("GET", EVERYONE, {}),
+    "api-needs-points": ("GET", EVERYONE, {}),
     "api-conversations": ("GET", EVERYONE, {}),
     "api-conversation": ("GET", EVERYONE, {"pk": "conversation"}),
     "api-conversation-statements": ("POST", EVERYONE, {"pk": "conversation"}),
     "api-conversation-votes": ("POST", EVERYONE, {"pk": "conversation"}),
     "api-conversation-results": ("GET", EVERYONE, {"pk": "conversation"}),
+    "api-challenges": ("GET", EVERYONE, {}),
+    "api-challenge": ("GET", EVERYONE, {"pk": "challenge"}),
+    "api-proposals": ("GET", EVERYONE, {"pk": "challenge"}),
+    "api-proposal": ("GET", EVERYONE, {"pk": "proposal"}),
+    "api-proposal-versions": ("GET", EVERYONE, {"pk": "proposal"}),
+    "api-initiatives": ("GET", EVERYONE, {}),
+    "api-initiative": ("GET", EVERYONE, {"pk": "initiative"}),
+    "api-measurements": ("GET", EVERYONE, {"pk": "indicator"}),
     # Open311 (client apps authenticate with an API key, not an account)
     "open311:discovery": ("GET", EVERYONE, {"fmt": "json"}),
     "open311:services": ("GET", EVERYONE, {"fmt": "json"}),
@@ -137,6 +151,47 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "deliberation:moderation": ("GET", MODERATORS, {}),
     "deliberation:close": ("POST", OFFICIALS, {"pk": "conversation"}),
     "deliberation:export": ("GET", EVERYONE, {"pk": "conversation", "name": "votes"}),
+    # co-creation
+    "cocreation:challenges": ("GET", EVERYONE, {}),
+    "cocreation:challenge_create": ("GET", CHALLENGE_HOSTS, {}),
+    "cocreation:moderation": ("GET", MODERATORS, {}),
+    "cocreation:challenge": ("GET", EVERYONE, {"pk": "challenge"}),
+    "cocreation:challenge_follow": ("POST", SIGNED_IN, {"pk": "challenge"}),
+    "cocreation:proposal_create": ("GET", SIGNED_IN, {"pk": "challenge"}),
+    "cocreation:proposal": ("GET", EVERYONE, {"pk": "proposal"}),
+    "cocreation:proposal_edit": ("GET", PROPOSAL_AUTHOR, {"pk": "proposal"}),
+    "cocreation:proposal_version": ("GET", EVERYONE, {"pk": "proposal", "number": "1"}),
+    "cocreation:proposal_coauthor": ("POST", PROPOSAL_AUTHOR, {"pk": "proposal"}),
+    "cocreation:proposal_endorse": ("POST", SIGNED_IN, {"pk": "proposal"}),
+    "cocreation:comment_add": ("POST", SIGNED_IN, {"pk": "proposal"}),
+    "cocreation:initiative_create": ("POST", OFFICIALS, {"pk": "proposal"}),
+    "cocreation:initiative": ("GET", EVERYONE, {"pk": "initiative"}),
+    "cocreation:initiative_gate": ("POST", OFFICIALS, {"pk": "initiative"}),
+    "cocreation:indicator_add": ("POST", OFFICIALS, {"pk": "initiative"}),
+    "cocreation:measurement_add": ("POST", OFFICIALS, {"pk": "initiative"}),
+    "cocreation:milestone_add": ("POST", OFFICIALS, {"pk": "initiative"}),
+    "cocreation:milestone_done": ("POST", OFFICIALS, {"pk": "milestone"}),
+    "cocreation:indicator_csv": ("GET", EVERYONE, {"pk": "indicator"}),
+    # budgeting (the world's process is counting: its ballots can be downloaded)
+    "api-budgets": ("GET", EVERYONE, {}),
+    "budgeting:list": ("GET", EVERYONE, {}),
+    "budgeting:create": ("GET", OFFICIALS, {}),
+    "budgeting:receipt": ("GET", EVERYONE, {}),
+    "budgeting:detail": ("GET", EVERYONE, {"slug": "process"}),
+    "budgeting:edit": ("GET", OFFICIALS, {"slug": "process"}),
+    "budgeting:manage": ("GET", OFFICIALS, {"slug": "process"}),
+    "budgeting:phase": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:envelope_add": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:split": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:envelope_amount": ("POST", OFFICIALS, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:tally": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:idea": ("GET", EVERYONE, {"slug": "process", "pk": "idea"}),
+    "budgeting:idea_review": ("POST", OFFICIALS, {"slug": "process", "pk": "idea"}),
+    "budgeting:envelope": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:idea_create": ("GET", SIGNED_IN, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:ballot": ("GET", SIGNED_IN, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:results": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:pb": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
     # sensing
     "sensing:list": ("GET", EVERYONE, {}),
     "sensing:detail": ("GET", EVERYONE, {"pk": "sensor"}),
@@ -177,6 +232,7 @@ def test_every_view_declares_who_may_use_it() -> None:
 @pytest.fixture
 def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported fixture
     """One of everything a URL can point at, made through the services."""
+    from cocity.cocreation import services as cocreation
     from cocity.deliberation import services as deliberation
     from cocity.needs import services
     from cocity.needs.models import Open311Key, ResponseTemplate
@@ -198,10 +254,34 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         allow_anonymous=True,
         seed_statements=["More benches."],
     )
+    users = needs["users"]
+    challenge = cocreation.challenge_create(
+        actor=users["organisation_member"], title="Dark streets", statement="S", reports=[report]
+    )
+    proposal = cocreation.proposal_submit(
+        author=users["resident"], challenge=challenge, title="Lamps", body="More lamps"
+    )
+    initiative = cocreation.initiative_create(proposal=proposal, actor=users["official"])
+    indicator = cocreation.indicator_add(
+        initiative=initiative,
+        actor=users["official"],
+        name="Lamps",
+        unit="n",
+        baseline=1,
+        target=2,
+        target_date=date(2027, 1, 1),
+    )
+    milestone = cocreation.milestone_add(initiative=initiative, actor=users["official"], title="M")
     sensor = sensing.sensor_register(
         device_id="s1", entity_type="AirQualityObserved", owner=None, lat=lat, lon=lon
     )
     return {
+        "challenge": str(challenge.pk),
+        "proposal": str(proposal.pk),
+        "initiative": str(initiative.pk),
+        "indicator": str(indicator.pk),
+        "milestone": str(milestone.pk),
+        **_budget_world(needs),
         "entity": sensor.entity_id,
         "sensor": str(sensor.pk),
         "statement": str(conversation.statements.get().number),
@@ -211,6 +291,35 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         "template": str(ResponseTemplate.objects.order_by("pk").first().pk),  # type: ignore[union-attr]
         "key": str(Open311Key.objects.get().pk),
         "category": str(needs["categories"]["pothole"].pk),  # the roads official's
+    }
+
+
+def _budget_world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the fixture's value
+    from cocity.budgeting import services as budgeting
+
+    official = needs["users"]["official"]
+    now = timezone.now()
+    process = budgeting.process_create(
+        actor=official,
+        slug="pb",
+        title="Budget",
+        ideas_opens_at=now,
+        review_opens_at=now + timedelta(days=1),
+        voting_opens_at=now + timedelta(days=2),
+        voting_closes_at=now + timedelta(days=3),
+    )
+    envelope = budgeting.envelope_create(
+        actor=official, process=process, slug="city", name="City", amount=1000
+    )
+    idea = budgeting.idea_submit(
+        author=needs["users"]["resident"], envelope=envelope, title="Trees", body="More trees."
+    )
+    budgeting.idea_review(actor=official, idea=idea, accept=True, cost=100)
+    budgeting.process_set_phase(actor=official, process=process, phase="tally")
+    return {
+        "process": process.slug,
+        "envelope": envelope.slug,
+        "idea": str(idea.pk),
     }
 
 

@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "cocity.needs",
     "cocity.deliberation",
+    "cocity.cocreation",
+    "cocity.budgeting",
     "cocity.sensing",
 ]
 
@@ -311,7 +313,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "cocity.needs.models.Status",
+        "ReportPinKindEnum": "cocity.needs.map.PIN_KIND_KEYS",
+        "KindEnum": "cocity.core.models.Area.Kind",  # the areas' (its name before the pins')
         "StatementStatusEnum": "cocity.deliberation.models.Statement.Status",
+        "InitiativeStageEnum": "cocity.cocreation.models.Stage",
     },
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -31,6 +31,10 @@ urlpatterns = [
     path("needs/", include("cocity.needs.urls")),
     path("api/conversations/", include("cocity.deliberation.api_urls")),
     path("conversations/", include("cocity.deliberation.urls")),
+    path("api/cocreation/", include("cocity.cocreation.api_urls")),
+    path("challenges/", include("cocity.cocreation.urls")),
+    path("api/budgets/", include("cocity.budgeting.api_urls")),
+    path("budgets/", include("cocity.budgeting.urls")),
     path("sensors/", include("cocity.sensing.urls")),
     path("", include("cocity.core.urls")),
 ]

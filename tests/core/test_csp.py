@@ -48,6 +48,7 @@ def pages(world: dict[str, Any]) -> list[str]:
         "/conversations/",
         f"/conversations/{conversation}/",
         f"/conversations/{conversation}/results/",
+        "/challenges/",
         "/accounts/login/",
         "/accounts/signup/",
         "/api/docs/",

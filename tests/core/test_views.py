@@ -25,6 +25,7 @@ def test_home_shows_city_districts_and_capabilities(client: Client, city: dict[s
     assert html.count("<path") == 4
     assert "Participatory budgets" in html
     assert 'href="/conversations/"' in html  # capabilities that exist are linked
+    assert 'href="/budgets/"' in html
     assert "Coming to this city soon" in html  # the others say so
     assert 'class="skip-link"' in html
     assert 'id="main"' in html

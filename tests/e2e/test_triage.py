@@ -92,7 +92,7 @@ def test_official_merges_a_suggested_duplicate_and_both_reports_show_it(
     sign_in(page, base, city["users"]["official"].email, language)
     text = visit(page, f"{base}/needs/triage/{original.pk}/", axe, shot, "triage-1-report" + suffix)
     assert "Calle Mayor 12" in text
-    assert {"en": "40.96520, -5.69510", "es": "40,96520, -5,69510"}[language] in text
+    assert "40.96520, -5.69510" in text  # coordinates with a decimal point in every language
     assert page.locator("figure.place-small-map svg").is_visible()
     assert DATE[language].search(text)
     assert not NUMERIC_DATE.search(text)

@@ -140,8 +140,10 @@ def test_selecting_a_map_cell_lists_its_reports_with_links(
     assert cell in links
     res = client.get("/needs/map/", {"cell": cell})
     page = res.content.decode()
-    listed = re.findall(r'<a href="/needs/(\d+)/">', page)
+    # listed (and drawn as a pin beside the list)
+    listed = re.findall(r'<a href="/needs/(\d+)/">#', page)
     assert listed == [str(inside.pk)]
+    assert re.findall(r'<a href="/needs/(\d+)/"><title>', page) == [str(inside.pk)]
     assert str(elsewhere.pk) not in listed
     assert "1 report in the selected cell" in page
     # the filters still apply, and a bad cell is ignored

@@ -50,6 +50,22 @@ SENTENCES: dict[str, str] = {
     "conversation.analysed": gettext_noop(
         "The opinion groups of conversation #%(id)s were updated."
     ),
+    "budget.process_created": gettext_noop("Budget process “%(slug)s” was created."),
+    "budget.process_updated": gettext_noop("Budget process #%(id)s was changed."),
+    "budget.phase_set": gettext_noop("Budget process #%(id)s moved to the phase “%(to)s”."),
+    "budget.envelope_created": gettext_noop(
+        "Budget “%(slug)s” of process “%(process)s” was created with %(amount)s."
+    ),
+    "budget.envelope_amount_set": gettext_noop("Budget #%(id)s was set to %(amount)s."),
+    "budget.envelopes_split": gettext_noop(
+        "The district budgets of process #%(id)s were split (%(method)s)."
+    ),
+    "budget.idea_submitted": gettext_noop("An idea was proposed for budget “%(envelope)s”."),
+    "budget.idea_reviewed": gettext_noop("Idea #%(id)s was reviewed (%(status)s)."),
+    "budget.tallied": gettext_noop(
+        "Budget “%(envelope)s” of process “%(process)s” was counted (ballots: %(ballots)s; "
+        "result %(result_sha256)s)."
+    ),
     "user.created": gettext_noop("An account was created."),
     "user.role_changed": gettext_noop("An account's role changed."),
     "user.anonymised": gettext_noop("An account was anonymised at its owner's request."),

@@ -81,7 +81,11 @@ def _district_map() -> dict[str, Any]:
 
 
 # where each capability lives once its app provides it (URL names; missing ones show "coming")
-CAPABILITY_PAGES = {"needs": "needs:list", "deliberation": "deliberation:list"}
+CAPABILITY_PAGES = {
+    "needs": "needs:list",
+    "deliberation": "deliberation:list",
+    "budgeting": "budgeting:list",
+}
 
 
 def _capabilities() -> list[dict[str, str]]:

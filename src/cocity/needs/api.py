@@ -3,11 +3,14 @@ service, serialise. Errors are problem+json through the core handler."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
@@ -18,8 +21,10 @@ from cocity.core.api import latitude, longitude
 from cocity.core.errors import DomainError
 from cocity.core.pagination import CursorPages
 from cocity.core.schema import problems
+from cocity.needs import map as report_map
 from cocity.needs import selectors, services
-from cocity.needs.models import Channel, Report, ReportUpdate, ServiceCategory
+from cocity.needs.map import PIN_KIND_KEYS
+from cocity.needs.models import Channel, Report, ReportUpdate, ServiceCategory, Status
 
 # the photos of many reports in one query, kept as plain lists on ``photo_list``
 PHOTOS = Prefetch("photos", to_attr="photo_list")
@@ -336,6 +341,150 @@ class Cells(APIView):
             status=query.validated_data["status"],
         )
         return Response(CellCount(rows, many=True).data)
+
+
+# a points request may cover at most this many degrees each way (about 55 km north to south):
+# a map asks for points only when zoomed in, far below this
+POINTS_MAX_SPAN = 0.5
+
+
+class PointsQuery(serializers.Serializer[Any]):
+    bbox = serializers.CharField()
+    # an empty field is no filter, as in the page's form
+    category = serializers.SlugField(required=False, default="", allow_blank=True)
+    district = serializers.SlugField(required=False, default="", allow_blank=True)
+    status = serializers.ChoiceField(
+        choices=["open", *Status.values], required=False, default="", allow_blank=True
+    )
+    date_from = serializers.DateField(required=False, default=None, allow_null=True)
+    date_to = serializers.DateField(required=False, default=None, allow_null=True)
+
+    def validate_bbox(self, value: str) -> tuple[float, float, float, float]:
+        parts = value.split(",")
+        try:
+            west, south, east, north = (float(v) for v in parts)
+        except ValueError:
+            raise serializers.ValidationError(
+                _("Four numbers: west,south,east,north (longitude, latitude, longitude, latitude).")
+            ) from None
+        if not all(math.isfinite(v) for v in (west, south, east, north)):
+            raise serializers.ValidationError(_("The numbers must be finite."))
+        if not (-180 <= west <= 180 and -180 <= east <= 180):
+            raise serializers.ValidationError(_("Longitudes lie between -180 and 180."))
+        if not (-90 <= south <= 90 and -90 <= north <= 90):
+            raise serializers.ValidationError(_("Latitudes lie between -90 and 90."))
+        if not (west < east and south < north):
+            raise serializers.ValidationError(
+                _("West must be less than east, and south less than north.")
+            )
+        if east - west > POINTS_MAX_SPAN or north - south > POINTS_MAX_SPAN:
+            raise serializers.ValidationError(
+                _(
+                    "The box may span at most %(span)s degrees each way: zoom in, or ask "
+                    "/api/needs/cells/ for counts."
+                )
+                % {"span": POINTS_MAX_SPAN}
+            )
+        return west, south, east, north
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"date_to": _("The end date comes before the start date.")}
+            )
+        return data
+
+
+class PointGeometry(serializers.Serializer[Any]):
+    type = serializers.ChoiceField(choices=["Point"])
+    coordinates = serializers.ListField(
+        child=serializers.FloatField(min_value=-180, max_value=180),
+        min_length=2,
+        max_length=2,
+        help_text="[longitude, latitude]",
+    )
+
+
+class PointProperties(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    status_label = serializers.CharField(help_text="The status in the reader's language.")
+    kind = serializers.ChoiceField(
+        choices=PIN_KIND_KEYS,
+        help_text="The status group the map draws with one colour and shape.",
+    )
+    open = serializers.BooleanField()
+    category = serializers.CharField(help_text="The category's code.")
+    category_label = serializers.CharField(help_text="The category in the reader's language.")
+    url = serializers.CharField(help_text="The report's public page.")
+
+
+class PointFeature(serializers.Serializer[Any]):
+    type = serializers.ChoiceField(choices=["Feature"])
+    id = serializers.IntegerField()
+    geometry = PointGeometry()
+    properties = PointProperties()
+
+
+class PointCollection(serializers.Serializer[Any]):
+    type = serializers.ChoiceField(choices=["FeatureCollection"])
+    limit = serializers.IntegerField(help_text="At most this many points are returned.")
+    truncated = serializers.BooleanField(
+        help_text="More reports than ``limit`` match: ``features`` is empty; show counts "
+        "per cell (``/api/needs/cells/``) or zoom in."
+    )
+    features = PointFeature(many=True)
+
+
+class Points(APIView):
+    """Map points: the public reports inside a box, one GeoJSON point each with its status, its
+    category and the link to its page, at most 500 (``truncated`` says when more match)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "bbox",
+                {
+                    "type": "array",
+                    "items": {"type": "number", "minimum": -180, "maximum": 180},
+                    "minItems": 4,
+                    "maxItems": 4,
+                },
+                required=True,
+                style="form",
+                explode=False,
+                description="west,south,east,north in degrees (WGS 84): longitudes from -180 "
+                "to 180, latitudes from -90 to 90, west < east, south < north, at most "
+                f"{POINTS_MAX_SPAN} degrees each way.",
+            ),
+            OpenApiParameter("category", str, description="a category's code"),
+            OpenApiParameter("district", str, description="a district's code"),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=["open", *Status.values],
+                description="a status, or ``open`` / ``closed`` (any open or closed status)",
+            ),
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description="filed on or after"),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description="filed on or before"),
+        ],
+        responses=PointCollection,
+    )
+    def get(self, request: Request) -> Response:
+        query = PointsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        filters = selectors.ReportFilters(
+            category=data["category"],
+            area=data["district"],
+            status=data["status"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
+        return Response(report_map.points_geojson(filters, bbox=data["bbox"]))
 
 
 class Support(APIView):

@@ -9,4 +9,5 @@ urlpatterns = [
     path("reports/<int:pk>/", api.ReportDetail.as_view(), name="api-needs-report"),
     path("reports/<int:pk>/support/", api.Support.as_view(), name="api-needs-support"),
     path("cells/", api.Cells.as_view(), name="api-needs-cells"),
+    path("points/", api.Points.as_view(), name="api-needs-points"),
 ]

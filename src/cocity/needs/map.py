@@ -7,18 +7,32 @@ metropolis both get a few dozen to a few hundred hexagons: readable as an SVG, l
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import h3
+from django.urls import reverse
+from django.utils.translation import ngettext, pgettext_lazy
 
 from cocity.compute.geo import svg_paths
+from cocity.compute.mapdraw import Box, LabelPlacer, grid_groups
 from cocity.needs import selectors
-from cocity.needs.models import H3_RESOLUTION
+from cocity.needs.models import H3_RESOLUTION, OPEN_STATUSES, Status
 from cocity.needs.selectors import ReportFilters
 
-__all__ = ["ReportFilters", "ReportMap", "map_resolution", "report_map"]
+__all__ = [
+    "PIN_KINDS",
+    "ReportFilters",
+    "ReportMap",
+    "cell_map",
+    "map_resolution",
+    "place_map",
+    "points_geojson",
+    "report_map",
+]
 
 MAX_MAP_CELLS = 150  # at most about this many hexagons cover the whole city
 SVG_WIDTH = 640
@@ -190,14 +204,9 @@ CELL_REPORTS = 50  # a selected cell lists at most this many reports, newest fir
 def cell_reports(filters: ReportFilters | None, cell: str) -> tuple[list[Any], int] | None:
     """The matching reports inside a map cell (any resolution from 5 to 9), newest first, and
     how many there are; None when ``cell`` is not a valid cell of those resolutions."""
-    try:
-        valid = h3.is_valid_cell(cell)
-        resolution = h3.get_resolution(cell) if valid else -1
-    except (ValueError, TypeError, h3.H3BaseException):
+    children = _cell_children(cell)
+    if children is None:
         return None
-    if not 5 <= resolution <= H3_RESOLUTION:
-        return None
-    children = [str(c) for c in h3.cell_to_children(cell, H3_RESOLUTION)]
     qs = (filters or ReportFilters()).reports().filter(h3_cell__in=children)
     return list(qs[:CELL_REPORTS]), qs.count()
 
@@ -212,10 +221,133 @@ def _path_centre(path: str) -> tuple[float, float]:
     )
 
 
-# --- the small map of one place ---------------------------------------------------------------
+# --- pins: the reports one by one ------------------------------------------------------------
 
-PLACE_MAP_SIZE = 320  # px, square
-PLACE_MAP_HALF_M = 250  # the map shows this many metres each side of the place
+
+@dataclass(frozen=True)
+class PinKind:
+    """A group of statuses drawn alike: one colour *and* one shape (never colour alone)."""
+
+    key: str
+    label: Any  # lazy text
+    statuses: tuple[str, ...]
+    shape: str  # SVG path data of the pin, centred on (0, 0), about 18 px across
+
+    @property
+    def status_labels(self) -> list[str]:
+        return [str(Status(s).label) for s in self.statuses]
+
+
+PIN_KINDS = (
+    PinKind(
+        "new",
+        pgettext_lazy("kind of report status", "New"),
+        (Status.SUBMITTED, Status.ACKNOWLEDGED),
+        "M-7.5,0a7.5,7.5 0 1,0 15,0a7.5,7.5 0 1,0 -15,0Z",  # a circle
+    ),
+    PinKind(
+        "under-way",
+        pgettext_lazy("kind of report status", "Under way"),
+        (Status.IN_PROGRESS, Status.SCHEDULED),
+        "M0,-9.5L9.5,0L0,9.5L-9.5,0Z",  # a diamond
+    ),
+    PinKind(
+        "fixed",
+        pgettext_lazy("kind of report status", "Fixed"),
+        (Status.FIXED,),
+        "M-7,-7H7V7H-7Z",  # a square
+    ),
+    PinKind(
+        "closed",
+        pgettext_lazy("kind of report status", "Closed"),
+        (
+            Status.DUPLICATE,
+            Status.NOT_OUR_RESPONSIBILITY,
+            Status.NO_FURTHER_ACTION,
+            Status.CLOSED,
+        ),
+        "M0,-8.5L8.5,7H-8.5Z",  # a triangle
+    ),
+)
+PIN_KIND = {status: kind for kind in PIN_KINDS for status in kind.statuses}
+PIN_KIND_KEYS = [kind.key for kind in PIN_KINDS]  # the API's ``kind`` values
+
+
+def _detail_url() -> Callable[[int], str]:
+    """The public page of report ``pk`` (the URL reversed once, not once per point)."""
+    marker = 987654321
+    pattern = reverse("needs:detail", args=[marker])
+    return lambda pk: pattern.replace(str(marker), str(pk))
+
+
+def points_geojson(
+    filters: ReportFilters, *, bbox: tuple[float, float, float, float]
+) -> dict[str, Any]:
+    """The matching public reports inside ``bbox`` as a GeoJSON FeatureCollection for the map's
+    pins: number, status (code, label, pin kind), category (code, label) and page; no text and
+    nothing about the person. Empty with ``truncated`` when more than ``POINTS_LIMIT`` match."""
+    points, truncated = selectors.report_points(filters.reports(), bbox=bbox)
+    categories = selectors.category_labels() if points else {}
+    url = _detail_url()
+    status_labels = {value: str(label) for value, label in Status.choices}
+    features = []
+    for p in points:
+        code, label = categories.get(p.category_id, ("", ""))
+        features.append(
+            {
+                "type": "Feature",
+                "id": p.id,
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                "properties": {
+                    "id": p.id,
+                    "status": p.status,
+                    "status_label": status_labels[p.status],
+                    "kind": PIN_KIND[p.status].key,
+                    "open": p.status in OPEN_STATUSES,
+                    "category": code,
+                    "category_label": label,
+                    "url": url(p.id),
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "limit": selectors.POINTS_LIMIT,
+        "truncated": truncated,
+        "features": features,
+    }
+
+
+# --- small north-up maps drawn by the server ---------------------------------------------------
+
+M_PER_DEGREE_LAT = 111_195.0
+LABEL_PX = 11  # font size of the street and place names (needs.css)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """(lon, lat) → SVG pixels of a small map centred on (lat, lon) (equirectangular: true to
+    a few metres over a kilometre)."""
+
+    lat: float
+    lon: float
+    width: float
+    height: float
+    px_per_m: float
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        m_lon = M_PER_DEGREE_LAT * math.cos(math.radians(self.lat))
+        return (
+            round(self.width / 2 + (lon - self.lon) * m_lon * self.px_per_m, 1),
+            round(self.height / 2 - (lat - self.lat) * M_PER_DEGREE_LAT * self.px_per_m, 1),
+        )
+
+    def inside(self, lon: float, lat: float, margin: float = 0) -> bool:
+        x, y = self.xy(lon, lat)
+        return -margin <= x <= self.width + margin and -margin <= y <= self.height + margin
+
+    def path(self, coords: list[list[float]] | list[tuple[float, float]]) -> str:
+        return "M" + "L".join("{},{}".format(*self.xy(x, y)) for x, y in coords)
 
 
 @dataclass
@@ -227,12 +359,79 @@ class PlaceMapLine:
 
 
 @dataclass
+class MapLabel:
+    name: str
+    x: float
+    y: float
+
+
+def _background(
+    frame: _Frame, placer: LabelPlacer
+) -> tuple[list[PlaceMapLine], list[PlaceMapLine], list[MapLabel]]:
+    """The gazetteer's streets (paths), named places (dots) and their names inside the frame.
+
+    Names never overlap each other nor what ``placer`` already holds: a named place whose name
+    has no room is left out; a street keeps its line and loses its name, which is written once
+    however many districts the street crosses."""
+    from cocity.core import selectors as core_selectors
+
+    centre = (frame.width / 2, frame.height / 2)
+    features = core_selectors.street_lines()["features"]
+    streets, places, labels = [], [], []
+    for feature in features:
+        geometry, name = feature["geometry"], feature["properties"]["name"]
+        if geometry["type"] != "Point":
+            continue
+        lon, lat = geometry["coordinates"]
+        if not frame.inside(lon, lat, -20):
+            continue
+        x, y = frame.xy(lon, lat)
+        # the dot is taken first, so no other name covers it
+        at = placer.place(name, [(x, y - 7), (x, y + 15)])
+        if at is None:
+            continue
+        placer.taken.append(Box(x - 4, y - 4, x + 4, y + 4))
+        places.append(PlaceMapLine(name=name, path="", label_x=x, label_y=y))
+        labels.append(MapLabel(name, *at))
+    named: set[str] = set()
+    for feature in features:
+        geometry, name = feature["geometry"], feature["properties"]["name"]
+        if geometry["type"] != "LineString":
+            continue
+        coords = geometry["coordinates"]
+        if not any(frame.inside(x, y, 40) for x, y in coords):
+            continue
+        streets.append(PlaceMapLine(name=name, path=frame.path(coords)))
+        if name in named:
+            continue
+        # where the name may go: on the line at its points and between them, the spots about a
+        # quarter of the frame from the centre first (clear of the centre, inside the frame)
+        spots = [frame.xy(x, y) for x, y in coords]
+        spots += [((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in itertools.pairwise(spots)]
+        spots = [p for p in spots if 0 <= p[0] <= frame.width and 0 <= p[1] <= frame.height]
+        spots.sort(key=lambda p: abs(math.dist(p, centre) - min(centre) / 2))
+        at = placer.place(name, ((x, y + dy) for x, y in spots for dy in (4, 16, -8)))
+        if at is not None:
+            named.add(name)
+            streets[-1].label_x, streets[-1].label_y = at
+            labels.append(MapLabel(name, *at))
+    return streets, places, labels
+
+
+# --- the small map of one place ---------------------------------------------------------------
+
+PLACE_MAP_SIZE = 320  # px, square
+PLACE_MAP_HALF_M = 250  # the map shows this many metres each side of the place
+
+
+@dataclass
 class PlaceMap:
     size: int
     district: str  # SVG path of the place's district outline ("" if none)
     district_name: str
     streets: list[PlaceMapLine]
-    places: list[PlaceMapLine]  # named places: a dot and a label
+    places: list[PlaceMapLine]  # named places: a dot (its name is among ``labels``)
+    labels: list[MapLabel] = field(default_factory=list)  # names that overlap nothing
 
     @property
     def centre(self) -> float:
@@ -245,23 +444,8 @@ def place_map(
     """A small north-up map around (lat, lon): the district outline, the streets of the
     gazetteer that pass within the frame, named places, the place itself at the centre (drawn
     by the template). Server-rendered SVG: no script and no tiles needed."""
-    from cocity.core import selectors as core_selectors
-
-    size, half = PLACE_MAP_SIZE, PLACE_MAP_HALF_M
-    m_lat = 111_195.0
-    m_lon = m_lat * math.cos(math.radians(lat))
-    scale = size / (2 * half)
-
-    def xy(x: float, y: float) -> tuple[float, float]:
-        return (
-            round(size / 2 + (x - lon) * m_lon * scale, 1),
-            round(size / 2 - (y - lat) * m_lat * scale, 1),
-        )
-
-    def inside(x: float, y: float, margin: float = 0) -> bool:
-        px, py = xy(x, y)
-        return -margin <= px <= size + margin and -margin <= py <= size + margin
-
+    size = PLACE_MAP_SIZE
+    frame = _Frame(lat, lon, size, size, size / (2 * PLACE_MAP_HALF_M))
     district = ""
     if boundary:
         polygons = (
@@ -269,41 +453,143 @@ def place_map(
             if boundary.get("type") == "MultiPolygon"
             else [boundary.get("coordinates", [])]
         )
-        district = "".join(
-            "M" + "L".join("{},{}".format(*xy(x, y)) for x, y in ring) + "Z"
-            for polygon in polygons
-            for ring in polygon
-        )
-    streets, places = [], []
-    placed: list[tuple[float, float]] = []
-    for feature in core_selectors.street_lines()["features"]:
-        geometry, name = feature["geometry"], feature["properties"]["name"]
-        if geometry["type"] == "Point":
-            x, y = geometry["coordinates"]
-            if inside(x, y, -20):
-                px, py = xy(x, y)
-                places.append(PlaceMapLine(name=name, path="", label_x=px, label_y=py))
+        district = "".join(frame.path(ring) + "Z" for polygon in polygons for ring in polygon)
+    # no name over the marker in the middle
+    c = size / 2
+    placer = LabelPlacer(size, size, font_px=LABEL_PX, taken=[Box(c - 14, c - 14, c + 14, c + 14)])
+    streets, places, labels = _background(frame, placer)
+    return PlaceMap(
+        size=size,
+        district=district,
+        district_name=district_name,
+        streets=streets,
+        places=places,
+        labels=labels,
+    )
+
+
+# --- the selected cell, drawn with its reports (the map page without scripts) ------------------
+
+CELL_MAP_WIDTH = 400  # px
+GROUP_PX = 20  # reports closer than about this on the drawing share one numbered circle
+GROUP_TITLE_REPORTS = 10  # a circle's title names at most this many reports
+
+
+@dataclass
+class MapPin:
+    x: float
+    y: float
+    kind: PinKind
+    title: str
+    url: str
+
+
+@dataclass
+class MapGroup:
+    x: float
+    y: float
+    count: int
+    title: str
+
+
+@dataclass
+class CellMap:
+    cell: str
+    width: float
+    height: float
+    outline: str  # the cell's hexagon
+    streets: list[PlaceMapLine]
+    places: list[PlaceMapLine]
+    labels: list[MapLabel]
+    pins: list[MapPin]
+    groups: list[MapGroup]
+    total: int  # the matching reports in the cell (0 when ``truncated``)
+    truncated: bool  # too many to draw one by one
+    bounds: list[list[float]] = field(default_factory=list)  # [[south, west], [north, east]]
+    ring: list[list[float]] = field(default_factory=list)  # the outline's [lat, lon] corners
+
+    @property
+    def kinds(self) -> tuple[PinKind, ...]:
+        return PIN_KINDS
+
+
+def _cell_children(cell: str) -> list[str] | None:
+    """The stored (resolution-9) cells inside ``cell``; None unless it is a valid cell of
+    resolution 5 to 9."""
+    try:
+        valid = h3.is_valid_cell(cell)
+        resolution = h3.get_resolution(cell) if valid else -1
+    except (ValueError, TypeError, h3.H3BaseException):
+        return None
+    if not 5 <= resolution <= H3_RESOLUTION:
+        return None
+    return [str(c) for c in h3.cell_to_children(cell, H3_RESOLUTION)]
+
+
+def cell_map(filters: ReportFilters | None, cell: str) -> CellMap | None:
+    """The selected cell zoomed in: its outline, the streets around, and each matching report
+    as a pin by status (reports drawn close together as one numbered circle); None for an
+    invalid cell. Up to ``POINTS_LIMIT`` reports; more, and only the outline is drawn."""
+    children = _cell_children(cell)
+    if children is None:
+        return None
+    ring = [(lon, lat) for lat, lon in h3.cell_to_boundary(cell)]
+    west, east = min(x for x, _ in ring), max(x for x, _ in ring)
+    south, north = min(y for _, y in ring), max(y for _, y in ring)
+    lat, lon = (south + north) / 2, (west + east) / 2
+    span_x = (east - west) * M_PER_DEGREE_LAT * math.cos(math.radians(lat))
+    span_y = (north - south) * M_PER_DEGREE_LAT
+    width = CELL_MAP_WIDTH
+    px_per_m = width * 0.84 / span_x  # a margin of 8 % each side
+    height = round(span_y * px_per_m / 0.84)
+    frame = _Frame(lat, lon, width, height, px_per_m)
+    placer = LabelPlacer(width, height, font_px=LABEL_PX)
+    streets, places, labels = _background(frame, placer)
+    points, truncated = selectors.report_points(
+        (filters or ReportFilters()).reports(), cells=children
+    )
+    categories = selectors.category_labels() if points else {}
+    url = _detail_url()
+
+    def title(p: selectors.ReportPoint) -> str:
+        category = categories.get(p.category_id, ("", ""))[1]
+        return f"#{p.id} {category} · {Status(p.status).label}"
+
+    xy = [frame.xy(p.lon, p.lat) for p in points]
+    pins, groups = [], []
+    for members in grid_groups(xy, GROUP_PX):
+        if len(members) == 1:
+            (i,) = members
+            kind = PIN_KIND[points[i].status]
+            pins.append(MapPin(*xy[i], kind=kind, title=title(points[i]), url=url(points[i].id)))
             continue
-        coords = geometry["coordinates"]
-        shown = [c for c in coords if inside(c[0], c[1], 40)]
-        if not shown:
-            continue
-        # the name about a quarter of the frame away from the marker, so it never hides it,
-        # and away from the names already placed
-        ranked = sorted(
-            (xy(*c) for c in shown),
-            key=lambda p: abs(math.dist(p, (size / 2, size / 2)) - size / 4),
-        )
-        lx, ly = next((p for p in ranked if all(math.dist(p, q) > 50 for q in placed)), ranked[0])
-        placed.append((lx, ly))
-        streets.append(
-            PlaceMapLine(
-                name=name,
-                path="M" + "L".join("{},{}".format(*xy(x, y)) for x, y in coords),
-                label_x=min(max(lx, 40), size - 40),
-                label_y=min(max(ly + 12, 12), size - 6),
+        named = "; ".join(title(points[i]) for i in members[:GROUP_TITLE_REPORTS])
+        more = len(members) - GROUP_TITLE_REPORTS
+        text = ngettext(
+            "%(n)s reports here: %(reports)s", "%(n)s reports here: %(reports)s", len(members)
+        ) % {"n": len(members), "reports": named}
+        if more > 0:
+            text += " " + ngettext("and %(n)s more", "and %(n)s more", more) % {"n": more}
+        groups.append(
+            MapGroup(
+                x=round(sum(xy[i][0] for i in members) / len(members), 1),
+                y=round(sum(xy[i][1] for i in members) / len(members), 1),
+                count=len(members),
+                title=text,
             )
         )
-    return PlaceMap(
-        size=size, district=district, district_name=district_name, streets=streets, places=places
+    return CellMap(
+        cell=cell,
+        width=width,
+        height=height,
+        outline=frame.path(ring) + "Z",
+        streets=streets,
+        places=places,
+        labels=labels,
+        pins=pins,
+        groups=groups,
+        total=len(points),
+        truncated=truncated,
+        bounds=[[south, west], [north, east]],
+        ring=[[y, x] for x, y in ring],
     )

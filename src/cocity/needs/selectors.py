@@ -252,6 +252,54 @@ def report_cells(
     return [{"cell": r["h3_cell"], "count": r["count"]} for r in rows]
 
 
+# the map shows reports one by one when at most this many match in its view; more, and it
+# shows the counts per cell instead
+POINTS_LIMIT = 500
+
+
+@dataclass(frozen=True, order=True)
+class ReportPoint:
+    """What the map shows of a report: no text, no person, only where and in which state."""
+
+    id: int
+    lat: float
+    lon: float
+    status: str
+    category_id: int
+
+
+def report_points(
+    qs: QuerySet[Report],
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    cells: list[str] | None = None,
+    limit: int | None = None,
+) -> tuple[list[ReportPoint], bool]:
+    """The reports of ``qs`` inside ``bbox`` (west, south, east, north) and/or the resolution-9
+    ``cells``, by number, and whether more than ``limit`` (``POINTS_LIMIT``) matched (then the
+    list is empty: a map cannot honestly show an arbitrary part of them).
+
+    No ordering in the query, so the database stops at ``limit + 1`` rows however many match;
+    a box of a city's size is narrowed to its cells' entries of the (h3_cell, lat, lon) index."""
+    if bbox is not None:
+        west, south, east, north = bbox
+        qs = qs.filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
+        if cells is None:
+            cells = _cells_covering_box(west, south, east, north)
+    if cells is not None:
+        qs = qs.filter(h3_cell__in=cells)
+    limit = POINTS_LIMIT if limit is None else limit
+    rows = list(qs.order_by().values_list("id", "lat", "lon", "status", "category_id")[: limit + 1])
+    if len(rows) > limit:
+        return [], True
+    return sorted(ReportPoint(*row) for row in rows), False
+
+
+def category_labels() -> dict[int, tuple[str, str]]:
+    """Every category's (code, name in the reader's language) by id, in one query."""
+    return {c.pk: (c.code, c.label) for c in ServiceCategory.objects.order_by()}
+
+
 # --- the submission path ----------------------------------------------------------------------
 
 

@@ -71,7 +71,8 @@ def report_map_page(request: HttpRequest) -> HttpResponse:
     """The public map: reports per district and per hexagonal cell, as an SVG with a table
     (no JavaScript needed), and the same cells as a Leaflet layer when scripts run."""
     form = ReportFilterForm(request.GET or None)
-    found = report_map.report_map(form.filters())
+    filters = form.filters()
+    found = report_map.report_map(filters)
     cells = found.geojson()
     for feature in cells["features"]:  # the Leaflet layer's tooltips, in the page's language
         props = feature["properties"]
@@ -81,7 +82,8 @@ def report_map_page(request: HttpRequest) -> HttpResponse:
         if props["district"]:
             props["label"] += " · " + props["district"]
     cell = request.GET.get("cell", "")[:20]
-    selected = report_map.cell_reports(form.filters(), cell) if cell else None
+    selected = report_map.cell_reports(filters, cell) if cell else None
+    drawn = report_map.cell_map(filters, cell) if selected is not None else None
     query = request.GET.copy()
     query.pop("cell", None)
     return render(
@@ -91,12 +93,46 @@ def report_map_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "map": found,
             "query": query.urlencode(),
-            "map_config": _map_config(cells=cells),
+            "map_config": _map_config(
+                cells=cells,
+                points=_points_config(filters),
+                selected={"bounds": drawn.bounds, "ring": drawn.ring} if drawn else None,
+            ),
             "cell": cell if selected is not None else "",
             "cell_reports": selected[0] if selected else [],
             "cell_total": selected[1] if selected else 0,
+            "cell_map": drawn,
+            "pin_kinds": report_map.PIN_KINDS,
         },
     )
+
+
+# the Leaflet map asks for single reports from this zoom level on (about 2 km across a phone's
+# screen); if more than the endpoint's limit match there, it keeps the cells
+POINTS_ZOOM = 14
+
+
+def _points_config(filters: report_map.ReportFilters) -> dict[str, Any]:
+    """What the Leaflet map needs to show the reports one by one: where to ask (with the
+    page's valid filters), from which zoom, and how to draw and name each kind of pin."""
+    query = {
+        "category": filters.category,
+        "district": filters.area,
+        "status": filters.status,
+        "date_from": filters.date_from.isoformat() if filters.date_from else "",
+        "date_to": filters.date_to.isoformat() if filters.date_to else "",
+    }
+    return {
+        "url": reverse("api-needs-points"),
+        "query": {k: v for k, v in query.items() if v},
+        "zoom": POINTS_ZOOM,
+        "kinds": {k.key: {"label": str(k.label), "shape": k.shape} for k in report_map.PIN_KINDS},
+        # "{n}" stands for the number
+        "group": _("{n} reports here: select to zoom in"),
+        "group_list": _("{n} reports at this spot:"),
+        "showing": _("Close up: each report is a pin. Zoom out for the counts per cell."),
+        "counting": _("Zoom in further to see single reports; the cells count them."),
+    }
 
 
 def _map_config(**extra: Any) -> dict[str, Any]:

@@ -108,3 +108,30 @@ def test_console_command_in_a_subprocess() -> None:
         timeout=120,
     )
     assert len(json.loads(proc.stdout)["winners"]) == 9
+
+
+def test_tally_reads_the_rule_from_meta_and_flags_override_it(capsys, tmp_path: Path) -> None:
+    text = (
+        "META\nkey;value\nbudget;100\nvote_type;approval\ncocity_rule;greedy\n"
+        "cocity_completion;none\ncocity_tie_break;lexico\ncocity_seed;0\n"
+        "PROJECTS\nproject_id;cost\na;60\nb;30\nc;30\n"
+        "VOTES\nvoter_id;vote\n"
+        + "".join(f"{i};a\n" for i in range(8))
+        + "".join(f"{i + 8};b\n" for i in range(6))
+        + "".join(f"{i + 14};c\n" for i in range(6))
+    )
+    path = tmp_path / "meta.pb"
+    path.write_text(text)
+    assert main(["tally", str(path), "--json"]) == 0
+    from_meta = json.loads(capsys.readouterr().out)
+    assert from_meta["rule"] == "greedy"
+    assert from_meta["winners"] == ["a", "b"]  # greedy: most votes first
+    assert main(["tally", str(path), "--json", "--rule", "mes", "--completion", "add1"]) == 0
+    flagged = json.loads(capsys.readouterr().out)
+    assert sorted(flagged["winners"]) == ["b", "c"]  # Equal Shares: a's 8 voters hold 40 < 60
+    assert flagged["result_sha256"] != from_meta["result_sha256"]
+    # without cocity META the defaults are as before: mes, no completion
+    path.write_text(text.replace("cocity_rule;greedy\n", ""))
+    assert main(["tally", str(path), "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert (plain["rule"], plain["completion"]) == ("mes", "none")

@@ -8,6 +8,15 @@ import sys
 from fractions import Fraction
 from typing import Any
 
+from cocity.compute.pb.canonical import (
+    META_COMPLETION,
+    META_RULE,
+    META_SEED,
+    META_TIE_BREAK,
+    META_USE_POINTS,
+    canonical_result,
+    result_sha256,
+)
 from cocity.compute.pb.completion import COMPLETIONS
 from cocity.compute.pb.election import PBError
 from cocity.compute.pb.explain import compare, ejr_violations, explain_project
@@ -25,10 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("tally", help="compute the winners of a rule")
     t.add_argument("file")
-    t.add_argument("--rule", choices=RULES, default="mes")
-    t.add_argument("--completion", choices=COMPLETIONS, default="none")
-    t.add_argument("--tie-break", choices=tuple(PRESETS), default="lexico")
-    t.add_argument("--seed", type=int, default=0, help="seed of the lot (cost-votes-lot)")
+    # without flags: what the file's META records (cocity_rule...), else mes, none, lexico, 0
+    t.add_argument("--rule", choices=RULES, default=None)
+    t.add_argument("--completion", choices=COMPLETIONS, default=None)
+    t.add_argument("--tie-break", choices=tuple(PRESETS), default=None)
+    t.add_argument("--seed", type=int, default=None, help="seed of the lot (cost-votes-lot)")
     mode = t.add_mutually_exclusive_group()
     mode.add_argument("--exact", dest="exact", action="store_true", default=True)
     mode.add_argument("--float", dest="exact", action="store_false")
@@ -69,7 +79,31 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _from_meta(args: argparse.Namespace, election: Any) -> None:
+    """Fill the options not given as flags from the file's META (as cocity exports it)."""
+    meta = election.meta
+    if args.rule is None:
+        args.rule = meta.get(META_RULE, "mes")
+        if args.completion is None:  # the completion recorded belongs to the rule recorded
+            args.completion = meta.get(META_COMPLETION, "none")
+    if args.completion is None:
+        args.completion = "none"
+    if args.tie_break is None:
+        args.tie_break = meta.get(META_TIE_BREAK, "lexico")
+    if args.seed is None:
+        args.seed = int(meta.get(META_SEED, "0") or 0)
+    if not args.approval and meta.get(META_USE_POINTS) == "false":
+        args.approval = True
+    if (
+        args.rule not in RULES
+        or args.completion not in COMPLETIONS
+        or args.tie_break not in PRESETS
+    ):
+        raise PBError("META records a rule, completion or tie-break this engine does not know")
+
+
 def _tally(args: argparse.Namespace, election: Any) -> int:
+    _from_meta(args, election)
     out = tally(
         election,
         args.rule,
@@ -92,6 +126,16 @@ def _tally(args: argparse.Namespace, election: Any) -> int:
         "budget": _num(election.budget),
         "seconds": round(out.details["seconds"], 6),
     }
+    canonical = canonical_result(
+        election,
+        ids,
+        rule=args.rule,
+        completion=args.completion,
+        tie_break=args.tie_break,
+        seed=args.seed,
+        use_points=not args.approval,
+    )
+    result["result_sha256"] = result_sha256(canonical)
     if args.completion != "none" and args.rule.startswith("mes"):
         result["mes_runs"] = out.details["steps"]
     if args.ejr:
@@ -104,6 +148,7 @@ def _tally(args: argparse.Namespace, election: Any) -> int:
         p = election.projects[election.project_index(pid)]
         print(f"  {pid:>10}  {_num(p.cost):>14}  {p.name}")
     print(f"spent {result['spent']} of {result['budget']} in {result['seconds']:.3f} s")
+    print(f"result_sha256 {result['result_sha256']}")
     if args.ejr:
         v = result["ejr_violations"]
         print("EJR up to one project (cost satisfaction): " + ("ok" if not v else f"{v}"))

@@ -24,7 +24,12 @@
 
   /* A map showing the district outlines (and tiles, if configured), fitted to the city. */
   function cityMap(el, config) {
-    var map = L.map(el, { scrollWheelZoom: false, zoomSnap: 0.25, zoomControl: false });
+    var map = L.map(el, {
+      scrollWheelZoom: false,
+      zoomSnap: 0.25,
+      zoomControl: false,
+      maxZoom: 19,
+    });
     L.control
       .zoom({
         zoomInTitle: config.zoom_in || "Zoom in",
@@ -106,9 +111,10 @@
     }
     box.hidden = false;
     var city = cityMap(box, config);
-    L.geoJSON(config.cells, {
+    var cells = L.geoJSON(config.cells, {
       style: function (feature) {
         return {
+          className: "map-cell",
           color: "#ffffff",
           weight: 1,
           fillColor: LEVEL_COLOURS[(feature.properties.level || 1) - 1],
@@ -126,7 +132,7 @@
       },
     }).addTo(city.map);
     // the district borders on top of the cells
-    L.geoJSON(config.districts, {
+    var borders = L.geoJSON(config.districts, {
       interactive: false,
       style: function () {
         return { color: "#0b5d4b", weight: 2.5, fill: false };
@@ -136,6 +142,278 @@
     if (svg) {
       svg.setAttribute("hidden", "");  // the Leaflet map replaces the static drawing
     }
+    if (config.selected) {
+      // a selected cell: outlined, and the map zoomed in on it (where its reports are pins)
+      L.polygon(config.selected.ring, {
+        interactive: false,
+        color: "#1b1f23",
+        weight: 2,
+        dashArray: "6 4",
+        fill: false,
+      }).addTo(city.map);
+      city.map.fitBounds(config.selected.bounds, { padding: [12, 12], maxZoom: 17 });
+    }
+    if (config.points && window.fetch && window.URLSearchParams) {
+      pinLayer(city.map, config.points, cells, borders);
+    }
+  }
+
+  /* Close up, the reports one by one: asked from the points endpoint for the map's view, drawn
+   * as pins (a colour and a shape per kind of status), those that would crowd each other on
+   * the screen grouped on a grid into a numbered circle. Farther out, or when more reports lie
+   * in view than the endpoint returns, the cells with their counts stay. */
+  var GROUP_PX = 36;
+
+  function svgIcon(className, viewBox, size, inner) {
+    return L.divIcon({
+      className: className,
+      html:
+        '<svg viewBox="' + viewBox + '" width="' + size + '" height="' + size +
+        '" aria-hidden="true" focusable="false">' + inner + "</svg>",
+      iconSize: [size, size],
+    });
+  }
+
+  function pinLayer(map, config, cells, borders) {
+    var layer = L.layerGroup();
+    var points = [];
+    var pinsShown = false;
+    var controller = null;
+    var timer = null;
+    var legend = document.getElementById("pin-legend");
+    var legendTitle = document.getElementById("pin-legend-title");
+    var cellLegend = document.getElementById("cell-legend");
+    var mode = document.getElementById("report-map-mode");
+    var icons = {};
+    Object.keys(config.kinds).forEach(function (kind) {
+      icons[kind] = svgIcon(
+        "pin-marker",
+        "-10 -10 20 20",
+        22,
+        '<g class="pin pin-' + kind + '"><path d="' + config.kinds[kind].shape + '"/></g>'
+      );
+    });
+
+    function say(text) {
+      if (mode && mode.textContent !== text) {
+        mode.textContent = text;
+      }
+    }
+
+    function showCells(text) {
+      points = [];
+      layer.clearLayers();
+      if (pinsShown) {
+        map.removeLayer(layer);
+        cells.addTo(map);
+        borders.bringToFront();
+        pinsShown = false;
+      }
+      if (legend) {
+        legend.hidden = true;
+        legendTitle.hidden = true;
+      }
+      if (cellLegend) {
+        cellLegend.hidden = false;
+      }
+      say(text);
+    }
+
+    function showPins() {
+      if (!pinsShown) {
+        map.removeLayer(cells);
+        layer.addTo(map);
+        pinsShown = true;
+      }
+      if (legend) {
+        legend.hidden = false;
+        legendTitle.hidden = false;
+      }
+      if (cellLegend) {
+        cellLegend.hidden = true;  // the pins' legend instead of the cells'
+      }
+      say(config.showing);
+    }
+
+    function label(f) {
+      var p = f.properties;
+      return "#" + p.id + " " + p.category_label + " · " + p.status_label;
+    }
+
+    function reportLink(f) {
+      var a = document.createElement("a");
+      a.href = f.properties.url;
+      a.textContent = "#" + f.properties.id + " " + f.properties.category_label;
+      return a;
+    }
+
+    function named(marker, text) {
+      marker.on("add", function () {
+        marker.getElement().setAttribute("aria-label", text);
+      });
+      return marker;
+    }
+
+    function pin(item) {
+      var f = item.f;
+      var marker = L.marker(item.ll, { icon: icons[f.properties.kind], title: label(f) });
+      var box = document.createElement("div");
+      box.className = "pin-popup";
+      box.appendChild(reportLink(f));
+      box.appendChild(document.createElement("br"));
+      box.appendChild(document.createTextNode(f.properties.status_label));
+      marker.bindPopup(box);
+      return named(marker, label(f));
+    }
+
+    function group(members) {
+      var lat = 0;
+      var lng = 0;
+      members.forEach(function (m) {
+        lat += m.ll.lat;
+        lng += m.ll.lng;
+      });
+      var n = members.length;
+      var size = n < 10 ? 28 : n < 100 ? 32 : 38;
+      var r = size / 2 - 1;
+      var icon = svgIcon(
+        "pin-cluster",
+        -size / 2 + " " + -size / 2 + " " + size + " " + size,
+        size,
+        '<circle r="' + r + '"/><text>' + n + "</text>"
+      );
+      var title = config.group.replace("{n}", n);
+      var marker = L.marker(L.latLng(lat / n, lng / n), { icon: icon, title: title });
+      // reports that stay together even at the closest zoom are listed instead
+      var top = map.getMaxZoom();
+      var spread = L.bounds(
+        members.map(function (m) {
+          return map.project(m.ll, top);
+        })
+      );
+      var together = spread.getSize().x < GROUP_PX && spread.getSize().y < GROUP_PX;
+      if (together || map.getZoom() >= top) {
+        var box = document.createElement("div");
+        box.className = "pin-popup";
+        box.appendChild(document.createTextNode(config.group_list.replace("{n}", n)));
+        var list = document.createElement("ul");
+        members.forEach(function (m) {
+          var li = document.createElement("li");
+          li.appendChild(reportLink(m.f));
+          li.appendChild(document.createTextNode(" · " + m.f.properties.status_label));
+          list.appendChild(li);
+        });
+        box.appendChild(list);
+        marker.bindPopup(box);
+        return named(marker, config.group_list.replace("{n}", n));
+      }
+      function zoomIn() {
+        map.fitBounds(
+          L.latLngBounds(
+            members.map(function (m) {
+              return m.ll;
+            })
+          ),
+          { padding: [GROUP_PX, GROUP_PX], maxZoom: top }
+        );
+      }
+      marker.on("click", zoomIn);
+      marker.on("keypress", function (event) {
+        if (event.originalEvent.keyCode === 13) {
+          zoomIn();
+        }
+      });
+      return named(marker, title);
+    }
+
+    function draw() {
+      layer.clearLayers();
+      var zoom = map.getZoom();
+      var slots = {};
+      var order = [];
+      points.forEach(function (f) {
+        var ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+        var at = map.project(ll, zoom);  // world pixels: the grid stays put while panning
+        var key = Math.floor(at.x / GROUP_PX) + ":" + Math.floor(at.y / GROUP_PX);
+        if (!slots[key]) {
+          slots[key] = [];
+          order.push(key);
+        }
+        slots[key].push({ f: f, ll: ll });
+      });
+      order.forEach(function (key) {
+        var members = slots[key];
+        layer.addLayer(members.length === 1 ? pin(members[0]) : group(members));
+      });
+    }
+
+    function refresh() {
+      if (map.getZoom() < config.zoom) {
+        showCells("");
+        return;
+      }
+      var b = map.getBounds();
+      var box = [
+        Math.max(-180, b.getWest()),
+        Math.max(-90, b.getSouth()),
+        Math.min(180, b.getEast()),
+        Math.min(90, b.getNorth()),
+      ].map(function (v) {
+        return v.toFixed(5);
+      });
+      var params = new URLSearchParams(config.query);
+      params.set("bbox", box.join(","));
+      if (controller) {
+        controller.abort();
+      }
+      controller = window.AbortController ? new AbortController() : null;
+      fetch(config.url + "?" + params.toString(), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+        signal: controller ? controller.signal : undefined,
+      })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (data) {
+          if (!data || data.truncated) {
+            showCells(config.counting);
+            return;
+          }
+          points = data.features;
+          showPins();
+          draw();
+        })
+        .catch(function () {
+          // aborted by a newer view, or offline: what is drawn stays
+        });
+    }
+
+    // an open popup stays: the view it pans to is fetched once it closes
+    var popup = false;
+    var stale = false;
+    function later() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, 150);
+    }
+    map.on("popupopen", function () {
+      popup = true;
+    });
+    map.on("popupclose", function () {
+      popup = false;
+      if (stale) {
+        stale = false;
+        later();
+      }
+    });
+    map.on("moveend", function () {
+      if (popup) {
+        stale = true;
+      } else {
+        later();
+      }
+    });
+    refresh();
   }
 
   /* The report form's place step: tap the map (or use its centre, or the device's location)

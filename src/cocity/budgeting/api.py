@@ -1,0 +1,53 @@
+"""REST API of participatory budgeting (mounted under /api/budgets/)."""
+
+from __future__ import annotations
+
+from rest_framework import generics, serializers
+
+from cocity.budgeting import selectors
+from cocity.budgeting.models import Envelope, Phase, Process
+
+
+class EnvelopeSerializer(serializers.ModelSerializer[Envelope]):
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    result_sha256 = serializers.SerializerMethodField(
+        help_text="SHA-256 of the canonical result (docs/budgeting.md); null until tallied."
+    )
+
+    class Meta:
+        model = Envelope
+        fields = ["slug", "name", "area", "amount", "allocation", "result_sha256"]
+
+    def get_result_sha256(self, envelope: Envelope) -> str | None:
+        result = getattr(envelope, "result", None)
+        return result.result_sha256 if result is not None else None
+
+
+class ProcessSerializer(serializers.ModelSerializer[Process]):
+    phase = serializers.ChoiceField(
+        choices=Phase.choices, source="current_phase", read_only=True, help_text="Current phase"
+    )
+    envelopes = EnvelopeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Process
+        fields = [
+            "slug",
+            "title",
+            "phase",
+            "ideas_opens_at",
+            "review_opens_at",
+            "voting_opens_at",
+            "voting_closes_at",
+            "ballot_kind",
+            "rule",
+            "tie_break",
+            "envelopes",
+        ]
+
+
+class ProcessList(generics.ListAPIView[Process]):
+    """Budget processes with their phase and envelopes (and each envelope's result hash)."""
+
+    serializer_class = ProcessSerializer
+    queryset = selectors.processes()

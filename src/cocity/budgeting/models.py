@@ -1,0 +1,322 @@
+"""Participatory budgeting: processes with phases, envelopes (budgets), ideas that become the
+projects on the ballot, ballots kept apart from who cast them, and stored results."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cocity.core.models import in_language
+
+
+class Phase(models.TextChoices):
+    UPCOMING = "upcoming", _("Coming soon")
+    IDEAS = "ideas", _("Collecting ideas")
+    REVIEW = "review", _("Technical review")
+    SUPPORT = "support", _("Support round")
+    VOTING = "voting", _("Voting")
+    TALLY = "tally", _("Counting")
+    RESULTS = "results", _("Results")
+    IMPLEMENTATION = "implementation", _("Implementation")
+
+
+#: The phases in order, each with the date field that opens it.
+PHASE_STARTS: list[tuple[str, str]] = [
+    (Phase.IDEAS, "ideas_opens_at"),
+    (Phase.REVIEW, "review_opens_at"),
+    (Phase.SUPPORT, "support_opens_at"),
+    (Phase.VOTING, "voting_opens_at"),
+    (Phase.TALLY, "voting_closes_at"),
+    (Phase.RESULTS, "results_at"),
+    (Phase.IMPLEMENTATION, "implementation_at"),
+]
+
+
+class BallotKind(models.TextChoices):
+    APPROVAL = "approval", _("Approval: choose up to a number of projects")
+    KNAPSACK = "knapsack", _("Knapsack: choose projects within the budget")
+    CUMULATIVE = "cumulative", _("Cumulative: spread points over projects")
+
+
+class CountingRule(models.TextChoices):
+    MES = "mes", _("Method of Equal Shares (with completion)")
+    GREEDY = "greedy", _("Greedy: most votes first")
+    PHRAGMEN = "phragmen", _("Sequential Phragmén")
+
+
+class TieBreak(models.TextChoices):
+    LEXICO = "lexico", _("Lowest project number")
+    COST_VOTES_LOT = "cost-votes-lot", _("Lower cost, then more votes, then a seeded lot")
+
+
+class Process(models.Model):
+    """One participatory budget: its phases, its ballot and counting rules, its envelopes."""
+
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    titles = models.JSONField(_("title in other languages"), default=dict, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    descriptions = models.JSONField(_("description in other languages"), default=dict, blank=True)
+    ideas_opens_at = models.DateTimeField(_("ideas open"))
+    review_opens_at = models.DateTimeField(_("review starts"))
+    support_opens_at = models.DateTimeField(_("support round starts"), null=True, blank=True)
+    voting_opens_at = models.DateTimeField(_("voting opens"))
+    voting_closes_at = models.DateTimeField(_("voting closes"))
+    results_at = models.DateTimeField(_("results published"), null=True, blank=True)
+    implementation_at = models.DateTimeField(_("implementation starts"), null=True, blank=True)
+    #: Set by an official to move the process to a phase regardless of the dates.
+    phase_override = models.CharField(
+        _("phase set by an official"), max_length=20, choices=Phase.choices, blank=True
+    )
+    ballot_kind = models.CharField(
+        _("ballot"), max_length=20, choices=BallotKind.choices, default=BallotKind.APPROVAL
+    )
+    max_choices = models.PositiveSmallIntegerField(
+        _("most projects per ballot (approval; 0: no limit)"), default=5
+    )
+    points = models.PositiveSmallIntegerField(_("points per ballot (cumulative)"), default=10)
+    rule = models.CharField(
+        _("counting rule"), max_length=20, choices=CountingRule.choices, default=CountingRule.MES
+    )
+    tie_break = models.CharField(
+        _("tie-breaking"), max_length=20, choices=TieBreak.choices, default=TieBreak.LEXICO
+    )
+    tie_break_seed = models.PositiveIntegerField(_("seed of the lot"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-voting_opens_at", "-id"]
+        verbose_name = _("budget process")
+        verbose_name_plural = _("budget processes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_opens_at__gte=models.F("ideas_opens_at"))
+                & Q(voting_opens_at__gte=models.F("review_opens_at"))
+                & Q(voting_closes_at__gt=models.F("voting_opens_at")),
+                name="process_phases_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return in_language(self.titles or {}, self.title)
+
+    @property
+    def description_label(self) -> str:
+        return in_language(self.descriptions or {}, self.description)
+
+    def phase_by_dates(self, now: datetime | None = None) -> str:
+        now = now or timezone.now()
+        phase = str(Phase.UPCOMING)
+        for name, attr in PHASE_STARTS:
+            start = getattr(self, attr)
+            if start is not None and start <= now:
+                phase = str(name)
+        return phase
+
+    def phase(self, now: datetime | None = None) -> str:
+        """The current phase: the one an official set, else the one the dates give."""
+        return self.phase_override or self.phase_by_dates(now)
+
+    def phase_label(self, now: datetime | None = None) -> str:
+        return str(Phase(self.phase(now)).label)
+
+    @property
+    def current_phase(self) -> str:
+        return self.phase()
+
+    def voting_has_opened(self, now: datetime | None = None) -> bool:
+        """Once true, the rules and budgets are frozen."""
+        order = [str(p) for p in Phase.values]
+        return order.index(self.phase(now)) >= order.index(Phase.VOTING)
+
+    def timeline(self, now: datetime | None = None) -> list[dict[str, object]]:
+        current = self.phase(now)
+        return [
+            {
+                "phase": str(name),
+                "label": str(Phase(name).label),
+                "starts": getattr(self, attr),
+                "current": str(name) == current,
+            }
+            for name, attr in PHASE_STARTS
+            if getattr(self, attr) is not None or str(name) == current
+        ]
+
+    @property
+    def completion(self) -> str:
+        """Equal Shares is completed with Add1 (the engine's ``add1``); other rules need none."""
+        return "add1" if self.rule == CountingRule.MES else "none"
+
+
+class Envelope(models.Model):
+    """A budget inside a process: city-wide, or for one district."""
+
+    class Allocation(models.TextChoices):
+        MANUAL = "manual", _("Set by hand")
+        POPULATION = "population", _("Split by population")
+        NEED = "need", _("Split by population and open reports")
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="envelopes")
+    slug = models.SlugField(_("short name"), max_length=60)
+    name = models.CharField(_("name"), max_length=120)
+    names = models.JSONField(_("name in other languages"), default=dict, blank=True)
+    area = models.ForeignKey(
+        "core.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="budget_envelopes",
+        verbose_name=_("district"),
+    )
+    amount = models.PositiveBigIntegerField(_("budget (whole currency units)"))
+    allocation = models.CharField(
+        _("how the amount was set"),
+        max_length=20,
+        choices=Allocation.choices,
+        default=Allocation.MANUAL,
+    )
+
+    class Meta:
+        ordering = ["process", "slug"]
+        verbose_name = _("budget envelope")
+        verbose_name_plural = _("budget envelopes")
+        constraints = [
+            models.UniqueConstraint(fields=["process", "slug"], name="envelope_slug_unique"),
+            models.UniqueConstraint(
+                fields=["process", "area"],
+                condition=Q(area__isnull=False),
+                name="envelope_area_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return in_language(self.names or {}, self.name)
+
+
+class Idea(models.Model):
+    """A resident's idea for an envelope. Once an official accepts it with a cost, it is a
+    project on the ballot; a rejected idea keeps the reasons, shown publicly."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Awaiting review")
+        ACCEPTED = "accepted", _("On the ballot")
+        REJECTED = "rejected", _("Not feasible")
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="ideas")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="budget_ideas",
+    )
+    title = models.CharField(_("title"), max_length=140)
+    body = models.TextField(_("description"), max_length=4000)
+    reports = models.ManyToManyField(
+        "needs.Report", blank=True, related_name="budget_ideas", verbose_name=_("reports")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    cost = models.PositiveBigIntegerField(_("estimated cost"), null=True, blank=True)
+    feasibility = models.TextField(_("feasibility"), blank=True)
+    reasons = models.TextField(_("reasons"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["envelope", "pk"]
+        verbose_name = _("idea")
+        verbose_name_plural = _("ideas")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(cost__gt=0),
+                name="idea_accepted_has_cost",
+            ),
+        ]
+        indexes = [models.Index(fields=["envelope", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Ballot(models.Model):
+    """A cast ballot. It names no person: its key is random (no order to match against
+    ``VoterMark``) and it has no time; ``receipt`` lets its voter check it was counted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    envelope = models.ForeignKey(Envelope, on_delete=models.PROTECT, related_name="ballots")
+    #: ``{"<idea id>": points}``; 1 point per chosen project for approval and knapsack ballots.
+    choices = models.JSONField()
+    receipt = models.CharField(max_length=16, unique=True)
+    channel = models.CharField(max_length=16, default="online")
+
+    class Meta:
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+
+    def __str__(self) -> str:
+        return self.receipt
+
+
+class VoterMark(models.Model):
+    """That someone voted in an envelope: a keyed hash of the person (HMAC of the account id),
+    unique per envelope. Written in the same transaction as the ballot, never linked to it."""
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.PROTECT, related_name="voter_marks")
+    voter_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["envelope", "voter_hash"], name="votermark_one_per_envelope"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.voter_hash[:12]
+
+
+class Result(models.Model):
+    """The published result of one envelope, with what it takes to reproduce it."""
+
+    envelope = models.OneToOneField(Envelope, on_delete=models.CASCADE, related_name="result")
+    rule = models.CharField(max_length=20)
+    options = models.JSONField(default=dict)
+    engine_version = models.CharField(max_length=40)
+    winners = models.JSONField(default=list)  # idea ids (strings), in selection order
+    greedy_winners = models.JSONField(default=list)
+    votes = models.JSONField(default=dict)  # idea id -> voters listing it
+    points = models.JSONField(default=dict)  # idea id -> points (cumulative ballots)
+    explanations = models.JSONField(default=dict)  # idea id -> the engine's explanation
+    spent = models.PositiveBigIntegerField(default=0)
+    n_ballots = models.PositiveIntegerField(default=0)
+    result_sha256 = models.CharField(max_length=64)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+
+    def __str__(self) -> str:
+        return self.result_sha256

@@ -1,0 +1,204 @@
+"""Demo budgets: a finished three-district process with a few hundred generated ballots,
+counted, and a running city-wide one in its voting phase.
+
+Processes, budgets, ideas, reviews and the tally go through the services. The generated voters
+stand for people without an account here (as the core seeder's crowd of residents): their
+ballots and voter marks are written in bulk, each mark an HMAC of a made-up voter id."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from cocity.budgeting import services
+from cocity.budgeting.models import Ballot, Envelope, Idea, Process, VoterMark
+from cocity.core.models import Area, Role, User
+from cocity.core.seeding import SeedContext, register
+
+# (title, cost, popularity)
+DISTRICT_IDEAS = [
+    ("Shade trees on the main square", 42000, 5),
+    ("A safe crossing by the school", 18000, 4),
+    ("Benches and drinking fountains", 9000, 3),
+    ("Repaint the sports court", 12000, 2),
+    ("A community vegetable garden", 26000, 3),
+    ("LED street lights on the back streets", 35000, 2),
+]
+CITY_IDEAS = [
+    ("Night bus on weekends", 120000, 5),
+    ("Protected cycle lane to the station", 180000, 4),
+    ("Free wifi in libraries", 30000, 2),
+    ("Public toilets in the parks", 90000, 3),
+    ("A summer festival in every district", 60000, 2),
+]
+REJECTED = (
+    "A swimming pool on the roundabout",
+    "The roundabout carries the ring road's traffic; a pool there cannot be built safely.",
+)
+
+
+def _dates(now: datetime, voting_offset_days: int) -> dict[str, datetime]:
+    day = timedelta(days=1)
+    voting = now + voting_offset_days * day
+    return {
+        "ideas_opens_at": voting - 40 * day,
+        "review_opens_at": voting - 20 * day,
+        "voting_opens_at": voting,
+        "voting_closes_at": voting + 21 * day,
+        "results_at": voting + 28 * day,
+        "implementation_at": voting + 60 * day,
+    }
+
+
+def _build(
+    ctx: SeedContext,
+    official: User,
+    authors: list[User],
+    *,
+    slug: str,
+    title: str,
+    title_es: str,
+    description: str,
+    dates: dict[str, datetime],
+    envelopes: list[tuple[str, str, Area | None, int]],
+    ideas: list[tuple[str, int, int]],
+    **rules: Any,
+) -> Process:
+    """A process walked through ideas and review (dates far in the future meanwhile), then
+    given its real dates."""
+    later = {k: v + timedelta(days=400) for k, v in dates.items()}
+    process = services.process_create(
+        actor=official,
+        slug=slug,
+        title=title,
+        titles={"es": title_es},
+        description=description,
+        **later,
+        **rules,
+    )
+    services.process_set_phase(actor=official, process=process, phase="ideas")
+    for env_slug, name, area, amount in envelopes:
+        envelope = services.envelope_create(
+            actor=official, process=process, slug=env_slug, name=name, area=area, amount=amount
+        )
+        for n, (idea_title, _cost, _pop) in enumerate(ideas):
+            services.idea_submit(
+                author=authors[n % len(authors)],
+                envelope=envelope,
+                title=idea_title,
+                body=f"{idea_title}. Proposed for {name}.",
+            )
+        services.idea_submit(
+            author=authors[0], envelope=envelope, title=REJECTED[0], body="Cool in summer."
+        )
+    if all(e[2] is not None for e in envelopes):
+        services.envelopes_split(
+            actor=official, process=process, total=sum(e[3] for e in envelopes), method="need"
+        )
+    services.process_set_phase(actor=official, process=process, phase="review")
+    costs = {t: c for t, c, _p in ideas}
+    for idea in Idea.objects.filter(envelope__process=process).order_by("pk"):
+        if idea.title == REJECTED[0]:
+            services.idea_review(
+                actor=official, idea=idea, accept=False, cost=None, reasons=REJECTED[1]
+            )
+        else:
+            services.idea_review(
+                actor=official,
+                idea=idea,
+                accept=True,
+                cost=min(costs[idea.title], idea.envelope.amount),
+                feasibility="Checked by the works department.",
+            )
+    services.process_update(actor=official, process=process, **dates)
+    return services.process_set_phase(actor=official, process=process, phase="")
+
+
+def _ballots(ctx: SeedContext, envelope: Envelope, n: int, popularity: dict[str, int]) -> None:
+    """``n`` generated approval ballots: each voter picks up to ``max_choices`` projects, more
+    popular ones more often; one district-wide taste is shared by a third of the voters."""
+    process = envelope.process
+    projects = list(envelope.ideas.filter(status=Idea.Status.ACCEPTED).order_by("pk"))
+    limit = process.max_choices or len(projects)
+    marks, ballots = [], []
+    for i in range(n):
+        k = ctx.rng.randint(1, limit)
+        weights = [popularity.get(p.title, 1) + ctx.rng.random() * 2 for p in projects]
+        chosen: set[int] = set()
+        while len(chosen) < min(k, len(projects)):
+            chosen.add(ctx.rng.choices(range(len(projects)), weights)[0])
+        voter = f"demo-{envelope.pk}-{i}"
+        marks.append(
+            VoterMark(
+                envelope=envelope,
+                voter_hash=salted_hmac(
+                    "cocity.budgeting.demo", voter, algorithm="sha256"
+                ).hexdigest(),
+            )
+        )
+        ballots.append(
+            Ballot(
+                envelope=envelope,
+                choices={str(projects[j].pk): 1 for j in sorted(chosen)},
+                receipt=services.new_receipt(),
+            )
+        )
+    ctx.rng.shuffle(ballots)
+    VoterMark.objects.bulk_create(marks, batch_size=1000)
+    Ballot.objects.bulk_create(ballots, batch_size=1000)
+
+
+@register("budgeting", order=40)
+def seed_budgeting(ctx: SeedContext) -> None:
+    if Process.objects.exists():
+        ctx.log("budgeting: processes exist, skipping")
+        return
+    official = (
+        User.objects.filter(role=Role.OFFICIAL, email__endswith="@demo.cocity.city").first()
+        or User.objects.filter(role__in=[Role.OFFICIAL, Role.ADMIN]).first()
+    )
+    authors = list(User.objects.filter(role=Role.RESIDENT).order_by("pk")[:12])
+    districts = list(Area.objects.filter(kind=Area.Kind.DISTRICT).order_by("code")[:3])
+    if official is None or not authors or len(districts) < 3:
+        ctx.log("budgeting: no official, residents or districts, skipping")
+        return
+    now = timezone.now()
+    done = _build(
+        ctx,
+        official,
+        authors,
+        slug="budget-2026",
+        title="Participatory budget 2026",
+        title_es="Presupuesto participativo 2026",
+        description="Three districts decided how to spend 300,000 on their streets and squares.",
+        dates=_dates(now, -90),
+        envelopes=[(a.code, a.name, a, 100000) for a in districts],
+        ideas=DISTRICT_IDEAS,
+        max_choices=3,
+    )
+    popularity = {t: p for t, _c, p in DISTRICT_IDEAS}
+    for envelope in done.envelopes.all():
+        _ballots(ctx, envelope, 100 * ctx.scale + ctx.rng.randint(0, 60), popularity)
+    services.process_tally(actor=official, process=done)
+    running = _build(
+        ctx,
+        official,
+        authors,
+        slug="budget-2027",
+        title="Participatory budget 2027: the whole city",
+        title_es="Presupuesto participativo 2027: toda la ciudad",
+        description="Choose up to three city-wide projects. Voting is open.",
+        dates=_dates(now, -3),
+        envelopes=[("city", "Whole city", None, 400000)],
+        ideas=CITY_IDEAS,
+        max_choices=3,
+    )
+    Envelope.objects.filter(process=running, slug="city").update(names={"es": "Toda la ciudad"})
+    _ballots(ctx, running.envelopes.get(), 40 * ctx.scale, {t: p for t, _c, p in CITY_IDEAS})
+    ctx.log(
+        f"budgeting: {done.slug} counted ({Ballot.objects.filter(envelope__process=done).count()} "
+        f"ballots), {running.slug} open for voting"
+    )

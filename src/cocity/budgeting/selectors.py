@@ -1,0 +1,150 @@
+"""Reads of participatory budgeting, and the envelope as the PB engine's election."""
+
+from __future__ import annotations
+
+from collections import Counter
+from fractions import Fraction
+
+import numpy as np
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from cocity.budgeting.models import Ballot, BallotKind, Envelope, Idea, Process, Result
+from cocity.compute.pb import canonical
+from cocity.compute.pb.election import Ballot as PBBallot
+from cocity.compute.pb.election import Election, Project
+from cocity.core.models import Area
+from cocity.needs.models import OPEN_STATUSES, Report
+
+
+def processes() -> QuerySet[Process]:
+    envelopes = Envelope.objects.select_related("area", "result").order_by("slug")
+    return Process.objects.prefetch_related(Prefetch("envelopes", queryset=envelopes))
+
+
+def process_get(slug: str) -> Process:
+    return processes().get(slug=slug)
+
+
+def envelopes(process: Process) -> QuerySet[Envelope]:
+    return (
+        process.envelopes.select_related("area", "result")
+        .annotate(
+            n_projects=Count("ideas", filter=Q(ideas__status=Idea.Status.ACCEPTED), distinct=True),
+            n_ideas=Count("ideas", distinct=True),
+            n_ballots=Subquery(
+                Ballot.objects.filter(envelope=OuterRef("pk"))
+                .values("envelope")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+        )
+        .order_by("slug")
+    )
+
+
+def envelope_get(process: Process, slug: str) -> Envelope:
+    return envelopes(process).get(slug=slug)
+
+
+def ideas(envelope: Envelope, status: str | None = None) -> QuerySet[Idea]:
+    qs = envelope.ideas.select_related("author").order_by("pk")
+    return qs.filter(status=status) if status else qs
+
+
+def idea_get(process: Process, pk: int) -> Idea:
+    return (
+        Idea.objects.select_related("envelope__process", "envelope__area", "author")
+        .prefetch_related("reports")
+        .get(envelope__process=process, pk=pk)
+    )
+
+
+def projects(envelope: Envelope) -> QuerySet[Idea]:
+    """The projects on the ballot: accepted ideas, by number."""
+    return ideas(envelope, Idea.Status.ACCEPTED)
+
+
+def result_find(envelope: Envelope) -> Result | None:
+    return Result.objects.filter(envelope=envelope).first()
+
+
+def ballot_count(envelope: Envelope) -> int:
+    return Ballot.objects.filter(envelope=envelope).count()
+
+
+def receipt_find(code: str) -> Ballot | None:
+    code = code.strip().upper()
+    if not code:
+        return None
+    return Ballot.objects.select_related("envelope__process").filter(receipt=code).first()
+
+
+def open_reports_by_area(areas: list[Area]) -> dict[str, int]:
+    """Open reports per district code, for the need-weighted split."""
+    counts = (
+        Report.objects.filter(area__in=areas, status__in=OPEN_STATUSES)
+        .values_list("area__code")
+        .annotate(n=Count("pk"))
+    )
+    out = {a.code: 0 for a in areas}
+    out.update(dict(counts))
+    return out
+
+
+def envelope_election(envelope: Envelope) -> Election:
+    """The envelope as a Pabulib election: projects are the accepted ideas (id = idea number),
+    one anonymous voter per ballot, and META records how cocity counts it."""
+    process = envelope.process
+    cardinal = process.ballot_kind == BallotKind.CUMULATIVE
+    projects_ = list(projects(envelope))
+    index = {str(i.pk): j for j, i in enumerate(projects_)}
+    pb_projects = [
+        Project(
+            str(i.pk),
+            Fraction(int(i.cost or 0)),
+            {"project_id": str(i.pk), "cost": str(i.cost), "name": i.title},
+        )
+        for i in projects_
+    ]
+    groups: Counter[tuple[tuple[int, ...], tuple[int, ...]]] = Counter()
+    # a random key: the order says nothing about when or by whom a ballot was cast
+    for choices in (
+        Ballot.objects.filter(envelope=envelope).order_by("pk").values_list("choices", flat=True)
+    ):
+        chosen = sorted(
+            (index[pid], int(pts)) for pid, pts in choices.items() if pid in index and int(pts) > 0
+        )
+        groups[(tuple(j for j, _ in chosen), tuple(p for _, p in chosen))] += 1
+    ballots = []
+    voter_ballot: list[int] = []
+    for b, ((projs, pts), n) in enumerate(groups.items()):
+        ballots.append(PBBallot(projs, tuple(Fraction(p) for p in pts) if cardinal else None))
+        voter_ballot.extend([b] * n)
+    meta = {
+        "description": f"{process.title}: {envelope.name}",
+        "instance": process.slug,
+        "subunit": envelope.slug,
+        "unit": envelope.area.name if envelope.area else "",
+        "budget": str(envelope.amount),
+        "vote_type": "cumulative" if cardinal else "approval",
+        "rule": process.rule,
+        canonical.META_RULE: process.rule,
+        canonical.META_COMPLETION: process.completion,
+        canonical.META_TIE_BREAK: process.tie_break,
+        canonical.META_SEED: str(process.tie_break_seed),
+        canonical.META_USE_POINTS: "true",
+    }
+    if process.ballot_kind == BallotKind.APPROVAL and process.max_choices:
+        meta["max_length"] = str(process.max_choices)
+    if process.ballot_kind == BallotKind.KNAPSACK:
+        meta["max_sum_cost"] = str(envelope.amount)
+    if cardinal:
+        meta["max_sum_points"] = str(process.points)
+    return Election(
+        meta=meta,
+        projects=pb_projects,
+        ballots=ballots,
+        voter_ballot=np.asarray(voter_ballot, dtype=np.int64),
+        project_header=["project_id", "cost", "name"],
+        vote_header=["voter_id", "vote", *(["points"] if cardinal else [])],
+    )

@@ -1,0 +1,19 @@
+"""Template filters of the budget pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def turnout(envelope: Any) -> float | None:
+    """Ballots cast as a percentage of the district's population (None for a city-wide budget
+    or a district without a population); ``floatformat`` writes it in the reader's language."""
+    population = envelope.area.population if envelope.area else 0
+    if not population:
+        return None
+    return 100 * (envelope.n_ballots or 0) / population

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from cocity.budgeting import views
+
+app_name = "budgeting"
+
+urlpatterns = [
+    path("", views.process_list, name="list"),
+    path("new/", views.process_create, name="create"),
+    path("receipt/", views.receipt, name="receipt"),
+    path("<slug:slug>/", views.process_detail, name="detail"),
+    path("<slug:slug>/edit/", views.process_edit, name="edit"),
+    path("<slug:slug>/manage/", views.manage, name="manage"),
+    path("<slug:slug>/phase/", views.phase_set, name="phase"),
+    path("<slug:slug>/envelopes/", views.envelope_add, name="envelope_add"),
+    path(
+        "<slug:slug>/envelopes/<slug:envelope>/amount/",
+        views.envelope_amount,
+        name="envelope_amount",
+    ),
+    path("<slug:slug>/split/", views.split, name="split"),
+    path("<slug:slug>/tally/", views.tally, name="tally"),
+    path("<slug:slug>/ideas/<int:pk>/", views.idea_detail, name="idea"),
+    path("<slug:slug>/ideas/<int:pk>/review/", views.idea_review, name="idea_review"),
+    path("<slug:slug>/<slug:envelope>.pb", views.pb_download, name="pb"),
+    path("<slug:slug>/<slug:envelope>/", views.envelope_detail, name="envelope"),
+    path("<slug:slug>/<slug:envelope>/ideas/new/", views.idea_create, name="idea_create"),
+    path("<slug:slug>/<slug:envelope>/vote/", views.ballot, name="ballot"),
+    path("<slug:slug>/<slug:envelope>/results/", views.results, name="results"),
+]

@@ -1,0 +1,486 @@
+"""HTML pages of participatory budgeting: processes and their timeline, ideas and their review,
+the ballot (works without JavaScript; with it, totals update as you choose), the receipt check,
+results with an SVG chart and a table, the ``.pb`` download, and the officials' pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cocity.budgeting import selectors, services
+from cocity.budgeting.forms import (
+    AmountForm,
+    EnvelopeForm,
+    IdeaForm,
+    PhaseForm,
+    ProcessForm,
+    ReviewForm,
+    SplitForm,
+    ballot_choices,
+)
+from cocity.budgeting.models import BallotKind, Envelope, Idea, Phase, Process
+from cocity.compute.pb.pabulib import format_pb
+from cocity.core.errors import DomainError
+
+CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 26, 220
+
+
+def _process(slug: str) -> Process:
+    try:
+        return selectors.process_get(slug)
+    except Process.DoesNotExist:
+        raise Http404 from None
+
+
+def _envelope(process: Process, slug: str) -> Envelope:
+    try:
+        return selectors.envelope_get(process, slug)
+    except Envelope.DoesNotExist:
+        raise Http404 from None
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not request.user.has_perm("budgeting.manage"):
+        raise PermissionDenied
+
+
+def process_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "budgeting/process_list.html",
+        {
+            "processes": selectors.processes(),
+            "can_manage": request.user.has_perm("budgeting.manage"),
+        },
+    )
+
+
+def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    process = _process(slug)
+    return render(
+        request,
+        "budgeting/process_detail.html",
+        {
+            "process": process,
+            "phase": process.phase(),
+            "envelopes": selectors.envelopes(process),
+            "can_manage": request.user.has_perm("budgeting.manage"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def process_create(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    form = ProcessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            process = services.process_create(
+                actor=request.user,  # type: ignore[arg-type]
+                slug=form.cleaned_data["slug"],
+                **form.service_fields(),
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("The budget process is created. Add its budgets."))
+            return redirect("budgeting:manage", slug=process.slug)
+    return render(request, "budgeting/process_form.html", {"form": form, "process": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def process_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    form = ProcessForm(request.POST or None, initial=ProcessForm.initial_from(process))
+    form.fields["slug"].disabled = True
+    frozen = process.voting_has_opened()
+    if frozen:  # shown, not editable (the service would refuse a change)
+        for name in services.FROZEN_FIELDS:
+            form.fields[name].disabled = True
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        if frozen:
+            for name in services.FROZEN_FIELDS:
+                fields.pop(name, None)
+        try:
+            services.process_update(
+                actor=request.user,  # type: ignore[arg-type]
+                process=process,
+                **fields,
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("The budget process is saved."))
+            return redirect("budgeting:manage", slug=process.slug)
+    return render(request, "budgeting/process_form.html", {"form": form, "process": process})
+
+
+@login_required
+def manage(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    envelopes = list(selectors.envelopes(process))
+    pending = Idea.objects.filter(envelope__process=process, status=Idea.Status.SUBMITTED)
+    return render(
+        request,
+        "budgeting/manage.html",
+        {
+            "process": process,
+            "phase": process.phase(),
+            "frozen": process.voting_has_opened(),
+            "envelopes": envelopes,
+            "pending": pending.select_related("envelope").order_by("pk"),
+            "phase_form": PhaseForm(initial={"phase": process.phase_override}),
+            "envelope_form": EnvelopeForm(),
+            "split_form": SplitForm(),
+        },
+    )
+
+
+def _back_to_manage(request: HttpRequest, process: Process, form: Any, done: str) -> HttpResponse:
+    if form.errors:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect("budgeting:manage", slug=process.slug)
+
+
+@login_required
+@require_POST
+def phase_set(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    form = PhaseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.process_set_phase(
+                actor=request.user,  # type: ignore[arg-type]
+                process=process,
+                phase=form.cleaned_data["phase"],
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+    return _back_to_manage(request, process, form, _("The phase is set."))
+
+
+@login_required
+@require_POST
+def envelope_add(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    form = EnvelopeForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.envelope_create(
+                actor=request.user,  # type: ignore[arg-type]
+                process=process,
+                slug=data["slug"],
+                name=data["name"],
+                names={"es": data["name_es"]} if data["name_es"] else {},
+                area=data["area"],
+                amount=data["amount"],
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+    return _back_to_manage(request, process, form, _("The budget is added."))
+
+
+@login_required
+@require_POST
+def envelope_amount(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    env = _envelope(process, envelope)
+    form = AmountForm(request.POST)
+    if form.is_valid():
+        try:
+            services.envelope_set_amount(
+                actor=request.user,  # type: ignore[arg-type]
+                envelope=env,
+                amount=form.cleaned_data["amount"],
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+    return _back_to_manage(request, process, form, _("The budget's amount is set."))
+
+
+@login_required
+@require_POST
+def split(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    form = SplitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.envelopes_split(
+                actor=request.user,  # type: ignore[arg-type]
+                process=process,
+                total=form.cleaned_data["total"],
+                method=form.cleaned_data["method"],
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+    return _back_to_manage(request, process, form, _("The district budgets are split."))
+
+
+@login_required
+@require_POST
+def tally(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    try:
+        services.process_tally(actor=request.user, process=process)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("budgeting:manage", slug=slug)
+    messages.success(request, _("The ballots are counted and the results published."))
+    return redirect("budgeting:detail", slug=slug)
+
+
+def envelope_detail(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    process = _process(slug)
+    env = _envelope(process, envelope)
+    ideas = list(selectors.ideas(env))
+    return render(
+        request,
+        "budgeting/envelope_detail.html",
+        {
+            "process": process,
+            "phase": process.phase(),
+            "envelope": env,
+            "projects": [i for i in ideas if i.status == Idea.Status.ACCEPTED],
+            "submitted": [i for i in ideas if i.status == Idea.Status.SUBMITTED],
+            "rejected": [i for i in ideas if i.status == Idea.Status.REJECTED],
+            "result": selectors.result_find(env),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def idea_create(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    process = _process(slug)
+    env = _envelope(process, envelope)
+    if not request.user.has_perm("budgeting.submit_idea"):
+        raise PermissionDenied
+    form = IdeaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            idea = services.idea_submit(
+                author=request.user,  # type: ignore[arg-type]
+                envelope=env,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                reports=form.cleaned_data["reports"],
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(
+                request, _("Thank you: your idea is submitted. Officials will review it.")
+            )
+            return redirect("budgeting:idea", slug=slug, pk=idea.pk)
+    return render(
+        request,
+        "budgeting/idea_form.html",
+        {"process": process, "envelope": env, "form": form, "open": process.phase() == Phase.IDEAS},
+    )
+
+
+def idea_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    process = _process(slug)
+    try:
+        idea = selectors.idea_get(process, pk)
+    except Idea.DoesNotExist:
+        raise Http404 from None
+    can_review = request.user.has_perm("budgeting.manage") and not process.voting_has_opened()
+    return render(
+        request,
+        "budgeting/idea_detail.html",
+        {
+            "process": process,
+            "idea": idea,
+            "can_review": can_review,
+            "form": ReviewForm(initial=ReviewForm.initial_from(idea)) if can_review else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def idea_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    try:
+        idea = selectors.idea_get(process, pk)
+    except Idea.DoesNotExist:
+        raise Http404 from None
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.idea_review(
+                actor=request.user,  # type: ignore[arg-type]
+                idea=idea,
+                accept=data["decision"] == "accept",
+                cost=data["cost"],
+                feasibility=data["feasibility"],
+                reasons=data["reasons"],
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("The review is saved."))
+            return redirect("budgeting:idea", slug=slug, pk=pk)
+    return render(
+        request,
+        "budgeting/idea_detail.html",
+        {"process": process, "idea": idea, "can_review": True, "form": form},
+        status=400,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ballot(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    """The ballot. "Check my ballot" shows the totals and problems without casting it; "Cast my
+    ballot" casts it. A ballot that fails the rules is shown again with what to fix."""
+    process = _process(slug)
+    env = _envelope(process, envelope)
+    if not request.user.has_perm("budgeting.vote"):
+        raise PermissionDenied
+    projects = list(selectors.projects(env))
+    choices: dict[str, int] = {}
+    check = None
+    errors: list[str] = []
+    if request.method == "POST":
+        choices, whole = ballot_choices(request.POST, projects)
+        check = services.ballot_check(envelope=env, choices=choices)
+        if not whole:
+            errors.append(_("Points must be whole numbers."))
+        errors.extend(check.messages)
+        if request.POST.get("action") == "cast" and not errors:
+            try:
+                cast = services.ballot_cast(user=request.user, envelope=env, choices=choices)  # type: ignore[arg-type]
+            except DomainError as exc:
+                errors.append(exc.message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your ballot is cast. Your receipt code is %(code)s: keep it to check "
+                        "later that your ballot was counted."
+                    )
+                    % {"code": cast.receipt},
+                )
+                return redirect("budgeting:envelope", slug=slug, envelope=envelope)
+    rows = [{"idea": i, "field": f"p{i.pk}", "value": choices.get(str(i.pk), 0)} for i in projects]
+    return render(
+        request,
+        "budgeting/ballot.html",
+        {
+            "process": process,
+            "envelope": env,
+            "open": process.phase() == Phase.VOTING,
+            "rows": rows,
+            "kind": process.ballot_kind,
+            "cumulative": process.ballot_kind == BallotKind.CUMULATIVE,
+            "check": check,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def receipt(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("code", "").strip()
+    found = selectors.receipt_find(code) if code else None
+    result = selectors.result_find(found.envelope) if found else None
+    return render(
+        request,
+        "budgeting/receipt.html",
+        {"code": code, "ballot": found, "result": result},
+    )
+
+
+def _chart(projects: list[Idea], votes: dict[str, int], winners: set[str]) -> dict[str, Any]:
+    most = max([votes.get(str(p.pk), 0) for p in projects] + [1])
+    bars = []
+    for n, p in enumerate(sorted(projects, key=lambda p: -votes.get(str(p.pk), 0))):
+        v = votes.get(str(p.pk), 0)
+        bars.append(
+            {
+                "y": n * BAR_HEIGHT + 4,
+                "text_y": n * BAR_HEIGHT + 19,
+                "width": round((CHART_WIDTH - LABEL_WIDTH - 60) * v / most, 1),
+                "value_x": LABEL_WIDTH + round((CHART_WIDTH - LABEL_WIDTH - 60) * v / most, 1) + 6,
+                "label": p.title if len(p.title) <= 30 else p.title[:29] + "…",
+                "votes": v,
+                "won": str(p.pk) in winners,
+            }
+        )
+    return {
+        "width": CHART_WIDTH,
+        "height": len(bars) * BAR_HEIGHT + 8,
+        "label_width": LABEL_WIDTH,
+        "bars": bars,
+    }
+
+
+def results(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    process = _process(slug)
+    env = _envelope(process, envelope)
+    result = selectors.result_find(env)
+    projects = list(selectors.projects(env))
+    context: dict[str, Any] = {"process": process, "envelope": env, "result": result}
+    if result is not None:
+        winners = set(result.winners)
+        greedy = set(result.greedy_winners)
+        rows = []
+        for p in sorted(projects, key=lambda p: (-result.votes.get(str(p.pk), 0), p.pk)):
+            pid = str(p.pk)
+            rows.append(
+                {
+                    "idea": p,
+                    "votes": result.votes.get(pid, 0),
+                    "points": result.points.get(pid, 0),
+                    "won": pid in winners,
+                    "greedy": pid in greedy,
+                    "why": result.explanations.get(pid),
+                }
+            )
+        context.update(
+            rows=rows,
+            left=env.amount - result.spent,
+            greedy_spent=sum(int(p.cost or 0) for p in projects if str(p.pk) in greedy),
+            differs=winners != greedy,
+            chart=_chart(projects, result.votes, winners),
+            cumulative=process.ballot_kind == BallotKind.CUMULATIVE,
+        )
+    return render(request, "budgeting/results.html", context)
+
+
+def pb_download(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    """The envelope's anonymised ballots as a Pabulib file, with the counting rule in META."""
+    process = _process(slug)
+    env = _envelope(process, envelope)
+    if not process.voting_has_opened() or process.phase() == Phase.VOTING:
+        raise Http404  # ballots are published once voting has closed
+    text = format_pb(selectors.envelope_election(env))
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{env.slug}.pb"'
+    return response

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CocreationConfig(AppConfig):
+    name = "cocity.cocreation"
+    label = "cocreation"
+    verbose_name = _("Co-creation")
+
+    def ready(self) -> None:
+        # permissions, the demo seeder, the audit sentences, the personal-data export
+        from cocity.cocreation import audit_text, rules, seeders, services  # noqa: F401

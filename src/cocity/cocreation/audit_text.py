@@ -1,0 +1,36 @@
+"""The public record in words for co-creation's audit actions, added to core's table (core never
+imports the apps; this module is loaded by ``CocreationConfig.ready``)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_noop
+
+from cocity.core.audit_text import SENTENCES
+
+SENTENCES.update(
+    {
+        "cocreation.challenge_created": gettext_noop("Challenge #%(id)s was framed from reports."),
+        "cocreation.proposal_submitted": gettext_noop(
+            "Proposal #%(id)s answered challenge #%(challenge)s."
+        ),
+        "cocreation.proposal_edited": gettext_noop("Proposal #%(id)s got version %(version)s."),
+        "cocreation.coauthor_added": gettext_noop("Proposal #%(id)s got a co-author."),
+        "cocreation.proposal_endorsed": gettext_noop("Proposal #%(id)s was endorsed."),
+        "cocreation.comment_added": gettext_noop("A comment was added to proposal #%(proposal)s."),
+        "cocreation.comment_moderated": gettext_noop(
+            "A comment on proposal #%(proposal)s was moderated."
+        ),
+        "cocreation.initiative_created": gettext_noop(
+            "Proposal #%(proposal)s became initiative #%(id)s."
+        ),
+        "cocreation.gate_decided": gettext_noop(
+            "Initiative #%(id)s passed a gate (%(from)s → %(to)s)."
+        ),
+        "cocreation.indicator_added": gettext_noop(
+            "A goal's indicator was fixed for initiative #%(initiative)s."
+        ),
+        "cocreation.measurement_recorded": gettext_noop("Indicator #%(id)s got a measurement."),
+        "cocreation.milestone_added": gettext_noop("Initiative #%(id)s got a milestone."),
+        "cocreation.milestone_done": gettext_noop("Initiative #%(id)s reached a milestone."),
+    }
+)

@@ -1,0 +1,187 @@
+"""Forms of co-creation: they parse and check input; the services decide."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, cast
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cocity.cocreation.models import GATES, Indicator, Initiative, Stage
+from cocity.core.models import Area, Organisation
+from cocity.deliberation.models import Conversation
+from cocity.needs.models import Report, ServiceCategory
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+def _organisation_field(user: Any) -> forms.ModelChoiceField[Organisation]:
+    return forms.ModelChoiceField(
+        label=_("On behalf of"),
+        queryset=Organisation.objects.filter(members=user)
+        if user.is_authenticated
+        else Organisation.objects.none(),
+        required=False,
+        empty_label=_("Myself"),
+    )
+
+
+class ChallengeForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    statement = forms.CharField(
+        label=_("Problem statement"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What is wrong, where, and since when, in plain words."),
+    )
+    most_affected = forms.CharField(
+        label=_("Who is most affected"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    reports = forms.CharField(
+        label=_("Linked reports"),
+        help_text=_("The numbers of the reports this challenge groups, e.g. 12, 15, 31."),
+    )
+    areas = forms.ModelMultipleChoiceField(
+        label=_("Districts affected"),
+        queryset=Area.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: the districts of the linked reports."),
+    )
+    conversation = forms.IntegerField(
+        label=_("Linked conversation (number)"),
+        min_value=1,
+        required=False,
+        help_text=_("Optional: a conversation that explored this problem."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organisation = _organisation_field(user)
+        organisation.label = _("Led by")
+        organisation.empty_label = _("The city")
+        self.fields["organisation"] = organisation
+
+    def clean_reports(self) -> list[Report]:
+        numbers = sorted({int(n) for n in re.findall(r"\d+", self.cleaned_data["reports"])})
+        found = Report.objects.in_bulk(numbers)
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            raise forms.ValidationError(
+                _("No report with the number %(numbers)s.")
+                % {"numbers": ", ".join(map(str, missing))}
+            )
+        if not numbers:
+            raise forms.ValidationError(_("Give at least one report number."))
+        return [found[n] for n in numbers]
+
+    def clean_conversation(self) -> Conversation | None:
+        number = self.cleaned_data.get("conversation")
+        if number is None:
+            return None
+        conversation = Conversation.objects.filter(pk=number).first()
+        if conversation is None:
+            raise forms.ValidationError(_("No conversation with this number."))
+        return conversation
+
+
+class ProposalForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Your proposal"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What you propose, where, who would take part, and what it would change."),
+    )
+    confirm_new = forms.BooleanField(
+        label=_("My idea is different: submit it anyway"), required=False
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"] = _organisation_field(user)
+
+
+class ProposalEditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Your proposal"), widget=forms.Textarea(attrs={"rows": 8}))
+    note = forms.CharField(label=_("What changed"), max_length=200, required=False)
+
+
+class CoauthorForm(forms.Form):
+    who = forms.CharField(
+        label=_("Co-author's e-mail address or public name"),
+        max_length=254,
+        help_text=_("Co-authors can edit the proposal."),
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class GateForm(forms.Form):
+    to_stage = forms.ChoiceField(label=_("Move to"))
+    criteria = forms.CharField(
+        label=_("Criteria"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the decision was judged on."),
+    )
+    note = forms.CharField(
+        label=_("Decision note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why: the public reads it on the initiative's page."),
+    )
+    decided_on = forms.DateField(
+        label=_("Decided on"), widget=_DateInput(), initial=timezone.localdate
+    )
+
+    def __init__(self, *args: Any, initiative: Initiative, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["to_stage"])
+        field.choices = [(s, Stage(s).label) for s in GATES.get(initiative.stage, ())]
+
+
+class IndicatorForm(forms.Form):
+    name = forms.CharField(label=_("Indicator"), max_length=200)
+    unit = forms.CharField(label=_("Unit"), max_length=40)
+    baseline = forms.DecimalField(label=_("Baseline"), max_digits=14, decimal_places=3)
+    target = forms.DecimalField(label=_("Target"), max_digits=14, decimal_places=3)
+    target_date = forms.DateField(label=_("Target date"), widget=_DateInput())
+    source = forms.ChoiceField(label=_("Source"), choices=Indicator.Source.choices)
+    category = forms.ModelChoiceField(
+        label=_("Report category (for a count of reports)"),
+        queryset=ServiceCategory.objects.order_by("name"),
+        required=False,
+    )
+
+
+class MeasurementForm(forms.Form):
+    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.none())
+    measured_on = forms.DateField(label=_("Measured on"), widget=_DateInput())
+    value = forms.DecimalField(
+        label=_("Value"),
+        max_digits=14,
+        decimal_places=3,
+        required=False,
+        help_text=_("Empty for a count of reports: it is counted for you."),
+    )
+
+    def __init__(self, *args: Any, initiative: Initiative, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast("forms.ModelChoiceField[Indicator]", self.fields["indicator"])
+        field.queryset = initiative.indicators.all()
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    weight = forms.IntegerField(label=_("Weight"), min_value=1, max_value=100, initial=1)
+    due_on = forms.DateField(label=_("Due on"), required=False, widget=_DateInput())

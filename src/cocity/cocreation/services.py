@@ -1,0 +1,726 @@
+"""Writes of co-creation. Each validates before it writes, writes in one transaction, records an
+audit entry, and tells the challenge's followers after the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, override
+
+from cocity.cocreation import selectors
+from cocity.cocreation.models import (
+    GATES,
+    GOALS_OPEN,
+    Challenge,
+    ChallengeFollow,
+    Comment,
+    Endorsement,
+    GateDecision,
+    Indicator,
+    Initiative,
+    Measurement,
+    Milestone,
+    Proposal,
+    ProposalVersion,
+    Stage,
+)
+from cocity.core.errors import Conflict, DomainError, NotAllowed, full_clean
+from cocity.core.models import Area, Organisation, User
+from cocity.core.services import PERSONAL_DATA_EXPORTERS, audit_record, notification_send
+from cocity.deliberation.models import Conversation
+from cocity.needs.models import Report, ServiceCategory
+
+COMMENT_MAX_LENGTH = 2000
+REASON_MAX_LENGTH = 500
+
+# Notification texts (translated when shown)
+NEW_PROPOSAL = gettext_noop("New proposal on the challenge “%(challenge)s”: %(title)s")
+PROPOSAL_EDITED = gettext_noop("The proposal “%(title)s” has a new version (%(version)s).")
+COAUTHOR_INVITED = gettext_noop("You are now a co-author of the proposal “%(title)s”.")
+NEW_INITIATIVE = gettext_noop("The proposal “%(title)s” became an initiative of the city.")
+STAGE_CHANGED = gettext_noop("The initiative “%(title)s” moved to the stage %(stage)s.")
+MILESTONE_DONE = gettext_noop("The initiative “%(title)s” reached a milestone: %(milestone)s")
+MEASURED = gettext_noop("New measurement for “%(title)s”: %(indicator)s = %(value)s %(unit)s")
+COMMENT_REJECTED = gettext_noop("Your comment on “%(title)s” was not published. Reason: %(reason)s")
+
+
+def _msgid(text: Any) -> str:
+    """A lazy translatable text as its English original (its msgid), for stored parameters
+    that are translated when shown."""
+    with override(None):
+        return str(text)
+
+
+def _clean_text(text: str) -> str:
+    return (text or "").strip()
+
+
+def _require(user: User | None, perm: str, obj: Any = None) -> User:
+    if user is None or not user.is_authenticated or not user.has_perm(perm, obj):
+        raise NotAllowed()
+    return user
+
+
+def _notify(
+    challenge: Challenge,
+    *,
+    verb: str,
+    text: str,
+    params: dict[str, Any],
+    link: str,
+    also: Iterable[User] = (),
+    skip: User | None = None,
+) -> None:
+    """After the commit, tell the challenge's followers (and ``also``), not the one who acted."""
+
+    def send() -> None:
+        people = [*selectors.challenge_followers(challenge), *also]
+        notification_send(
+            recipients=[p for p in people if skip is None or p.pk != skip.pk],
+            verb=verb,
+            text=text,
+            params=params,
+            link=link,
+        )
+
+    transaction.on_commit(send)
+
+
+# --- challenges -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def challenge_create(
+    *,
+    actor: User,
+    title: str,
+    statement: str,
+    most_affected: str = "",
+    areas: Iterable[Area] = (),
+    reports: Iterable[Report] = (),
+    conversation: Conversation | None = None,
+    organisation: Organisation | None = None,
+) -> Challenge:
+    """Frame a challenge from related reports (officials, organisation members, admins). An
+    organisation member may lead it in the name of an organisation they belong to."""
+    _require(actor, "cocreation.create_challenge")
+    if organisation is not None and not actor.has_perm("core.act_for_organisation", organisation):
+        raise NotAllowed(_("You can only lead a challenge for an organisation you belong to."))
+    reports = list(reports)
+    if not reports:
+        raise DomainError(
+            _("Link at least one report: a challenge starts from reported needs."),
+            code="no_reports",
+            fields={"reports": [_("Choose at least one report.")]},
+        )
+    challenge = Challenge(
+        title=_clean_text(title),
+        statement=_clean_text(statement),
+        most_affected=_clean_text(most_affected),
+        conversation=conversation,
+        organisation=organisation,
+        created_by=actor,
+    )
+    full_clean(challenge)
+    challenge.save()
+    areas = list(areas) or list({r.area for r in reports if r.area is not None})
+    challenge.areas.set(areas)
+    challenge.reports.set(reports)
+    ChallengeFollow.objects.create(challenge=challenge, user=actor)
+    audit_record(
+        action="cocreation.challenge_created",
+        actor=actor,
+        obj=challenge,
+        data={
+            "title": challenge.title,
+            "reports": sorted(r.pk for r in reports),
+            "areas": sorted(a.code for a in areas),
+            "organisation": organisation.slug if organisation else None,
+        },
+    )
+    return challenge
+
+
+@transaction.atomic
+def challenge_follow(*, challenge: Challenge, user: User, follow: bool = True) -> bool:
+    """Follow or unfollow a challenge. Returns whether anything changed."""
+    _require(user, "core.participate")
+    if follow:
+        _, changed = ChallengeFollow.objects.get_or_create(challenge=challenge, user=user)
+    else:
+        changed = ChallengeFollow.objects.filter(challenge=challenge, user=user).delete()[0] > 0
+    return changed
+
+
+# --- proposals --------------------------------------------------------------------------------
+
+
+def _proposal_link(proposal: Proposal) -> str:
+    return reverse("cocreation:proposal", args=[proposal.pk])
+
+
+@transaction.atomic
+def proposal_submit(
+    *,
+    author: User,
+    challenge: Challenge,
+    title: str,
+    body: str,
+    organisation: Organisation | None = None,
+) -> Proposal:
+    """Answer a challenge with an idea (any signed-in person; in an organisation's name only by
+    its members). Version 1 holds the submitted text."""
+    _require(author, "cocreation.propose")
+    if organisation is not None and not author.has_perm("core.act_for_organisation", organisation):
+        raise NotAllowed(_("You can only propose for an organisation you belong to."))
+    now = timezone.now()
+    proposal = Proposal(
+        challenge=challenge,
+        title=_clean_text(title),
+        body=_clean_text(body),
+        author=author,
+        organisation=organisation,
+        created_at=now,
+        updated_at=now,
+    )
+    full_clean(proposal)
+    proposal.save()
+    ProposalVersion.objects.create(
+        proposal=proposal, number=1, title=proposal.title, body=proposal.body, editor=author
+    )
+    ChallengeFollow.objects.get_or_create(challenge=challenge, user=author)
+    audit_record(
+        action="cocreation.proposal_submitted",
+        actor=author,
+        obj=proposal,
+        data={"challenge": challenge.pk, "title": proposal.title},
+    )
+    _notify(
+        challenge,
+        verb="cocreation.proposal_submitted",
+        text=NEW_PROPOSAL,
+        params={"challenge": challenge.title, "title": proposal.title},
+        link=_proposal_link(proposal),
+        skip=author,
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_edit(
+    *, proposal: Proposal, editor: User, title: str, body: str, note: str = ""
+) -> ProposalVersion:
+    """Save a new version (its author and co-authors). An unchanged text is refused."""
+    _require(editor, "cocreation.edit_proposal", proposal)
+    title, body = _clean_text(title), _clean_text(body)
+    if title == proposal.title and body == proposal.body:
+        raise DomainError(_("Nothing changed: this is the current text."), code="unchanged")
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal.title, proposal.body = title, body
+    proposal.version += 1
+    proposal.updated_at = timezone.now()
+    full_clean(proposal)
+    proposal.save(update_fields=["title", "body", "version", "updated_at"])
+    version = ProposalVersion(
+        proposal=proposal,
+        number=proposal.version,
+        title=title,
+        body=body,
+        editor=editor,
+        note=_clean_text(note)[:200],
+    )
+    full_clean(version)
+    version.save()
+    audit_record(
+        action="cocreation.proposal_edited",
+        actor=editor,
+        obj=proposal,
+        data={"version": version.number},
+    )
+    _notify(
+        proposal.challenge,
+        verb="cocreation.proposal_edited",
+        text=PROPOSAL_EDITED,
+        params={"title": title, "version": version.number},
+        link=_proposal_link(proposal),
+        also=[u for u in [proposal.author, *proposal.coauthors.all()] if u is not None],
+        skip=editor,
+    )
+    return version
+
+
+def _find_person(who: str) -> User:
+    """An active account by e-mail address or public name (exactly one)."""
+    who = (who or "").strip()
+    if "@" in who:
+        found = list(User.objects.filter(email__iexact=who, is_active=True)[:2])
+    else:
+        found = list(User.objects.filter(display_name__iexact=who, is_active=True)[:2])
+    if len(found) != 1:
+        raise DomainError(
+            _("No single person with that e-mail address or public name."),
+            code="unknown_person",
+            fields={"who": [_("Check the e-mail address or public name.")]},
+        )
+    return found[0]
+
+
+@transaction.atomic
+def proposal_invite_coauthor(*, proposal: Proposal, actor: User, who: str) -> User:
+    """The author adds a co-author by e-mail address or public name; co-authors can edit."""
+    _require(actor, "cocreation.invite_coauthor", proposal)
+    person = _find_person(who)
+    if person.pk == proposal.author_id or proposal.coauthors.filter(pk=person.pk).exists():
+        raise Conflict(_("This person already writes this proposal."), code="already_coauthor")
+    proposal.coauthors.add(person)
+    audit_record(
+        action="cocreation.coauthor_added",
+        actor=actor,
+        obj=proposal,
+        data={"coauthor": person.pk},
+    )
+    link = _proposal_link(proposal)
+    title = proposal.title
+    transaction.on_commit(
+        lambda: notification_send(
+            recipients=[person],
+            verb="cocreation.coauthor_added",
+            text=COAUTHOR_INVITED,
+            params={"title": title},
+            link=link,
+        )
+    )
+    return person
+
+
+@transaction.atomic
+def proposal_endorse(
+    *, proposal: Proposal, user: User, organisation: Organisation | None = None
+) -> bool:
+    """Endorse as a person, or in the name of an organisation one belongs to. Returns False if
+    that endorsement was already given."""
+    _require(user, "core.participate")
+    if organisation is not None and not user.has_perm("core.act_for_organisation", organisation):
+        raise NotAllowed(_("You can only endorse for an organisation you belong to."))
+    try:
+        with transaction.atomic():
+            Endorsement.objects.create(proposal=proposal, user=user, organisation=organisation)
+    except IntegrityError:
+        return False
+    audit_record(
+        action="cocreation.proposal_endorsed",
+        actor=user,
+        obj=proposal,
+        data={"organisation": organisation.slug if organisation else None},
+    )
+    return True
+
+
+@transaction.atomic
+def comment_add(
+    *, proposal: Proposal, author: User, body: str, parent: Comment | None = None
+) -> Comment:
+    """Comment on a proposal, or answer a comment. Trusted roles publish at once; other
+    comments wait for a moderator (as statements in conversations do)."""
+    _require(author, "cocreation.comment")
+    text = _clean_text(body)
+    if not text:
+        raise DomainError(_("Write a comment first."), code="comment_empty")
+    if len(text) > COMMENT_MAX_LENGTH:
+        raise DomainError(
+            _("A comment has at most %(max)d characters.") % {"max": COMMENT_MAX_LENGTH},
+            code="comment_too_long",
+        )
+    if parent is not None and (
+        parent.proposal_id != proposal.pk or parent.status != Comment.Status.ACCEPTED
+    ):
+        raise DomainError(_("You can only answer a published comment here."), code="bad_parent")
+    trusted = author.has_perm("cocreation.trusted_comment")
+    comment = Comment(
+        proposal=proposal,
+        parent=parent,
+        author=author,
+        body=text,
+        status=Comment.Status.ACCEPTED if trusted else Comment.Status.PENDING,
+    )
+    full_clean(comment, exclude=["author", "moderated_by", "parent"])
+    comment.save()
+    audit_record(
+        action="cocreation.comment_added",
+        actor=author,
+        obj=comment,
+        data={"proposal": proposal.pk, "status": comment.status},
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_moderate(*, comment: Comment, actor: User, status: str, reason: str = "") -> Comment:
+    """Publish or reject a waiting comment (moderators, admins); a rejection needs a reason,
+    which its author is told."""
+    _require(actor, "cocreation.moderate")
+    if status not in (Comment.Status.ACCEPTED, Comment.Status.REJECTED):
+        raise DomainError(_("Unknown moderation decision."), code="unknown_status")
+    reason = " ".join((reason or "").split())
+    if status == Comment.Status.REJECTED and not reason:
+        raise DomainError(
+            _("Give a reason for the rejection: its author will read it."),
+            code="reason_required",
+            fields={"reason": [_("Give a reason.")]},
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise DomainError(
+            _("A reason has at most %(max)d characters.") % {"max": REASON_MAX_LENGTH},
+            code="invalid",
+            fields={"reason": [_("Too long.")]},
+        )
+    comment.status = status
+    comment.moderated_by = actor
+    comment.moderated_at = timezone.now()
+    comment.rejection_reason = reason if status == Comment.Status.REJECTED else ""
+    comment.save(update_fields=["status", "moderated_by", "moderated_at", "rejection_reason"])
+    audit_record(
+        action="cocreation.comment_moderated",
+        actor=actor,
+        obj=comment,
+        data={"proposal": comment.proposal_id, "status": status},
+    )
+    author = comment.author
+    if author is not None and status == Comment.Status.REJECTED:
+        params = {"title": comment.proposal.title, "reason": reason}
+        link = _proposal_link(comment.proposal)
+        transaction.on_commit(
+            lambda: notification_send(
+                recipients=[author],
+                verb="cocreation.comment_rejected",
+                text=COMMENT_REJECTED,
+                params=params,
+                link=link,
+            )
+        )
+    return comment
+
+
+# --- initiatives and the programme pipeline ---------------------------------------------------
+
+
+def _initiative_link(initiative: Initiative) -> str:
+    return reverse("cocreation:initiative", args=[initiative.pk])
+
+
+def _authors(proposal: Proposal) -> list[User]:
+    return [u for u in [proposal.author, *proposal.coauthors.all()] if u is not None]
+
+
+@transaction.atomic
+def initiative_create(*, proposal: Proposal, actor: User, title: str = "") -> Initiative:
+    """An official takes a proposal into the programme pipeline, at the idea stage."""
+    _require(actor, "cocreation.manage_initiative")
+    if Initiative.objects.filter(proposal=proposal).exists():
+        raise Conflict(_("This proposal is already an initiative."), code="already_initiative")
+    initiative = Initiative(
+        proposal=proposal, title=_clean_text(title) or proposal.title, created_by=actor
+    )
+    full_clean(initiative)
+    initiative.save()
+    audit_record(
+        action="cocreation.initiative_created",
+        actor=actor,
+        obj=initiative,
+        data={"proposal": proposal.pk, "title": initiative.title},
+    )
+    _notify(
+        proposal.challenge,
+        verb="cocreation.initiative_created",
+        text=NEW_INITIATIVE,
+        params={"title": proposal.title},
+        link=_initiative_link(initiative),
+        also=_authors(proposal),
+        skip=actor,
+    )
+    return initiative
+
+
+@transaction.atomic
+def gate_decide(
+    *,
+    initiative: Initiative,
+    actor: User,
+    to_stage: str,
+    criteria: str,
+    note: str,
+    decided_on: date | None = None,
+) -> GateDecision:
+    """Move an initiative through a gate, recording the criteria, the decision note and the
+    date. Only the moves in ``GATES`` are possible; a pilot needs at least one indicator."""
+    _require(actor, "cocreation.manage_initiative")
+    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if to_stage not in GATES.get(initiative.stage, ()):
+        raise DomainError(
+            _("An initiative at the stage %(from)s cannot move to %(to)s.")
+            % {
+                "from": Stage(initiative.stage).label,
+                "to": Stage(to_stage).label if to_stage in Stage.values else to_stage,
+            },
+            code="bad_gate",
+            fields={"to_stage": [_("Not a next stage of this initiative.")]},
+        )
+    if to_stage == Stage.PILOT and not initiative.indicators.exists():
+        raise DomainError(
+            _("Fix the goals first: a pilot starts with at least one indicator."),
+            code="no_indicators",
+        )
+    decided_on = decided_on or timezone.localdate()
+    last = initiative.decisions.order_by("-decided_on").values_list("decided_on", flat=True)
+    earliest = max([timezone.localdate(initiative.created_at), *last[:1]])
+    if not earliest <= decided_on <= timezone.localdate():
+        raise DomainError(
+            _("A decision is dated between %(first)s and today.")
+            % {"first": formats.date_format(earliest, "DATE_FORMAT")},
+            code="bad_date",
+            fields={"decided_on": [_("Not before the initiative or its last decision.")]},
+        )
+    decision = GateDecision(
+        initiative=initiative,
+        from_stage=initiative.stage,
+        to_stage=to_stage,
+        criteria=_clean_text(criteria),
+        note=_clean_text(note),
+        decided_on=decided_on,
+        decided_by=actor,
+    )
+    full_clean(decision)
+    decision.save()
+    initiative.stage = to_stage
+    initiative.save(update_fields=["stage"])
+    audit_record(
+        action="cocreation.gate_decided",
+        actor=actor,
+        obj=initiative,
+        data={"from": decision.from_stage, "to": to_stage, "on": decision.decided_on.isoformat()},
+    )
+    _notify(
+        initiative.proposal.challenge,
+        verb="cocreation.gate_decided",
+        text=STAGE_CHANGED,
+        params={
+            "title": initiative.title,
+            "stage": _msgid(Stage(to_stage).label),
+            "_translate": ["stage"],
+        },
+        link=_initiative_link(initiative),
+        also=_authors(initiative.proposal),
+        skip=actor,
+    )
+    return decision
+
+
+def _decimal(value: Any, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise DomainError(
+            _("Enter a number."), code="invalid", fields={field: [_("Enter a number.")]}
+        )
+    return number
+
+
+@transaction.atomic
+def indicator_add(
+    *,
+    initiative: Initiative,
+    actor: User,
+    name: str,
+    unit: str,
+    baseline: Any,
+    target: Any,
+    target_date: date,
+    source: str = Indicator.Source.MANUAL,
+    category: ServiceCategory | None = None,
+) -> Indicator:
+    """Fix a goal's indicator. Goals are set before the pilot starts and cannot change after."""
+    _require(actor, "cocreation.manage_initiative")
+    if initiative.stage not in GOALS_OPEN:
+        raise Conflict(
+            _("Goals are fixed before the pilot: they cannot change at this stage."),
+            code="goals_fixed",
+        )
+    indicator = Indicator(
+        initiative=initiative,
+        name=_clean_text(name),
+        unit=_clean_text(unit),
+        baseline=_decimal(baseline, "baseline"),
+        target=_decimal(target, "target"),
+        target_date=target_date,
+        source=source,
+        category=category if source == Indicator.Source.REPORTS else None,
+    )
+    full_clean(indicator)
+    indicator.save()
+    audit_record(
+        action="cocreation.indicator_added",
+        actor=actor,
+        obj=indicator,
+        data={
+            "initiative": initiative.pk,
+            "name": indicator.name,
+            "unit": indicator.unit,
+            "baseline": str(indicator.baseline),
+            "target": str(indicator.target),
+            "target_date": target_date.isoformat(),
+            "source": source,
+        },
+    )
+    return indicator
+
+
+@transaction.atomic
+def measurement_record(
+    *, indicator: Indicator, actor: User | None, measured_on: date, value: Any = None
+) -> Measurement:
+    """Enter an indicator's value for a day (officials). A report-count indicator counts its
+    reports itself when no value is given. A second value for the same day is refused."""
+    if actor is not None:
+        _require(actor, "cocreation.manage_initiative")
+    if measured_on > timezone.localdate():
+        raise DomainError(
+            _("A measurement cannot be in the future."),
+            code="future",
+            fields={"measured_on": [_("A day up to today.")]},
+        )
+    if value in (None, "") and indicator.source == Indicator.Source.REPORTS:
+        number = Decimal(selectors.report_count(indicator=indicator, until=measured_on))
+    else:
+        number = _decimal(value, "value")
+    if indicator.measurements.filter(measured_on=measured_on).exists():
+        raise Conflict(
+            _("This indicator already has a value for that day."),
+            code="duplicate",
+            fields={"measured_on": [_("Already measured on this day.")]},
+        )
+    measurement = Measurement(
+        indicator=indicator, measured_on=measured_on, value=number, entered_by=actor
+    )
+    full_clean(measurement)
+    measurement.save()
+    audit_record(
+        action="cocreation.measurement_recorded",
+        actor=actor,
+        obj=indicator,
+        data={"on": measured_on.isoformat(), "value": str(number)},
+    )
+    initiative = indicator.initiative
+    _notify(
+        initiative.proposal.challenge,
+        verb="cocreation.measurement_recorded",
+        text=MEASURED,
+        params={
+            "title": initiative.title,
+            "indicator": indicator.name,
+            "value": f"{number.normalize():f}",
+            "unit": indicator.unit,
+        },
+        link=_initiative_link(initiative),
+        skip=actor,
+    )
+    return measurement
+
+
+@transaction.atomic
+def milestone_add(
+    *,
+    initiative: Initiative,
+    actor: User,
+    title: str,
+    weight: int = 1,
+    due_on: date | None = None,
+) -> Milestone:
+    _require(actor, "cocreation.manage_initiative")
+    milestone = Milestone(
+        initiative=initiative, title=_clean_text(title), weight=weight, due_on=due_on
+    )
+    full_clean(milestone)
+    milestone.save()
+    audit_record(
+        action="cocreation.milestone_added",
+        actor=actor,
+        obj=initiative,
+        data={"milestone": milestone.pk, "title": milestone.title, "weight": weight},
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_complete(
+    *, milestone: Milestone, actor: User, done_on: date | None = None
+) -> Milestone:
+    """Mark a milestone done; its weight then counts towards the initiative's progress."""
+    _require(actor, "cocreation.manage_initiative")
+    if milestone.done_on is not None:
+        raise Conflict(_("This milestone is already done."), code="already_done")
+    milestone.done_on = done_on or timezone.localdate()
+    if milestone.done_on > timezone.localdate():
+        raise DomainError(_("A milestone cannot be done in the future."), code="future")
+    milestone.save(update_fields=["done_on"])
+    initiative = milestone.initiative
+    audit_record(
+        action="cocreation.milestone_done",
+        actor=actor,
+        obj=initiative,
+        data={"milestone": milestone.pk, "on": milestone.done_on.isoformat()},
+    )
+    _notify(
+        initiative.proposal.challenge,
+        verb="cocreation.milestone_done",
+        text=MILESTONE_DONE,
+        params={"title": initiative.title, "milestone": milestone.title},
+        link=_initiative_link(initiative),
+        skip=actor,
+    )
+    return milestone
+
+
+# --- personal data ----------------------------------------------------------------------------
+
+
+def personal_data(user: User) -> dict[str, Any]:
+    """What co-creation holds about a person (added to the core personal-data export)."""
+    return {
+        "challenges_followed": list(
+            ChallengeFollow.objects.filter(user=user).values_list("challenge_id", flat=True)
+        ),
+        "proposals": [
+            {"proposal": p.pk, "challenge": p.challenge_id, "title": p.title, "body": p.body}
+            for p in Proposal.objects.filter(author=user).order_by("created_at")
+        ],
+        "coauthored": list(Proposal.objects.filter(coauthors=user).values_list("pk", flat=True)),
+        "versions": [
+            {"proposal": v.proposal_id, "number": v.number, "at": v.created_at.isoformat()}
+            for v in ProposalVersion.objects.filter(editor=user).order_by("created_at")
+        ],
+        "endorsements": [
+            {"proposal": e.proposal_id, "organisation": e.organisation_id}
+            for e in Endorsement.objects.filter(user=user).order_by("created_at")
+        ],
+        "comments": [
+            {
+                "proposal": c.proposal_id,
+                "body": c.body,
+                "status": c.status,
+                "at": c.created_at.isoformat(),
+            }
+            for c in Comment.objects.filter(author=user).order_by("created_at")
+        ],
+    }
+
+
+PERSONAL_DATA_EXPORTERS["cocreation"] = personal_data

@@ -1,0 +1,501 @@
+"""HTML pages of co-creation: challenges, proposals (versions and their differences, co-authors,
+endorsements, comments), comment moderation, and initiatives with their pipeline, goals,
+outcome chart and public timeline. Every page works without JavaScript."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cocity.cocreation import selectors, services
+from cocity.cocreation.forms import (
+    ChallengeForm,
+    CoauthorForm,
+    CommentForm,
+    GateForm,
+    IndicatorForm,
+    MeasurementForm,
+    MilestoneForm,
+    ProposalEditForm,
+    ProposalForm,
+)
+from cocity.cocreation.models import (
+    GOALS_OPEN,
+    Challenge,
+    Comment,
+    Indicator,
+    Initiative,
+    Milestone,
+    Proposal,
+    Stage,
+)
+from cocity.compute.cocreation import chart_layout, word_diff
+from cocity.core.errors import DomainError
+
+
+def _get(getter: Any, pk: int) -> Any:
+    try:
+        return getter(pk)
+    except (Challenge.DoesNotExist, Proposal.DoesNotExist, Initiative.DoesNotExist):
+        raise Http404 from None
+
+
+# --- challenges -------------------------------------------------------------------------------
+
+
+def challenge_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "cocreation/challenge_list.html",
+        {
+            "challenges": selectors.challenges(),
+            "can_create": request.user.has_perm("cocreation.create_challenge"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def challenge_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("cocreation.create_challenge"):
+        raise PermissionDenied
+    initial = {"reports": request.GET.get("reports", "")}
+    form = ChallengeForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            challenge = services.challenge_create(
+                actor=request.user,  # type: ignore[arg-type]
+                title=data["title"],
+                statement=data["statement"],
+                most_affected=data["most_affected"],
+                areas=data["areas"],
+                reports=data["reports"],
+                conversation=data["conversation"],
+                organisation=data["organisation"],
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("The challenge is public."))
+            return redirect("cocreation:challenge", pk=challenge.pk)
+    return render(request, "cocreation/challenge_form.html", {"form": form})
+
+
+def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    challenge = _get(selectors.challenge_get, pk)
+    return render(
+        request,
+        "cocreation/challenge_detail.html",
+        {
+            "challenge": challenge,
+            "proposals": selectors.proposals(challenge=challenge),
+            "initiatives": selectors.initiatives_of(challenge),
+            "is_follower": selectors.is_challenge_follower(challenge=challenge, user=request.user),
+            "can_propose": request.user.has_perm("cocreation.propose"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def challenge_follow(request: HttpRequest, pk: int) -> HttpResponse:
+    challenge = _get(selectors.challenge_get, pk)
+    follow = request.POST.get("follow") != "0"
+    services.challenge_follow(challenge=challenge, user=request.user, follow=follow)  # type: ignore[arg-type]
+    messages.success(
+        request,
+        _("You follow this challenge.") if follow else _("You no longer follow this challenge."),
+    )
+    return redirect("cocreation:challenge", pk=challenge.pk)
+
+
+# --- proposals --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
+    challenge = _get(selectors.challenge_get, pk)
+    if not request.user.has_perm("cocreation.propose"):
+        raise PermissionDenied
+    form = ProposalForm(request.POST or None, user=request.user)
+    similar: list[tuple[Proposal, float]] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        similar = selectors.similar_proposals(
+            challenge=challenge, title=data["title"], body=data["body"]
+        )
+        if not similar or data["confirm_new"]:
+            try:
+                proposal = services.proposal_submit(
+                    author=request.user,  # type: ignore[arg-type]
+                    challenge=challenge,
+                    title=data["title"],
+                    body=data["body"],
+                    organisation=data["organisation"],
+                )
+            except DomainError as exc:
+                exc.add_to_form(form)
+            else:
+                messages.success(request, _("Your proposal is published."))
+                return redirect("cocreation:proposal", pk=proposal.pk)
+    return render(
+        request,
+        "cocreation/proposal_form.html",
+        {"form": form, "challenge": challenge, "similar": similar},
+    )
+
+
+def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _get(selectors.proposal_get, pk)
+    user = request.user
+    initiative = Initiative.objects.filter(proposal=proposal).first()
+    return render(
+        request,
+        "cocreation/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "versions": selectors.proposal_versions(proposal),
+            "endorsements": selectors.proposal_endorsements(proposal),
+            "threads": selectors.comment_threads(proposal, viewer=user),
+            "initiative": initiative,
+            "can_edit": user.has_perm("cocreation.edit_proposal", proposal),
+            "can_invite": user.has_perm("cocreation.invite_coauthor", proposal),
+            "can_comment": user.has_perm("cocreation.comment"),
+            "can_start": user.has_perm("cocreation.manage_initiative") and initiative is None,
+            "my_organisations": list(user.organisations.all()) if user.is_authenticated else [],
+            "comment_form": CommentForm(),
+            "coauthor_form": CoauthorForm(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _get(selectors.proposal_get, pk)
+    if not request.user.has_perm("cocreation.edit_proposal", proposal):
+        raise PermissionDenied
+    form = ProposalEditForm(
+        request.POST or None, initial={"title": proposal.title, "body": proposal.body}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.proposal_edit(
+                proposal=proposal,
+                editor=request.user,  # type: ignore[arg-type]
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(
+                request, _("Saved as version %(number)d.") % {"number": version.number}
+            )
+            return redirect("cocreation:proposal", pk=proposal.pk)
+    return render(request, "cocreation/proposal_edit.html", {"form": form, "proposal": proposal})
+
+
+def proposal_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """One version of a proposal and what changed since the version before."""
+    proposal = _get(selectors.proposal_get, pk)
+    versions = {v.number: v for v in selectors.proposal_versions(proposal)}
+    version = versions.get(number)
+    if version is None:
+        raise Http404
+    before = versions.get(number - 1)
+    return render(
+        request,
+        "cocreation/proposal_version.html",
+        {
+            "proposal": proposal,
+            "version": version,
+            "before": before,
+            "title_diff": word_diff(before.title, version.title) if before else None,
+            "body_diff": word_diff(before.body, version.body) if before else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def proposal_coauthor(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _get(selectors.proposal_get, pk)
+    if not request.user.has_perm("cocreation.invite_coauthor", proposal):
+        raise PermissionDenied
+    form = CoauthorForm(request.POST)
+    if form.is_valid():
+        person = services.proposal_invite_coauthor(
+            proposal=proposal,
+            actor=request.user,  # type: ignore[arg-type]
+            who=form.cleaned_data["who"],
+        )
+        messages.success(request, _("%(name)s is now a co-author.") % {"name": person.public_name})
+    else:
+        messages.error(request, _("Give an e-mail address or a public name."))
+    return redirect("cocreation:proposal", pk=proposal.pk)
+
+
+@login_required
+@require_POST
+def proposal_endorse(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _get(selectors.proposal_get, pk)
+    organisation = None
+    if request.POST.get("organisation"):
+        organisation = request.user.organisations.filter(  # type: ignore[union-attr]
+            pk=request.POST["organisation"]
+        ).first()
+        if organisation is None:
+            raise PermissionDenied
+    done = services.proposal_endorse(
+        proposal=proposal,
+        user=request.user,  # type: ignore[arg-type]
+        organisation=organisation,
+    )
+    if done:
+        messages.success(request, _("Thank you: your endorsement is counted."))
+    else:
+        messages.info(request, _("This endorsement was already given."))
+    return redirect("cocreation:proposal", pk=proposal.pk)
+
+
+@login_required
+@require_POST
+def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _get(selectors.proposal_get, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a comment first."))
+        return redirect("cocreation:proposal", pk=proposal.pk)
+    parent = None
+    if form.cleaned_data["parent"]:
+        parent = Comment.objects.filter(pk=form.cleaned_data["parent"], proposal=proposal).first()
+        if parent is None:
+            raise Http404
+    comment = services.comment_add(
+        proposal=proposal,
+        author=request.user,  # type: ignore[arg-type]
+        body=form.cleaned_data["body"],
+        parent=parent,
+    )
+    if comment.status == Comment.Status.ACCEPTED:
+        messages.success(request, _("Your comment is published."))
+    else:
+        messages.success(request, _("Thank you: a moderator reviews your comment first."))
+    return redirect("cocreation:proposal", pk=proposal.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def moderation(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("cocreation.moderate"):
+        raise PermissionDenied
+    if request.method == "POST":
+        comment = Comment.objects.filter(
+            pk=request.POST.get("comment") or 0, status=Comment.Status.PENDING
+        ).first()
+        if comment is None:
+            raise Http404
+        services.comment_moderate(
+            comment=comment,
+            actor=request.user,  # type: ignore[arg-type]
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, _("Done."))
+        return redirect("cocreation:moderation")
+    return render(request, "cocreation/moderation.html", {"comments": selectors.comments_pending()})
+
+
+# --- initiatives ------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def initiative_create(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _get(selectors.proposal_get, pk)
+    if not request.user.has_perm("cocreation.manage_initiative"):
+        raise PermissionDenied
+    initiative = services.initiative_create(
+        proposal=proposal,
+        actor=request.user,  # type: ignore[arg-type]
+    )
+    messages.success(request, _("The proposal is now an initiative at the idea stage."))
+    return redirect("cocreation:initiative", pk=initiative.pk)
+
+
+def _charts(initiative: Initiative) -> list[dict[str, Any]]:
+    start = initiative.created_at.date()
+    out = []
+    for indicator in initiative.indicators.all():
+        series = selectors.indicator_series(indicator)
+        out.append(
+            {
+                "indicator": indicator,
+                "series": series,
+                "chart": chart_layout(
+                    series=series,
+                    baseline=indicator.baseline,
+                    target=indicator.target,
+                    start=min([start, *(d for d, _ in series)]),
+                    target_date=indicator.target_date,
+                ),
+            }
+        )
+    return out
+
+
+def _initiative_page(
+    request: HttpRequest, initiative: Initiative, status: int = 200, **forms: Any
+) -> HttpResponse:
+    manage = request.user.has_perm("cocreation.manage_initiative")
+    context: dict[str, Any] = {
+        "initiative": initiative,
+        "stages": [s for s in Stage if s not in (Stage.ITERATE, Stage.RETIRE)],
+        "progress": selectors.initiative_progress(initiative),
+        "charts": _charts(initiative),
+        "timeline": selectors.initiative_timeline(initiative),
+        "can_manage": manage,
+        "goals_open": initiative.stage in GOALS_OPEN,
+        "is_follower": selectors.is_challenge_follower(
+            challenge=initiative.proposal.challenge, user=request.user
+        ),
+    }
+    if manage:
+        context["gate_form"] = forms.get("gate_form") or GateForm(initiative=initiative)
+        context["indicator_form"] = forms.get("indicator_form") or IndicatorForm()
+        context["measurement_form"] = forms.get("measurement_form") or MeasurementForm(
+            initiative=initiative
+        )
+        context["milestone_form"] = forms.get("milestone_form") or MilestoneForm()
+    return render(request, "cocreation/initiative_detail.html", context, status=status)
+
+
+def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _initiative_page(request, _get(selectors.initiative_get, pk))
+
+
+def _managed(request: HttpRequest, pk: int) -> Initiative:
+    initiative: Initiative = _get(selectors.initiative_get, pk)
+    if not request.user.has_perm("cocreation.manage_initiative"):
+        raise PermissionDenied
+    return initiative
+
+
+def _form_action(
+    request: HttpRequest, initiative: Initiative, form_name: str, form: Any, action: Any
+) -> HttpResponse:
+    """Validate ``form``, call ``action(cleaned_data)``; on any error show the page again with
+    the form and its errors (status 400), else go back to the initiative."""
+    if form.is_valid():
+        try:
+            message = action(form.cleaned_data)
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, message)
+            return redirect("cocreation:initiative", pk=initiative.pk)
+    return _initiative_page(request, initiative, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def initiative_gate(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = _managed(request, pk)
+
+    def act(data: dict[str, Any]) -> str:
+        services.gate_decide(initiative=initiative, actor=request.user, **data)  # type: ignore[arg-type]
+        return _("The decision is recorded.")
+
+    form = GateForm(request.POST, initiative=initiative)
+    return _form_action(request, initiative, "gate_form", form, act)
+
+
+@login_required
+@require_POST
+def indicator_add(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = _managed(request, pk)
+
+    def act(data: dict[str, Any]) -> str:
+        services.indicator_add(initiative=initiative, actor=request.user, **data)  # type: ignore[arg-type]
+        return _("The indicator is fixed.")
+
+    return _form_action(request, initiative, "indicator_form", IndicatorForm(request.POST), act)
+
+
+@login_required
+@require_POST
+def measurement_add(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = _managed(request, pk)
+
+    def act(data: dict[str, Any]) -> str:
+        services.measurement_record(actor=request.user, **data)  # type: ignore[arg-type]
+        return _("The measurement is recorded.")
+
+    form = MeasurementForm(request.POST, initiative=initiative)
+    return _form_action(request, initiative, "measurement_form", form, act)
+
+
+@login_required
+@require_POST
+def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = _managed(request, pk)
+
+    def act(data: dict[str, Any]) -> str:
+        services.milestone_add(initiative=initiative, actor=request.user, **data)  # type: ignore[arg-type]
+        return _("The milestone is added.")
+
+    return _form_action(request, initiative, "milestone_form", MilestoneForm(request.POST), act)
+
+
+@login_required
+@require_POST
+def milestone_done(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = Milestone.objects.select_related("initiative").filter(pk=pk).first()
+    if milestone is None:
+        raise Http404
+    if not request.user.has_perm("cocreation.manage_initiative"):
+        raise PermissionDenied
+    services.milestone_complete(milestone=milestone, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("The milestone is done."))
+    return redirect("cocreation:initiative", pk=milestone.initiative_id)
+
+
+def _cell(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def indicator_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """An indicator's series as CSV: one row per measurement, with its baseline and target."""
+    indicator = Indicator.objects.filter(pk=pk).first()
+    if indicator is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="indicator-{indicator.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["indicator", "unit", "date", "value", "baseline", "target", "target_date"])
+    for day, value in selectors.indicator_series(indicator):
+        writer.writerow(
+            [
+                _cell(indicator.name),
+                _cell(indicator.unit),
+                day.isoformat(),
+                f"{value.normalize():f}",
+                f"{indicator.baseline.normalize():f}",
+                f"{indicator.target.normalize():f}",
+                indicator.target_date.isoformat(),
+            ]
+        )
+    return response

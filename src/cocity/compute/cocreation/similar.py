@@ -1,0 +1,95 @@
+"""The similar-idea warning: how alike two short texts are, on their words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_WORD = re.compile(r"\w+")
+# words that say nothing about an idea, in the site's two languages
+STOP_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "our",
+        "the",
+        "their",
+        "to",
+        "we",
+        "with",
+        "al",
+        "con",
+        "de",
+        "del",
+        "el",
+        "en",
+        "es",
+        "la",
+        "las",
+        "lo",
+        "los",
+        "para",
+        "por",
+        "que",
+        "se",
+        "su",
+        "sus",
+        "un",
+        "una",
+        "uno",
+        "y",
+    }
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return frozenset(w for w in _WORD.findall(plain) if w not in STOP_WORDS and len(w) > 1)
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the two texts' meaningful words (case and accents ignored): 1.0 for
+    the same words, 0.0 for none in common or an empty text."""
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / len(wa | wb)
+
+
+def similar_items(
+    title: str,
+    body: str,
+    candidates: Iterable[tuple[int, str, str]],
+    *,
+    threshold: float = 0.4,
+    limit: int = 5,
+) -> list[tuple[int, float]]:
+    """The candidates ``(id, title, body)`` alike enough to the new idea, best first, as
+    ``(id, score)``. The score is the higher of the titles' similarity and the whole texts'."""
+    scored: list[tuple[int, float]] = []
+    for pk, other_title, other_body in candidates:
+        score = max(
+            similarity(title, other_title),
+            similarity(f"{title} {body}", f"{other_title} {other_body}"),
+        )
+        if score >= threshold:
+            scored.append((pk, round(score, 3)))
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    return scored[:limit]

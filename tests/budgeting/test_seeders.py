@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from cocity.budgeting.models import Ballot, Process, Result
+from cocity.budgeting.seeders import seed_budgeting
+from cocity.core.models import User
+from cocity.core.seeders import seed_core
+from cocity.core.seeding import SeedContext, seeders
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_has_a_counted_three_district_process_and_one_open_for_voting() -> None:
+    names = [s.name for s in seeders()]
+    assert names.index("needs") < names.index("budgeting")
+    ctx = SeedContext(log=lambda _m: None)
+    seed_core(ctx)
+    seed_budgeting(ctx)
+    done = Process.objects.get(slug="budget-2026")
+    assert done.phase() == "implementation"
+    assert done.envelopes.count() == 3
+    assert sum(e.amount for e in done.envelopes.all()) == 300000
+    assert Result.objects.filter(envelope__process=done).count() == 3
+    n = Ballot.objects.filter(envelope__process=done).count()
+    assert 300 <= n <= 480
+    running = Process.objects.get(slug="budget-2027")
+    assert running.phase() == "voting"
+    assert not Result.objects.filter(envelope__process=running).exists()
+    # the demo resident can vote in the running process
+    client = Client()
+    client.force_login(User.objects.get(email="resident@demo.cocity.city"))
+    page = client.get("/budgets/budget-2027/city/vote/").content.decode()
+    assert "Night bus on weekends" in page
+    assert "Cast my ballot" in page
+    seed_budgeting(ctx)  # a second run adds nothing
+    assert Process.objects.count() == 2
