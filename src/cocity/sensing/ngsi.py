@@ -47,6 +47,21 @@ from cocity.sensing.entities import (
 from cocity.sensing.models import Sensor, SensorKey, SensorType
 
 ERRORS = "https://uri.etsi.org/ngsi-ld/errors/"
+#: the error types ETSI GS CIM 009 names; the others (401, 403, 406, 415) are cocity's own
+STANDARD_KINDS = frozenset(
+    {
+        "InvalidRequest",
+        "BadRequestData",
+        "AlreadyExists",
+        "OperationNotSupported",
+        "ResourceNotFound",
+        "InternalError",
+        "TooComplexQuery",
+        "TooManyResults",
+        "LdContextNotAvailable",
+    }
+)
+OWN_ERRORS = "https://cocity.example/problems/ngsi-ld/"
 LINK = f'<{CORE_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
 JSON = "application/json"
 JSON_LD = "application/ld+json"
@@ -86,7 +101,7 @@ class NgsiError(Exception):
 
     def problem(self) -> dict[str, Any]:
         return {
-            "type": ERRORS + self.kind,
+            "type": (ERRORS if self.kind in STANDARD_KINDS else OWN_ERRORS) + self.kind,
             "title": TITLES.get(self.kind, self.kind),
             "status": self.status,
             "detail": self.detail,
