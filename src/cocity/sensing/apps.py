@@ -9,8 +9,6 @@ class SensingConfig(AppConfig):
 
     def ready(self) -> None:
         from cocity.core.errors import protocol_register
-
-        # the demo seeder
-        from cocity.sensing import ngsi
+        from cocity.sensing import ngsi, seeders  # noqa: F401 - seeders registers the demo's
 
         protocol_register("/ngsi-ld/", ngsi.error_for_request)
