@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,3 +69,10 @@ def test_district_page_leaves_flagged_readings_out(client: Client, sensor: Any) 
     es = client.get("/sensors/districts/n1/", headers={"Accept-Language": "es"}).content.decode()
     assert "Cobertura" in es
     assert client.get("/sensors/districts/nowhere/").status_code == 404
+
+
+def test_sensor_dates_read_as_the_rest_of_the_site_in_spanish(client: Client, sensor: Any) -> None:
+    page = client.get(f"/sensors/{sensor.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert re.search(r"<td>[a-zé]+ \d{1,2} mar 2026</td>", page)  # the daily means' days
+    assert re.search(r">\d{1,2} mar</text>", page)  # the chart's days
+    assert not re.search(r"\b\d{1,2} Mar\b", page)

@@ -130,6 +130,8 @@ def time_chart(
     step = max(1, round(span / 86400 / 7))
     while day <= end:
         if day >= start:
-            chart.x_ticks.append((x(day), formats.date_format(day, "j M")))
+            # the reader's date format without its year ("5 Dec" / "5 dic")
+            day_month = formats.get_format("DATE_FORMAT").replace(" Y", "").replace("Y", "")
+            chart.x_ticks.append((x(day), formats.date_format(day, day_month.strip())))
         day += timedelta(days=step)
     return chart
