@@ -60,6 +60,9 @@ class ProcessForm(forms.Form):
     rule = forms.ChoiceField(label=_("Counting rule"), choices=CountingRule.choices)
     tie_break = forms.ChoiceField(label=_("Tie-breaking"), choices=TieBreak.choices)
     tie_break_seed = forms.IntegerField(label=_("Seed of the lot"), min_value=0, initial=0)
+    require_eligibility = forms.BooleanField(
+        label=_("Only people on the eligibility list may vote"), required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
