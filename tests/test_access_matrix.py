@@ -159,6 +159,10 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "budgeting:ballot": ("GET", SIGNED_IN, {"slug": "process", "envelope": "envelope"}),
     "budgeting:results": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
     "budgeting:pb": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:eligibility": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:ballot_code": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:paper": ("GET", OFFICIALS, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:codes": ("POST", OFFICIALS, {"slug": "process", "envelope": "envelope"}),
 }
 
 

@@ -156,3 +156,15 @@ def test_one_ballot_per_person_across_channels(voting: dict[str, Any]) -> None:
     with pytest.raises(Conflict):
         services.ballot_cast(user=u["resident"], envelope=env, choices=pick)
     assert [r["channel"] for r in refusals()] == ["code", "paper", "online"]
+
+
+def test_eligibility_command(budget: dict[str, Any], tmp_path: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "list.csv"
+    path.write_text("identifier,district\nA-1,n1\nB-2,\n", encoding="utf-8")
+    call_command("budget", "eligibility", "pb-2027", str(path))
+    assert EligibleVoter.objects.filter(process=budget["process"]).count() == 2
+    path.write_text("C-3,nowhere\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Unknown districts"):
+        call_command("budget", "eligibility", "pb-2027", str(path))

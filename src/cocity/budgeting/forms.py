@@ -194,3 +194,17 @@ def ballot_choices(data: Any, projects: list[Idea]) -> tuple[dict[str, int], boo
             continue
         choices[str(idea.pk)] = value
     return choices, clean
+
+
+class EligibilityForm(forms.Form):
+    file = forms.FileField(
+        label=_("Eligibility list (CSV: identifier, district code)"),
+        help_text=_("Only keyed hashes of the identifiers are stored."),
+    )
+
+
+class CodesForm(forms.Form):
+    count = forms.IntegerField(label=_("Number of codes"), min_value=1, max_value=20000)
+    format = forms.ChoiceField(
+        label=_("Sheet"), choices=[("pdf", _("PDF to print")), ("csv", _("CSV"))]
+    )

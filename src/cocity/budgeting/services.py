@@ -74,7 +74,7 @@ PROCESS_FIELDS = (
 #: Slugs the URLs use for pages of their own.
 RESERVED_PROCESS_SLUGS = frozenset({"new", "receipt"})
 RESERVED_ENVELOPE_SLUGS = frozenset(
-    {"edit", "manage", "phase", "envelopes", "split", "tally", "ideas"}
+    {"edit", "manage", "phase", "envelopes", "split", "tally", "ideas", "eligibility"}
 )
 IDEA_ACCEPTED = gettext_noop(
     "Your idea “%(title)s” is on the ballot, with an estimated cost of %(cost)s."
@@ -526,7 +526,7 @@ def eligibility_rows(text: str) -> list[tuple[str, str]]:
     import csv
     import io
 
-    rows = []
+    rows: list[tuple[str, str]] = []
     for cells in csv.reader(io.StringIO(text)):
         if not cells or not cells[0].strip():
             continue
