@@ -58,6 +58,13 @@ def envelopes(process: Process) -> QuerySet[Envelope]:
     ).order_by("slug")
 
 
+def envelope_plain(process_slug: str, slug: str) -> Envelope:
+    """An envelope and its process, without counts (the ballot's path)."""
+    return Envelope.objects.select_related("process", "area").get(
+        process__slug=process_slug, slug=slug
+    )
+
+
 def envelope_get(process: Process, slug: str) -> Envelope:
     return envelopes(process).get(slug=slug)
 

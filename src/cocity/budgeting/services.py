@@ -433,7 +433,12 @@ BALLOT_PROBLEMS = {
 def ballot_check(*, envelope: Envelope, choices: Mapping[str, int]) -> Any:
     """Check a ballot without storing it: totals and the problems, as messages."""
     process = envelope.process
-    costs = {str(i.pk): int(i.cost or 0) for i in selectors.projects(envelope)}
+    costs = {
+        str(pk): int(cost or 0)
+        for pk, cost in Idea.objects.filter(
+            envelope=envelope, status=Idea.Status.ACCEPTED
+        ).values_list("pk", "cost")
+    }
     check = check_ballot(
         process.ballot_kind,
         choices,

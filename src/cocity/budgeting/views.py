@@ -371,9 +371,13 @@ RECEIPT_GIVEN = _lazy(
 def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> HttpResponse:
     """The ballot, in one of three modes: ``online`` (a signed-in resident), ``code`` (anyone
     with a one-time code) and ``paper`` (an official entering a paper ballot). "Check" shows
-    the totals and problems without storing anything; a ballot that fails is shown again."""
-    process = _process(slug)
-    env = _envelope(process, envelope)
+    the totals and problems without storing anything; a ballot that fails is shown again.
+    Plain look-ups: no counts of ideas or ballots on the path of every ballot."""
+    try:
+        env = selectors.envelope_plain(slug, envelope)
+    except Envelope.DoesNotExist:
+        raise Http404 from None
+    process = env.process
     user: Any = request.user
     claimed = None
     if mode == "online":
