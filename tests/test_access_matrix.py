@@ -202,6 +202,10 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "ngsi-ld:entity_attrs": ("POST", NOBODY, {"entity_id": "entity"}),
     "ngsi-ld:batch": ("POST", NOBODY, {"operation": "upsert"}),
     "ngsi-ld:temporal_entity": ("GET", EVERYONE, {"entity_id": "entity"}),
+    "budgeting:eligibility": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:ballot_code": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:paper": ("GET", OFFICIALS, {"slug": "process", "envelope": "envelope"}),
+    "budgeting:codes": ("POST", OFFICIALS, {"slug": "process", "envelope": "envelope"}),
 }
 
 

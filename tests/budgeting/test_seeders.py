@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from cocity.budgeting.models import Ballot, Process, Result
+from cocity.budgeting.models import Ballot, PaperSheet, Process, Result, VoterMark, VotingCode
 from cocity.budgeting.seeders import seed_budgeting
 from cocity.core.models import User
 from cocity.core.seeders import seed_core
@@ -24,7 +24,20 @@ def test_demo_has_a_counted_three_district_process_and_one_open_for_voting() -> 
     assert sum(e.amount for e in done.envelopes.all()) == 300000
     assert Result.objects.filter(envelope__process=done).count() == 3
     n = Ballot.objects.filter(envelope__process=done).count()
-    assert 300 <= n <= 480
+    assert 2850 <= n <= 3150
+    by_channel = {
+        c: Ballot.objects.filter(envelope__process=done, channel=c).count()
+        for c in ("online", "code", "paper")
+    }
+    assert by_channel["code"] == 270
+    assert by_channel["paper"] == 120
+    sheets = PaperSheet.objects.filter(envelope__process=done)
+    assert sheets.filter(status="counted").count() == 120
+    assert sheets.filter(resolved_by__isnull=False).count() == 6  # mismatches resolved
+    assert all(s.first_by_id != s.second_by_id for s in sheets)
+    assert VotingCode.objects.filter(envelope__process=done, spent_at__isnull=False).count() == 270
+    assert VoterMark.objects.filter(envelope__process=done).count() == n
+    assert sum(r.n_ballots for r in Result.objects.filter(envelope__process=done)) == n
     running = Process.objects.get(slug="budget-2027")
     assert running.phase() == "voting"
     assert not Result.objects.filter(envelope__process=running).exists()

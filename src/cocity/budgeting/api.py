@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, serializers
 
 from cocity.budgeting import selectors
 from cocity.budgeting.models import Envelope, Phase, Process
+
+
+class ChannelCountsSerializer(serializers.Serializer[dict[str, int]]):
+    online = serializers.IntegerField()
+    code = serializers.IntegerField()
+    paper = serializers.IntegerField()
+
+
+class TurnoutSerializer(serializers.Serializer[dict[str, Any]]):
+    ballots = serializers.IntegerField()
+    by_channel = ChannelCountsSerializer()
+    percent = serializers.FloatField(allow_null=True)
 
 
 class EnvelopeSerializer(serializers.ModelSerializer[Envelope]):
@@ -14,9 +29,24 @@ class EnvelopeSerializer(serializers.ModelSerializer[Envelope]):
         help_text="SHA-256 of the canonical result (docs/budgeting.md); null until tallied."
     )
 
+    turnout = serializers.SerializerMethodField(
+        help_text="Ballots cast: in all, per channel and, for a district, as a share of its "
+        "population (percent; null for the whole city)."
+    )
+
     class Meta:
         model = Envelope
-        fields = ["slug", "name", "area", "amount", "allocation", "result_sha256"]
+        fields = ["slug", "name", "area", "amount", "allocation", "result_sha256", "turnout"]
+
+    @extend_schema_field(TurnoutSerializer)
+    def get_turnout(self, envelope: Envelope) -> dict[str, Any]:
+        total = getattr(envelope, "n_ballots", None) or 0
+        population = envelope.area.population if envelope.area else 0
+        return {
+            "ballots": total,
+            "by_channel": {c: getattr(envelope, f"n_{c}", None) or 0 for c in selectors.CHANNELS},
+            "percent": round(100 * total / population, 2) if population else None,
+        }
 
     def get_result_sha256(self, envelope: Envelope) -> str | None:
         result = getattr(envelope, "result", None)

@@ -60,6 +60,9 @@ class ProcessForm(forms.Form):
     rule = forms.ChoiceField(label=_("Counting rule"), choices=CountingRule.choices)
     tie_break = forms.ChoiceField(label=_("Tie-breaking"), choices=TieBreak.choices)
     tie_break_seed = forms.IntegerField(label=_("Seed of the lot"), min_value=0, initial=0)
+    require_eligibility = forms.BooleanField(
+        label=_("Only people on the eligibility list may vote"), required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -191,3 +194,17 @@ def ballot_choices(data: Any, projects: list[Idea]) -> tuple[dict[str, int], boo
             continue
         choices[str(idea.pk)] = value
     return choices, clean
+
+
+class EligibilityForm(forms.Form):
+    file = forms.FileField(
+        label=_("Eligibility list (CSV: identifier, district code)"),
+        help_text=_("Only keyed hashes of the identifiers are stored."),
+    )
+
+
+class CodesForm(forms.Form):
+    count = forms.IntegerField(label=_("Number of codes"), min_value=1, max_value=20000)
+    format = forms.ChoiceField(
+        label=_("Sheet"), choices=[("pdf", _("PDF to print")), ("csv", _("CSV"))]
+    )

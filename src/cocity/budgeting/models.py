@@ -88,6 +88,9 @@ class Process(models.Model):
         _("tie-breaking"), max_length=20, choices=TieBreak.choices, default=TieBreak.LEXICO
     )
     tie_break_seed = models.PositiveIntegerField(_("seed of the lot"), default=0)
+    require_eligibility = models.BooleanField(
+        _("only people on the eligibility list may vote"), default=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -320,3 +323,94 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return self.result_sha256
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Online")
+    CODE = "code", _("Voting code")
+    PAPER = "paper", _("Paper")
+
+
+class EligibleVoter(models.Model):
+    """One line of a process's eligibility list: a keyed hash (HMAC) of a normalised identifier
+    such as an ID number, never the identifier, with the person's district. ``user`` is set once
+    a signed-in resident has given the identifier."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="eligible")
+    id_hash = models.CharField(max_length=64)
+    area = models.ForeignKey(
+        "core.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("eligible voter")
+        verbose_name_plural = _("eligible voters")
+        constraints = [
+            models.UniqueConstraint(fields=["process", "id_hash"], name="eligible_unique"),
+            models.UniqueConstraint(
+                fields=["process", "user"],
+                condition=Q(user__isnull=False),
+                name="eligible_one_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.id_hash[:12]
+
+
+class VotingCode(models.Model):
+    """A one-time voting code for an envelope: only its keyed hash is stored; ``spent_at`` is
+    set in the transaction that stores the ballot cast with it."""
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.PROTECT, related_name="codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    batch = models.PositiveIntegerField(default=1)
+    spent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("voting code")
+        verbose_name_plural = _("voting codes")
+
+    def __str__(self) -> str:
+        return self.code_hash[:12]
+
+
+class PaperSheet(models.Model):
+    """A paper ballot entered twice by two different officials. It is counted (a ``Ballot`` with
+    channel ``paper``) only when both entries agree; a mismatch waits for a third official."""
+
+    class Status(models.TextChoices):
+        FIRST = "first", _("Entered once")
+        MISMATCH = "mismatch", _("Entries differ")
+        COUNTED = "counted", _("Counted")
+        REFUSED = "refused", _("Refused: the voter had already voted")
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.PROTECT, related_name="paper_sheets")
+    serial = models.CharField(_("sheet number"), max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.FIRST)
+    first_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_choices = models.JSONField(default=dict)
+    first_voter = models.CharField(max_length=64, blank=True)  # HMAC of the identifier, if any
+    second_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    second_choices = models.JSONField(default=dict)
+    second_voter = models.CharField(max_length=64, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("paper ballot")
+        verbose_name_plural = _("paper ballots")
+        constraints = [
+            models.UniqueConstraint(fields=["envelope", "serial"], name="paper_serial_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial

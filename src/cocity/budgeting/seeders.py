@@ -1,5 +1,6 @@
-"""Demo budgets: a finished three-district process with a few hundred generated ballots,
-counted, and a running city-wide one in its voting phase.
+"""Demo budgets: a finished three-district process with about 3,000 generated ballots (online,
+with voting codes, and paper sheets entered twice), counted, and a running city-wide one in its
+voting phase.
 
 Processes, budgets, ideas, reviews and the tally go through the services. The generated voters
 stand for people without an account here (as the core seeder's crowd of residents): their
@@ -14,7 +15,16 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from cocity.budgeting import services
-from cocity.budgeting.models import Ballot, Envelope, Idea, Process, VoterMark
+from cocity.budgeting.models import (
+    Ballot,
+    Envelope,
+    Idea,
+    PaperSheet,
+    Process,
+    VoterMark,
+    VotingCode,
+)
+from cocity.core import services as core_services
 from cocity.core.models import Area, Role, User
 from cocity.core.seeding import SeedContext, register
 
@@ -117,38 +127,103 @@ def _build(
     return services.process_set_phase(actor=official, process=process, phase="")
 
 
-def _ballots(ctx: SeedContext, envelope: Envelope, n: int, popularity: dict[str, int]) -> None:
+def _choices(
+    ctx: SeedContext, projects: list[Idea], limit: int, popularity: dict[str, int]
+) -> dict[str, int]:
+    k = ctx.rng.randint(1, limit)
+    weights = [popularity.get(p.title, 1) + ctx.rng.random() * 2 for p in projects]
+    chosen: set[int] = set()
+    while len(chosen) < min(k, len(projects)):
+        chosen.add(ctx.rng.choices(range(len(projects)), weights)[0])
+    return {str(projects[j].pk): 1 for j in sorted(chosen)}
+
+
+def _mark(envelope: Envelope, key: str) -> VoterMark:
+    return VoterMark(
+        envelope=envelope,
+        voter_hash=salted_hmac("cocity.budgeting.demo", key, algorithm="sha256").hexdigest(),
+    )
+
+
+def _ballots(
+    ctx: SeedContext,
+    envelope: Envelope,
+    n: int,
+    popularity: dict[str, int],
+    *,
+    codes: int = 0,
+    paper: int = 0,
+    officials: tuple[User, ...] = (),
+) -> None:
     """``n`` generated approval ballots: each voter picks up to ``max_choices`` projects, more
-    popular ones more often; one district-wide taste is shared by a third of the voters."""
+    popular ones more often. ``codes`` of them are cast with one-time codes (spent code rows of
+    a printed batch) and ``paper`` are paper sheets entered twice by two officials (every
+    twentieth with a mismatch a third official resolved), in the data shape the services
+    write; the rest online."""
     process = envelope.process
     projects = list(envelope.ideas.filter(status=Idea.Status.ACCEPTED).order_by("pk"))
     limit = process.max_choices or len(projects)
-    marks, ballots = [], []
+    marks, ballots, spent, sheets = [], [], [], []
+    when = process.voting_opens_at + timedelta(days=2)
     for i in range(n):
-        k = ctx.rng.randint(1, limit)
-        weights = [popularity.get(p.title, 1) + ctx.rng.random() * 2 for p in projects]
-        chosen: set[int] = set()
-        while len(chosen) < min(k, len(projects)):
-            chosen.add(ctx.rng.choices(range(len(projects)), weights)[0])
-        voter = f"demo-{envelope.pk}-{i}"
-        marks.append(
-            VoterMark(
-                envelope=envelope,
-                voter_hash=salted_hmac(
-                    "cocity.budgeting.demo", voter, algorithm="sha256"
-                ).hexdigest(),
+        choices = _choices(ctx, projects, limit, popularity)
+        channel = "online"
+        if i < codes:
+            channel = "code"
+            code_hash = services.code_hash(f"demo-{envelope.pk}-code-{i}")
+            spent.append(VotingCode(envelope=envelope, code_hash=code_hash, spent_at=when))
+            marks.append(_mark(envelope, f"code:{code_hash}"))
+        elif i < codes + paper and len(officials) >= 3:
+            channel = "paper"
+            serial = f"{envelope.slug.upper()}-{i - codes + 1:04d}"
+            first, second, third = officials[:3]
+            mismatch = (i - codes) % 20 == 19
+            sheets.append(
+                PaperSheet(
+                    envelope=envelope,
+                    serial=serial,
+                    status=PaperSheet.Status.COUNTED,
+                    first_by=first,
+                    first_choices=choices,
+                    second_by=second,
+                    second_choices=(
+                        _choices(ctx, projects, limit, popularity) if mismatch else choices
+                    ),
+                    resolved_by=third if mismatch else None,
+                )
             )
-        )
+            marks.append(_mark(envelope, f"paper:{serial}"))
+        else:
+            marks.append(_mark(envelope, f"demo-{envelope.pk}-{i}"))
         ballots.append(
             Ballot(
                 envelope=envelope,
-                choices={str(projects[j].pk): 1 for j in sorted(chosen)},
+                choices=choices,
                 receipt=services.new_receipt(),
+                channel=channel,
             )
         )
+    # unspent codes of the same printed batch
+    spent += [
+        VotingCode(envelope=envelope, code_hash=services.code_hash(f"demo-{envelope.pk}-u{i}"))
+        for i in range(codes // 4)
+    ]
     ctx.rng.shuffle(ballots)
     VoterMark.objects.bulk_create(marks, batch_size=1000)
     Ballot.objects.bulk_create(ballots, batch_size=1000)
+    VotingCode.objects.bulk_create(spent, batch_size=1000)
+    PaperSheet.objects.bulk_create(sheets, batch_size=1000)
+
+
+def _counter() -> User:
+    """The official who resolved mismatched paper entries (a third person; no password)."""
+    found = User.objects.filter(email="counter@demo.cocity.city").first()
+    return found or core_services.user_create(
+        email="counter@demo.cocity.city",
+        password=None,
+        role=Role.OFFICIAL,
+        display_name="Elena (paper ballot count)",
+    )
 
 
 @register("budgeting", order=40)
@@ -180,8 +255,18 @@ def seed_budgeting(ctx: SeedContext) -> None:
         max_choices=3,
     )
     popularity = {t: p for t, _c, p in DISTRICT_IDEAS}
+    managers = User.objects.filter(role__in=[Role.OFFICIAL, Role.ADMIN]).order_by("role", "pk")
+    officials = (*managers[:2], _counter())
     for envelope in done.envelopes.all():
-        _ballots(ctx, envelope, 100 * ctx.scale + ctx.rng.randint(0, 60), popularity)
+        _ballots(
+            ctx,
+            envelope,
+            950 * ctx.scale + ctx.rng.randint(0, 100),
+            popularity,
+            codes=90 * ctx.scale,
+            paper=40 * ctx.scale,
+            officials=officials,
+        )
     services.process_tally(actor=official, process=done)
     running = _build(
         ctx,

@@ -8,16 +8,40 @@ from fractions import Fraction
 import numpy as np
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from cocity.budgeting.models import Ballot, BallotKind, Envelope, Idea, Process, Result
+from cocity.budgeting.models import (
+    Ballot,
+    BallotKind,
+    Envelope,
+    Idea,
+    PaperSheet,
+    Process,
+    Result,
+)
 from cocity.compute.pb import canonical
 from cocity.compute.pb.election import Ballot as PBBallot
 from cocity.compute.pb.election import Election, Project
 from cocity.core.models import Area
 from cocity.needs.models import OPEN_STATUSES, Report
 
+CHANNELS = ("online", "code", "paper")
+
+
+def _count_ballots(channel: str | None = None) -> Subquery:
+    qs = Ballot.objects.filter(envelope=OuterRef("pk"))
+    if channel:
+        qs = qs.filter(channel=channel)
+    return Subquery(qs.values("envelope").annotate(n=Count("pk")).values("n")[:1])
+
+
+def with_turnout(qs: QuerySet[Envelope]) -> QuerySet[Envelope]:
+    """``n_ballots`` and, per channel, ``n_online``, ``n_code`` and ``n_paper``."""
+    return qs.annotate(
+        n_ballots=_count_ballots(), **{f"n_{c}": _count_ballots(c) for c in CHANNELS}
+    )
+
 
 def processes() -> QuerySet[Process]:
-    envelopes = Envelope.objects.select_related("area", "result").order_by("slug")
+    envelopes = with_turnout(Envelope.objects.select_related("area", "result").order_by("slug"))
     return Process.objects.prefetch_related(Prefetch("envelopes", queryset=envelopes))
 
 
@@ -26,19 +50,18 @@ def process_get(slug: str) -> Process:
 
 
 def envelopes(process: Process) -> QuerySet[Envelope]:
-    return (
-        process.envelopes.select_related("area", "result")
-        .annotate(
+    return with_turnout(
+        process.envelopes.select_related("area", "result").annotate(
             n_projects=Count("ideas", filter=Q(ideas__status=Idea.Status.ACCEPTED), distinct=True),
             n_ideas=Count("ideas", distinct=True),
-            n_ballots=Subquery(
-                Ballot.objects.filter(envelope=OuterRef("pk"))
-                .values("envelope")
-                .annotate(n=Count("pk"))
-                .values("n")[:1]
-            ),
         )
-        .order_by("slug")
+    ).order_by("slug")
+
+
+def envelope_plain(process_slug: str, slug: str) -> Envelope:
+    """An envelope and its process, without counts (the ballot's path)."""
+    return Envelope.objects.select_related("process", "area").get(
+        process__slug=process_slug, slug=slug
     )
 
 
@@ -148,3 +171,15 @@ def envelope_election(envelope: Envelope) -> Election:
         project_header=["project_id", "cost", "name"],
         vote_header=["voter_id", "vote", *(["points"] if cardinal else [])],
     )
+
+
+def paper_sheets_open(envelope: Envelope) -> QuerySet[PaperSheet]:
+    """Sheets that wait for a second entry or for a third official."""
+    return envelope.paper_sheets.filter(
+        status__in=[PaperSheet.Status.FIRST, PaperSheet.Status.MISMATCH]
+    ).order_by("serial")
+
+
+def codes_summary(envelope: Envelope) -> dict[str, int]:
+    qs = envelope.codes.all()
+    return {"total": qs.count(), "spent": qs.filter(spent_at__isnull=False).count()}

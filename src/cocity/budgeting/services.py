@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -23,12 +23,15 @@ import cocity
 from cocity.budgeting import selectors
 from cocity.budgeting.models import (
     Ballot,
+    EligibleVoter,
     Envelope,
     Idea,
+    PaperSheet,
     Phase,
     Process,
     Result,
     VoterMark,
+    VotingCode,
 )
 from cocity.compute.pb import allocation, canonical
 from cocity.compute.pb.ballot import check_ballot
@@ -51,6 +54,7 @@ FROZEN_FIELDS = (
     "rule",
     "tie_break",
     "tie_break_seed",
+    "require_eligibility",
     "voting_opens_at",
 )
 PROCESS_FIELDS = (
@@ -70,7 +74,7 @@ PROCESS_FIELDS = (
 #: Slugs the URLs use for pages of their own.
 RESERVED_PROCESS_SLUGS = frozenset({"new", "receipt"})
 RESERVED_ENVELOPE_SLUGS = frozenset(
-    {"edit", "manage", "phase", "envelopes", "split", "tally", "ideas"}
+    {"edit", "manage", "phase", "envelopes", "split", "tally", "ideas", "eligibility"}
 )
 IDEA_ACCEPTED = gettext_noop(
     "Your idea “%(title)s” is on the ballot, with an estimated cost of %(cost)s."
@@ -151,6 +155,7 @@ def _rules_of(process: Process) -> dict[str, Any]:
         "completion": process.completion,
         "tie_break": process.tie_break,
         "tie_break_seed": process.tie_break_seed,
+        "require_eligibility": process.require_eligibility,
     }
 
 
@@ -428,7 +433,12 @@ BALLOT_PROBLEMS = {
 def ballot_check(*, envelope: Envelope, choices: Mapping[str, int]) -> Any:
     """Check a ballot without storing it: totals and the problems, as messages."""
     process = envelope.process
-    costs = {str(i.pk): int(i.cost or 0) for i in selectors.projects(envelope)}
+    costs = {
+        str(pk): int(cost or 0)
+        for pk, cost in Idea.objects.filter(
+            envelope=envelope, status=Idea.Status.ACCEPTED
+        ).values_list("pk", "cost")
+    }
     check = check_ballot(
         process.ballot_kind,
         choices,
@@ -450,31 +460,357 @@ def _may_vote_in(user: User, envelope: Envelope) -> bool:
     return home.pk == envelope.area_id or home.parent_id == envelope.area_id
 
 
+def _area_fits(area: Area | None, envelope: Envelope) -> bool:
+    if envelope.area_id is None or area is None:
+        return True
+    return area.pk == envelope.area_id or area.parent_id == envelope.area_id
+
+
+# --- eligibility ------------------------------------------------------------------------------
+
+
+def normalise_identifier(raw: str) -> str:
+    """An identifier as compared: upper case, without spaces, dots, dashes or slashes."""
+    return "".join(ch for ch in str(raw).upper() if ch.isalnum())
+
+
+def identifier_hash(process: Process, raw: str) -> str:
+    """A keyed hash (HMAC-SHA256 with the site's secret key) of a normalised identifier."""
+    return salted_hmac(
+        "cocity.budgeting.eligibility",
+        f"{process.pk}:{normalise_identifier(raw)}",
+        algorithm="sha256",
+    ).hexdigest()
+
+
+def _mark_hash(envelope: Envelope, key: str) -> str:
+    return salted_hmac(
+        "cocity.budgeting.voter", f"{envelope.pk}:{key}", algorithm="sha256"
+    ).hexdigest()
+
+
 @transaction.atomic
-def ballot_cast(*, user: User, envelope: Envelope, choices: Mapping[str, int]) -> Ballot:
-    """Cast ``user``'s ballot in ``envelope`` during voting: one per person per envelope (the
-    database refuses a second ``VoterMark``). Returns the ballot; its ``receipt`` is the voter's."""
-    if not user.has_perm("budgeting.vote"):
-        raise NotAllowed()
-    process = _current(envelope.process_id)
-    if process.phase() != Phase.VOTING:
-        raise Conflict(_("Voting is not open."), code="phase_closed")
-    if not _may_vote_in(user, envelope):
-        raise NotAllowed(_("This budget is for the residents of its district."))
+def eligibility_import(
+    *, actor: User | None, process: Process, rows: Iterable[tuple[str, str]]
+) -> dict[str, int]:
+    """Add ``(identifier, district code)`` rows to the process's eligibility list (the district
+    may be empty). Only keyed hashes are stored; an identifier already listed keeps its first
+    district. Returns the counts ``added``, ``known`` and ``unknown_district``; a row with an
+    unknown district code refuses the whole import."""
+    _require_manager(actor)
+    areas = {a.code: a for a in Area.objects.all()}
+    seen = set(EligibleVoter.objects.filter(process=process).values_list("id_hash", flat=True))
+    new: list[EligibleVoter] = []
+    known = 0
+    bad: list[str] = []
+    for line, (ident, district) in enumerate(rows, start=1):
+        if not normalise_identifier(ident):
+            continue
+        code = str(district or "").strip()
+        if code and code not in areas:
+            bad.append(f"{line}: {code}")
+            continue
+        h = identifier_hash(process, ident)
+        if h in seen:
+            known += 1
+            continue
+        seen.add(h)
+        new.append(EligibleVoter(process=process, id_hash=h, area=areas.get(code)))
+    if bad:
+        message = _("Unknown districts on these lines: %(lines)s") % {"lines": ", ".join(bad[:10])}
+        raise DomainError(message, code="invalid", fields={"file": [message]})
+    EligibleVoter.objects.bulk_create(new, batch_size=2000)
+    counts = {"added": len(new), "known": known}
+    audit_record(action="budget.eligibility_imported", actor=actor, obj=process, data=counts)
+    return counts
+
+
+def eligibility_rows(text: str) -> list[tuple[str, str]]:
+    """Rows of an eligibility CSV: an identifier and, optionally, a district code per line; a
+    first line whose first cell is ``identifier`` is a header."""
+    import csv
+    import io
+
+    rows: list[tuple[str, str]] = []
+    for cells in csv.reader(io.StringIO(text)):
+        if not cells or not cells[0].strip():
+            continue
+        if not rows and cells[0].strip().lower() in ("identifier", "id", "identificador"):
+            continue
+        rows.append((cells[0], cells[1] if len(cells) > 1 else ""))
+    return rows
+
+
+def _eligible(process: Process, identifier: str) -> EligibleVoter:
+    h = identifier_hash(process, identifier)
+    found = EligibleVoter.objects.select_related("area").filter(process=process, id_hash=h).first()
+    if found is None:
+        message = _("This identifier is not on the list of people who may vote.")
+        raise NotAllowed(message, code="not_eligible")
+    return found
+
+
+@transaction.atomic
+def eligibility_claim(*, user: User, process: Process, identifier: str) -> EligibleVoter:
+    """A signed-in resident gives their identifier once; it must be on the list and not given
+    by another account."""
+    row = _eligible(process, identifier)
+    row = EligibleVoter.objects.select_for_update().get(pk=row.pk)
+    if row.user_id == user.pk:
+        return row
+    if row.user_id is not None or EligibleVoter.objects.filter(process=process, user=user).exists():
+        raise Conflict(
+            _("This identifier, or your account, is already linked to another."),
+            code="already_claimed",
+        )
+    row.user = user
+    row.save(update_fields=["user"])
+    return row
+
+
+def eligibility_of(user: User, process: Process) -> EligibleVoter | None:
+    return EligibleVoter.objects.select_related("area").filter(process=process, user=user).first()
+
+
+# --- ballots: every channel -------------------------------------------------------------------
+
+CHANNEL_RULE = gettext_noop(
+    "One ballot per person per budget, whatever the channel (online, voting code or paper): the "
+    "first ballot recorded counts; a later one from the same person is refused and the refusal "
+    "is logged."
+)
+
+
+def _refuse(envelope: Envelope, channel: str, actor: User | None = None) -> Conflict:
+    """Log a refused second ballot (outside the refused transaction) and return the error."""
+    audit_record(
+        action="budget.ballot_refused",
+        actor=actor,
+        obj=envelope,
+        data={"channel": channel, "reason": "already_voted"},
+    )
+    return Conflict(_("You have already voted in this budget."), code="already_voted")
+
+
+def _checked(envelope: Envelope, choices: Mapping[str, int]) -> dict[str, int]:
     check = ballot_check(envelope=envelope, choices=choices)
     if not check.ok:
         raise DomainError(
             " ".join(check.messages), code="invalid_ballot", fields={"ballot": check.messages}
         )
-    clean = {pid: int(v) for pid, v in choices.items() if int(v) > 0}
+    return {pid: int(v) for pid, v in choices.items() if int(v) > 0}
+
+
+def _voting_open(envelope: Envelope) -> Process:
+    process = _current(envelope.process_id)
+    if process.phase() != Phase.VOTING:
+        raise Conflict(_("Voting is not open."), code="phase_closed")
+    return process
+
+
+class _AlreadyVotedError(Exception):
+    pass
+
+
+def _store(envelope: Envelope, clean: dict[str, int], channel: str, mark: str) -> Ballot:
+    """The VoterMark and the ballot, inside the caller's transaction."""
     try:
         with transaction.atomic():
-            VoterMark.objects.create(envelope=envelope, voter_hash=voter_hash(envelope, user))
+            VoterMark.objects.create(envelope=envelope, voter_hash=mark)
     except IntegrityError:
-        raise Conflict(_("You have already voted in this budget."), code="already_voted") from None
-    ballot = Ballot(envelope=envelope, choices=clean, receipt=new_receipt())
+        raise _AlreadyVotedError from None
+    ballot = Ballot(envelope=envelope, choices=clean, receipt=new_receipt(), channel=channel)
     ballot.save(force_insert=True)
     return ballot
+
+
+def _eligible_for(process: Process, envelope: Envelope, row: EligibleVoter | None) -> str | None:
+    """The VoterMark key of a listed person, checking their district; ``None`` if not listed
+    and the process does not require it."""
+    if row is None:
+        if process.require_eligibility:
+            raise NotAllowed(
+                _("Give your identifier first: this vote is for the people on a list."),
+                code="not_eligible",
+            )
+        return None
+    if not _area_fits(row.area, envelope):
+        raise NotAllowed(_("This budget is for the residents of its district."))
+    return f"id:{row.id_hash}"
+
+
+def ballot_cast(*, user: User, envelope: Envelope, choices: Mapping[str, int]) -> Ballot:
+    """Cast ``user``'s ballot in ``envelope`` during voting: one per person per envelope (the
+    database refuses a second ``VoterMark``). Returns the ballot; its ``receipt`` is the voter's."""
+    try:
+        with transaction.atomic():
+            if not user.has_perm("budgeting.vote"):
+                raise NotAllowed()
+            process = _voting_open(envelope)
+            if not _may_vote_in(user, envelope):
+                raise NotAllowed(_("This budget is for the residents of its district."))
+            key = _eligible_for(process, envelope, eligibility_of(user, process))
+            clean = _checked(envelope, choices)
+            mark = _mark_hash(envelope, key) if key else voter_hash(envelope, user)
+            return _store(envelope, clean, "online", mark)
+    except _AlreadyVotedError:
+        raise _refuse(envelope, "online") from None
+
+
+# --- one-time voting codes --------------------------------------------------------------------
+
+CODE_ALPHABET = RECEIPT_ALPHABET
+MAX_CODES = 20000
+
+
+def normalise_code(raw: str) -> str:
+    return "".join(ch for ch in str(raw).upper() if ch.isalnum())
+
+
+def code_hash(raw: str) -> str:
+    return salted_hmac("cocity.budgeting.code", normalise_code(raw), algorithm="sha256").hexdigest()
+
+
+def _new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+@transaction.atomic
+def codes_generate(*, actor: User | None, envelope: Envelope, count: int) -> list[str]:
+    """``count`` new one-time codes for ``envelope`` (16 symbols of 31: about 79 bits). Only
+    their hashes are stored: the returned codes are the only copy, for the printed sheets."""
+    _require_manager(actor)
+    if not 1 <= count <= MAX_CODES:
+        message = _("Generate between 1 and %(n)d codes at a time.") % {"n": MAX_CODES}
+        raise DomainError(message, code="invalid", fields={"count": [message]})
+    order = list(Phase.values)
+    if order.index(_current(envelope.process_id).phase()) > order.index(Phase.VOTING):
+        raise Conflict(_("Voting has closed."), code="phase_closed")
+    batch = (envelope.codes.aggregate(m=models.Max("batch"))["m"] or 0) + 1
+    codes = [_new_code() for _ in range(count)]
+    VotingCode.objects.bulk_create(
+        [VotingCode(envelope=envelope, code_hash=code_hash(c), batch=batch) for c in codes],
+        batch_size=2000,
+    )
+    audit_record(
+        action="budget.codes_generated",
+        actor=actor,
+        obj=envelope,
+        data={"count": count, "batch": batch},
+    )
+    return codes
+
+
+def ballot_cast_with_code(
+    *,
+    envelope: Envelope,
+    code: str,
+    choices: Mapping[str, int],
+    identifier: str = "",
+) -> Ballot:
+    """A voter without an account casts a ballot with a one-time code; the code is spent in
+    the same transaction. If the process requires eligibility, the voter also gives their
+    identifier, so a person voting online and with a code is one voter."""
+    try:
+        with transaction.atomic():
+            process = _voting_open(envelope)
+            vc = (
+                VotingCode.objects.select_for_update()
+                .filter(code_hash=code_hash(code), envelope=envelope)
+                .first()
+            )
+            if vc is None:
+                raise NotAllowed(_("This code is not valid for this budget."), code="bad_code")
+            if vc.spent_at is not None:
+                raise Conflict(_("This code has already been used."), code="code_spent")
+            row = _eligible(process, identifier) if identifier.strip() else None
+            key = _eligible_for(process, envelope, row) or f"code:{vc.code_hash}"
+            clean = _checked(envelope, choices)
+            ballot = _store(envelope, clean, "code", _mark_hash(envelope, key))
+            vc.spent_at = timezone.now()
+            vc.save(update_fields=["spent_at"])
+            return ballot
+    except _AlreadyVotedError:
+        raise _refuse(envelope, "code") from None
+
+
+# --- paper ballots, double entry --------------------------------------------------------------
+
+
+def paper_enter(
+    *,
+    actor: User,
+    envelope: Envelope,
+    serial: str,
+    choices: Mapping[str, int],
+    identifier: str = "",
+) -> PaperSheet:
+    """An official enters a paper ballot by its sheet number. The first entry waits; a second
+    entry by another official counts the ballot if both agree (choices and identifier) and
+    marks a mismatch otherwise; on a mismatch a third official's entry decides. Every entry is
+    audited (without the choices); a ballot from someone who already voted is refused."""
+    if not actor.has_perm("budgeting.manage"):
+        raise NotAllowed()
+    serial = serial.strip()
+    if not serial:
+        message = _("Give the sheet number.")
+        raise DomainError(message, code="invalid", fields={"serial": [message]})
+    try:
+        with transaction.atomic():
+            sheet = _paper_enter(actor, envelope, serial, choices, identifier)
+    except _AlreadyVotedError:
+        sheet = PaperSheet.objects.get(envelope=envelope, serial=serial)
+        sheet.status = PaperSheet.Status.REFUSED
+        sheet.first_voter = sheet.second_voter = ""
+        sheet.save(update_fields=["status", "first_voter", "second_voter"])
+        raise _refuse(envelope, "paper", actor) from None
+    return sheet
+
+
+def _paper_enter(
+    actor: User, envelope: Envelope, serial: str, choices: Mapping[str, int], identifier: str
+) -> PaperSheet:
+    process = _voting_open(envelope)
+    clean = _checked(envelope, choices)
+    voter = identifier_hash(process, identifier) if identifier.strip() else ""
+    if voter:
+        _eligible_for(process, envelope, _eligible(process, identifier))
+    elif process.require_eligibility:
+        message = _("Give the voter's identifier from the polling register.")
+        raise DomainError(message, code="invalid", fields={"identifier": [message]})
+    sheet, created = PaperSheet.objects.select_for_update().get_or_create(
+        envelope=envelope,
+        serial=serial,
+        defaults={"first_by": actor, "first_choices": clean, "first_voter": voter},
+    )
+    step = "first"
+    if not created:
+        if sheet.status in (PaperSheet.Status.COUNTED, PaperSheet.Status.REFUSED):
+            raise Conflict(_("This sheet has already been decided."), code="sheet_done")
+        if actor.pk in (sheet.first_by_id, sheet.second_by_id):
+            raise Conflict(_("Another official must enter this sheet."), code="same_official")
+        if sheet.status == PaperSheet.Status.FIRST:
+            sheet.second_by, sheet.second_choices, sheet.second_voter = actor, clean, voter
+            agree = sheet.first_choices == clean and sheet.first_voter == voter
+            step = "second"
+            sheet.status = PaperSheet.Status.COUNTED if agree else PaperSheet.Status.MISMATCH
+        else:  # a mismatch: the third official's entry decides
+            sheet.resolved_by = actor
+            sheet.status = PaperSheet.Status.COUNTED
+            step = "resolved"
+        if sheet.status == PaperSheet.Status.COUNTED:
+            key = f"id:{voter}" if voter else f"paper:{serial}"
+            _store(envelope, clean, "paper", _mark_hash(envelope, key))
+            sheet.first_voter = sheet.second_voter = ""  # the identifier is not kept with choices
+        sheet.save()
+    audit_record(
+        action="budget.paper_entered",
+        actor=actor,
+        obj=envelope,
+        data={"serial": serial, "step": step, "status": sheet.status},
+    )
+    return sheet
 
 
 # --- tally ------------------------------------------------------------------------------------

@@ -11,12 +11,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cocity.budgeting import selectors, services
+from cocity.budgeting import selectors, services, sheets
 from cocity.budgeting.forms import (
     AmountForm,
+    CodesForm,
+    EligibilityForm,
     EnvelopeForm,
     IdeaForm,
     PhaseForm,
@@ -72,6 +76,7 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "phase": process.phase(),
             "envelopes": selectors.envelopes(process),
             "can_manage": request.user.has_perm("budgeting.manage"),
+            "channel_rule": _(services.CHANNEL_RULE),
         },
     )
 
@@ -144,6 +149,9 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
             "phase_form": PhaseForm(initial={"phase": process.phase_override}),
             "envelope_form": EnvelopeForm(),
             "split_form": SplitForm(),
+            "eligibility_form": EligibilityForm(),
+            "codes_form": CodesForm(initial={"count": 100, "format": "pdf"}),
+            "n_eligible": process.eligible.count(),
         },
     )
 
@@ -354,19 +362,38 @@ def idea_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def ballot(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
-    """The ballot. "Check my ballot" shows the totals and problems without casting it; "Cast my
-    ballot" casts it. A ballot that fails the rules is shown again with what to fix."""
-    process = _process(slug)
-    env = _envelope(process, envelope)
-    if not request.user.has_perm("budgeting.vote"):
-        raise PermissionDenied
+RECEIPT_GIVEN = _lazy(
+    "Your ballot is cast. Your receipt code is %(code)s: keep it to check later that your "
+    "ballot was counted."
+)
+
+
+def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> HttpResponse:
+    """The ballot, in one of three modes: ``online`` (a signed-in resident), ``code`` (anyone
+    with a one-time code) and ``paper`` (an official entering a paper ballot). "Check" shows
+    the totals and problems without storing anything; a ballot that fails is shown again.
+    Plain look-ups: no counts of ideas or ballots on the path of every ballot."""
+    try:
+        env = selectors.envelope_plain(slug, envelope)
+    except Envelope.DoesNotExist:
+        raise Http404 from None
+    process = env.process
+    user: Any = request.user
+    claimed = None
+    if mode == "online":
+        if not user.has_perm("budgeting.vote"):
+            raise PermissionDenied
+        claimed = services.eligibility_of(user, process) if process.require_eligibility else None
+    elif mode == "paper":
+        _require_manager(request)
+    ask_identifier = (mode == "online" and process.require_eligibility and claimed is None) or (
+        mode in ("code", "paper") and process.require_eligibility
+    )
     projects = list(selectors.projects(env))
     choices: dict[str, int] = {}
     check = None
     errors: list[str] = []
+    values = {k: request.POST.get(k, "").strip() for k in ("code", "identifier", "serial")}
     if request.method == "POST":
         choices, whole = ballot_choices(request.POST, projects)
         check = services.ballot_check(envelope=env, choices=choices)
@@ -375,18 +402,38 @@ def ballot(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
         errors.extend(check.messages)
         if request.POST.get("action") == "cast" and not errors:
             try:
-                cast = services.ballot_cast(user=request.user, envelope=env, choices=choices)  # type: ignore[arg-type]
+                if mode == "online":
+                    if ask_identifier:
+                        services.eligibility_claim(
+                            user=user, process=process, identifier=values["identifier"]
+                        )
+                    cast = services.ballot_cast(user=user, envelope=env, choices=choices)
+                elif mode == "code":
+                    cast = services.ballot_cast_with_code(
+                        envelope=env,
+                        code=values["code"],
+                        choices=choices,
+                        identifier=values["identifier"],
+                    )
+                else:
+                    sheet = services.paper_enter(
+                        actor=user,
+                        envelope=env,
+                        serial=values["serial"],
+                        choices=choices,
+                        identifier=values["identifier"],
+                    )
             except DomainError as exc:
                 errors.append(exc.message)
             else:
-                messages.success(
-                    request,
-                    _(
-                        "Your ballot is cast. Your receipt code is %(code)s: keep it to check "
-                        "later that your ballot was counted."
+                if mode == "paper":
+                    messages.success(
+                        request,
+                        _("Sheet %(serial)s: %(status)s.")
+                        % {"serial": sheet.serial, "status": sheet.get_status_display()},
                     )
-                    % {"code": cast.receipt},
-                )
+                    return redirect("budgeting:paper", slug=slug, envelope=envelope)
+                messages.success(request, str(RECEIPT_GIVEN) % {"code": cast.receipt})
                 return redirect("budgeting:envelope", slug=slug, envelope=envelope)
     rows = [{"idea": i, "field": f"p{i.pk}", "value": choices.get(str(i.pk), 0)} for i in projects]
     return render(
@@ -401,9 +448,87 @@ def ballot(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
             "cumulative": process.ballot_kind == BallotKind.CUMULATIVE,
             "check": check,
             "errors": errors,
+            "mode": mode,
+            "ask_identifier": ask_identifier,
+            "values": values,
+            "sheets": selectors.paper_sheets_open(env) if mode == "paper" else None,
         },
         status=400 if errors else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ballot(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    return _ballot_page(request, slug, envelope, "online")
+
+
+@require_http_methods(["GET", "POST"])
+def ballot_code(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    """Voting with a one-time code, without an account."""
+    return _ballot_page(request, slug, envelope, "code")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    """Officials enter paper ballots; each sheet needs two agreeing entries."""
+    return _ballot_page(request, slug, envelope, "paper")
+
+
+@login_required
+@require_POST
+def eligibility_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    form = EligibilityForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            text = form.cleaned_data["file"].read().decode("utf-8-sig")
+            counts = services.eligibility_import(
+                actor=request.user,  # type: ignore[arg-type]
+                process=process,
+                rows=services.eligibility_rows(text),
+            )
+        except UnicodeDecodeError:
+            form.add_error("file", _("The file must be UTF-8 text."))
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            done = _("%(added)d people added to the list, %(known)d already on it.") % counts
+            return _back_to_manage(request, process, form, done)
+    return _back_to_manage(request, process, form, "")
+
+
+@login_required
+@require_POST
+def codes(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    """Generate one-time codes and download their sheet (the only copy of the codes)."""
+    _require_manager(request)
+    process = _process(slug)
+    env = _envelope(process, envelope)
+    form = CodesForm(request.POST)
+    if not form.is_valid():
+        return _back_to_manage(request, process, form, "")
+    try:
+        new = services.codes_generate(
+            actor=request.user,  # type: ignore[arg-type]
+            envelope=env,
+            count=form.cleaned_data["count"],
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return _back_to_manage(request, process, form, "")
+    url = request.build_absolute_uri(reverse("budgeting:ballot_code", args=[slug, envelope]))
+    name = f"{process.slug}-{env.slug}-codes"
+    if form.cleaned_data["format"] == "csv":
+        response = HttpResponse(sheets.codes_csv(env, new, url), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    else:
+        response = HttpResponse(sheets.codes_pdf(env, new, url), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def receipt(request: HttpRequest) -> HttpResponse:

@@ -17,3 +17,12 @@ def turnout(envelope: Any) -> float | None:
     if not population:
         return None
     return 100 * (envelope.n_ballots or 0) / population
+
+
+@register.filter
+def share(part: Any, envelope: Any) -> float | None:
+    """``part`` ballots as a percentage of the district's population (None as ``turnout``)."""
+    population = envelope.area.population if envelope.area else 0
+    if not population:
+        return None
+    return 100 * (part or 0) / population
