@@ -9,7 +9,13 @@
   var budget = parseInt(form.dataset.budget, 10);
   var max = parseInt(form.dataset.max, 10);
   var points = parseInt(form.dataset.points, 10);
-  var fmt = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  // amounts grouped as the server writes them (data-group is 1000 as the page shows it)
+  var group = (words.dataset.group || "1,000").replace(/\d/g, "");
+  var fmt = {
+    format: function (n) {
+      return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, group);
+    },
+  };
   function update() {
     var chosen = 0, cost = 0, used = 0;
     form.querySelectorAll("input[data-cost]").forEach(function (input) {
