@@ -40,6 +40,9 @@ def test_demo_has_a_counted_three_district_process_and_one_open_for_voting() -> 
     assert sum(r.n_ballots for r in Result.objects.filter(envelope__process=done)) == n
     running = Process.objects.get(slug="budget-2027")
     assert running.phase() == "voting"
+    for process in (done, running):  # the demo reads in both languages
+        assert process.titles.get("es")
+        assert process.descriptions.get("es")
     assert not Result.objects.filter(envelope__process=running).exists()
     # the demo resident can vote in the running process
     client = Client()

@@ -75,6 +75,7 @@ def _build(
     dates: dict[str, datetime],
     envelopes: list[tuple[str, str, Area | None, int]],
     ideas: list[tuple[str, int, int]],
+    description_es: str = "",
     **rules: Any,
 ) -> Process:
     """A process walked through ideas and review (dates far in the future meanwhile), then
@@ -86,6 +87,7 @@ def _build(
         title=title,
         titles={"es": title_es},
         description=description,
+        descriptions={"es": description_es},
         **later,
         **rules,
     )
@@ -249,6 +251,7 @@ def seed_budgeting(ctx: SeedContext) -> None:
         title="Participatory budget 2026",
         title_es="Presupuesto participativo 2026",
         description="Three districts decided how to spend 300,000 on their streets and squares.",
+        description_es="Tres distritos decidieron cómo gastar 300 000 en sus calles y plazas.",
         dates=_dates(now, -90),
         envelopes=[(a.code, a.name, a, 100000) for a in districts],
         ideas=DISTRICT_IDEAS,
@@ -276,6 +279,7 @@ def seed_budgeting(ctx: SeedContext) -> None:
         title="Participatory budget 2027: the whole city",
         title_es="Presupuesto participativo 2027: toda la ciudad",
         description="Choose up to three city-wide projects. Voting is open.",
+        description_es="Elige hasta tres proyectos para toda la ciudad. La votación está abierta.",
         dates=_dates(now, -3),
         envelopes=[("city", "Whole city", None, 400000)],
         ideas=CITY_IDEAS,
