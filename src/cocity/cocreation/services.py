@@ -33,12 +33,16 @@ from cocity.cocreation.models import (
 )
 from cocity.core.errors import Conflict, DomainError, NotAllowed, full_clean
 from cocity.core.models import Area, Organisation, User
-from cocity.core.services import PERSONAL_DATA_EXPORTERS, audit_record, notification_send
+from cocity.core.services import (
+    PERSONAL_DATA_EXPORTERS,
+    audit_record,
+    notification_send,
+    rejection_reason_clean,
+)
 from cocity.deliberation.models import Conversation
 from cocity.needs.models import Report, ServiceCategory
 
 COMMENT_MAX_LENGTH = 2000
-REASON_MAX_LENGTH = 500
 
 # Notification texts (translated when shown)
 NEW_PROPOSAL = gettext_noop("New proposal on the challenge “%(challenge)s”: %(title)s")
@@ -368,19 +372,7 @@ def comment_moderate(*, comment: Comment, actor: User, status: str, reason: str 
     _require(actor, "cocreation.moderate")
     if status not in (Comment.Status.ACCEPTED, Comment.Status.REJECTED):
         raise DomainError(_("Unknown moderation decision."), code="unknown_status")
-    reason = " ".join((reason or "").split())
-    if status == Comment.Status.REJECTED and not reason:
-        raise DomainError(
-            _("Give a reason for the rejection: its author will read it."),
-            code="reason_required",
-            fields={"reason": [_("Give a reason.")]},
-        )
-    if len(reason) > REASON_MAX_LENGTH:
-        raise DomainError(
-            _("A reason has at most %(max)d characters.") % {"max": REASON_MAX_LENGTH},
-            code="invalid",
-            fields={"reason": [_("Too long.")]},
-        )
+    reason = rejection_reason_clean(reason, rejecting=status == Comment.Status.REJECTED)
     comment.status = status
     comment.moderated_by = actor
     comment.moderated_at = timezone.now()

@@ -12,6 +12,7 @@ from typing import Any, cast
 from allauth.account.models import EmailAddress
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from cocity.compute import audit as chain
@@ -33,6 +34,29 @@ from cocity.core.models import (
 )
 
 # --- audit log --------------------------------------------------------------------------------
+
+
+#: the longest reason a moderator may give for a rejection (statements, comments)
+REJECTION_REASON_MAX_LENGTH = 500
+
+
+def rejection_reason_clean(reason: str, *, rejecting: bool) -> str:
+    """A moderator's reason with its spaces tidied; a rejection needs one (its author reads
+    it), and it has at most REJECTION_REASON_MAX_LENGTH characters."""
+    reason = " ".join((reason or "").split())
+    if rejecting and not reason:
+        raise DomainError(
+            _("Give a reason for the rejection: its author will read it."),
+            code="reason_required",
+            fields={"reason": [_("Give a reason.")]},
+        )
+    if len(reason) > REJECTION_REASON_MAX_LENGTH:
+        raise DomainError(
+            _("A reason has at most %(max)d characters.") % {"max": REJECTION_REASON_MAX_LENGTH},
+            code="invalid",
+            fields={"reason": [_("Too long.")]},
+        )
+    return reason
 
 
 def audit_payload(entry: AuditEntry) -> dict[str, Any]:

@@ -23,7 +23,12 @@ from django.utils.translation import gettext_noop
 from cocity.compute.opinion import PolisExportError, VoteTable, read_polis_export
 from cocity.core.errors import Conflict, DomainError, NotAllowed, full_clean
 from cocity.core.models import Area, User
-from cocity.core.services import PERSONAL_DATA_EXPORTERS, audit_record, notification_send
+from cocity.core.services import (
+    PERSONAL_DATA_EXPORTERS,
+    audit_record,
+    notification_send,
+    rejection_reason_clean,
+)
 from cocity.core.text import all_safe
 from cocity.deliberation import polis
 
@@ -245,7 +250,6 @@ def statement_submit(
 #: Notification texts of a moderation outcome (translated when shown).
 MODERATION_ACCEPTED = gettext_noop("Your statement “%(body)s” was accepted: people can vote on it.")
 MODERATION_REJECTED = gettext_noop("Your statement “%(body)s” was not accepted. Reason: %(reason)s")
-REASON_MAX_LENGTH = 500
 
 
 @transaction.atomic
@@ -258,19 +262,7 @@ def statement_moderate(
         raise NotAllowed()
     if status not in (Statement.Status.ACCEPTED, Statement.Status.REJECTED):
         raise DomainError(_("Unknown moderation decision."), code="unknown_status")
-    reason = " ".join((reason or "").split())
-    if status == Statement.Status.REJECTED and not reason:
-        raise DomainError(
-            _("Give a reason for the rejection: its author will read it."),
-            code="reason_required",
-            fields={"reason": [_("Give a reason.")]},
-        )
-    if len(reason) > REASON_MAX_LENGTH:
-        raise DomainError(
-            _("A reason has at most %(max)d characters.") % {"max": REASON_MAX_LENGTH},
-            code="invalid",
-            fields={"reason": [_("Too long.")]},
-        )
+    reason = rejection_reason_clean(reason, rejecting=status == Statement.Status.REJECTED)
     statement.status = status
     statement.moderated_by = actor
     statement.moderated_at = timezone.now()
