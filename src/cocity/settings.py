@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "cocity.cocreation",
     "cocity.budgeting",
     "cocity.sensing",
+    "cocity.investment",
+    "cocity.equity",
 ]
 
 MIDDLEWARE = [

@@ -36,6 +36,10 @@ urlpatterns = [
     path("api/budgets/", include("cocity.budgeting.api_urls")),
     path("budgets/", include("cocity.budgeting.urls")),
     path("sensors/", include("cocity.sensing.urls")),
+    path("api/investment/", include("cocity.investment.api_urls")),
+    path("invest/", include("cocity.investment.urls")),
+    path("api/equity/", include("cocity.equity.api_urls")),
+    path("equity/", include("cocity.equity.urls")),
     path("", include("cocity.core.urls")),
 ]
 

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EquityConfig(AppConfig):
+    name = "cocity.equity"
+    label = "equity"
+    verbose_name = _("Equity")
+
+    def ready(self) -> None:
+        from cocity.equity import seeders  # noqa: F401 - registers the demo's seeder

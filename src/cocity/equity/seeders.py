@@ -1,0 +1,1 @@
+"""Demo data of the equity app (registered with cocity.core.seeding)."""

@@ -1,0 +1,1 @@
+"""Demo data of the investment app (registered with cocity.core.seeding)."""
