@@ -8,19 +8,22 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cocity.cocreation import selectors, services
 from cocity.cocreation.models import (
+    Amendment,
     Challenge,
     GateDecision,
     Indicator,
     Initiative,
     Measurement,
+    Meeting,
     Milestone,
     Proposal,
     ProposalVersion,
@@ -167,14 +170,31 @@ class IndicatorSerializer(serializers.ModelSerializer[Indicator]):
             "target_date",
             "source",
             "category",
+            "quantity",
             "measurements",
         ]
 
 
+class SurveyResultSerializer(serializers.Serializer[Any]):
+    answers = serializers.IntegerField()
+    mean_rating = serializers.DecimalField(max_digits=3, decimal_places=1, allow_null=True)
+    go_ahead = serializers.IntegerField(help_text="Answers saying it should go ahead")
+    hold_back = serializers.IntegerField(help_text="Answers saying it should not")
+    comments = serializers.ListField(child=serializers.CharField())
+
+
 class DecisionSerializer(serializers.ModelSerializer[GateDecision]):
+    survey = serializers.SerializerMethodField()
+
     class Meta:
         model = GateDecision
-        fields = ["from_stage", "to_stage", "criteria", "note", "decided_on"]
+        fields = ["from_stage", "to_stage", "criteria", "note", "decided_on", "survey"]
+
+    @extend_schema_field(SurveyResultSerializer(allow_null=True))
+    def get_survey(self, obj: GateDecision) -> Any:
+        """The residents' survey answered before this decision."""
+        result = selectors.survey_result(list(obj.survey_responses.all()))
+        return SurveyResultSerializer(result).data if result.answers else None
 
 
 class MilestoneSerializer(serializers.ModelSerializer[Milestone]):
@@ -217,7 +237,13 @@ class InitiativeDetailSerializer(InitiativeSerializer):
 def _get(getter: Any, pk: int) -> Any:
     try:
         return getter(pk)
-    except (Challenge.DoesNotExist, Proposal.DoesNotExist, Initiative.DoesNotExist):
+    except (
+        Challenge.DoesNotExist,
+        Proposal.DoesNotExist,
+        Initiative.DoesNotExist,
+        Amendment.DoesNotExist,
+        Meeting.DoesNotExist,
+    ):
         raise Http404 from None
 
 
@@ -384,3 +410,226 @@ class MeasurementList(APIView):
             **data.validated_data,
         )
         return Response(MeasurementSerializer(measurement).data, status=status.HTTP_201_CREATED)
+
+
+# --- amendments -------------------------------------------------------------------------------
+
+
+class AmendmentSerializer(serializers.ModelSerializer[Amendment]):
+    author = serializers.CharField(
+        source="author.public_name", read_only=True, default=None, allow_null=True
+    )
+    version = serializers.IntegerField(
+        source="version.number", read_only=True, default=None, allow_null=True
+    )
+
+    class Meta:
+        model = Amendment
+        fields = [
+            "id",
+            "proposal",
+            "title",
+            "body",
+            "reason",
+            "author",
+            "based_on",
+            "status",
+            "version",
+            "rejection_reason",
+            "created_at",
+            "decided_at",
+        ]
+
+
+class AmendmentInputSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField()
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class AmendmentDecisionSerializer(serializers.Serializer[Any]):
+    accept = serializers.BooleanField()
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Required to reject"
+    )
+
+
+class AmendmentList(APIView):
+    """A proposal's amendments (GET); propose one (POST: anyone signed in but its authors)."""
+
+    @extend_schema(responses=AmendmentSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        proposal = _get(selectors.proposal_get, pk)
+        return Response(AmendmentSerializer(selectors.amendments(proposal), many=True).data)
+
+    @extend_schema(request=AmendmentInputSerializer, responses={201: AmendmentSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        proposal = _get(selectors.proposal_get, pk)
+        data = AmendmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        amendment = services.amendment_propose(
+            proposal=proposal,
+            author=request.user,  # type: ignore[arg-type]
+            **data.validated_data,
+        )
+        return Response(AmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
+
+
+class AmendmentDecide(APIView):
+    """The proposal's authors accept an amendment (a new version) or reject it with a reason."""
+
+    @extend_schema(request=AmendmentDecisionSerializer, responses=AmendmentSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        amendment = _get(selectors.amendment_get, pk)
+        data = AmendmentDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        amendment = services.amendment_decide(
+            amendment=amendment,
+            actor=request.user,  # type: ignore[arg-type]
+            **data.validated_data,
+        )
+        return Response(AmendmentSerializer(amendment).data)
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+class MeetingSerializer(serializers.ModelSerializer[Meeting]):
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)  # type: ignore[var-annotated]
+    proposals = serializers.PrimaryKeyRelatedField(many=True, read_only=True)  # type: ignore[var-annotated]
+    registered = serializers.SerializerMethodField()
+    waiting = serializers.SerializerMethodField()
+    attended = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "challenge",
+            "title",
+            "agenda",
+            "format",
+            "starts_at",
+            "ends_at",
+            "place",
+            "accessibility",
+            "online_url",
+            "capacity",
+            "organisation",
+            "registered",
+            "waiting",
+            "attended",
+            "minutes",
+            "proposals",
+        ]
+
+    def _count(self, obj: Meeting, **where: Any) -> int:
+        return obj.registrations.filter(**where).count()
+
+    def get_registered(self, obj: Meeting) -> int:
+        return self._count(obj, waiting=False)
+
+    def get_waiting(self, obj: Meeting) -> int:
+        return self._count(obj, waiting=True)
+
+    def get_attended(self, obj: Meeting) -> int:
+        return self._count(obj, attended=True)
+
+
+class MeetingInputSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=200)
+    agenda = serializers.CharField()
+    format = serializers.ChoiceField(choices=Meeting.Format.choices, default="in_person")
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    accessibility = serializers.CharField(required=False, allow_blank=True, default="")
+    online_url = serializers.URLField(required=False, allow_blank=True, default="")
+    capacity = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    organisation = serializers.SlugField(required=False, allow_blank=True, default="")
+
+
+class MeetingList(generics.ListAPIView[Meeting]):
+    """A challenge's meetings and workshops (GET); call one (POST: officials, organisations)."""
+
+    serializer_class = MeetingSerializer
+
+    def get_queryset(self) -> Any:
+        challenge = _get(selectors.challenge_get, self.kwargs["pk"])
+        return selectors.meetings(challenge=challenge).prefetch_related("proposals")
+
+    @extend_schema(request=MeetingInputSerializer, responses={201: MeetingSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        challenge = _get(selectors.challenge_get, pk)
+        data = MeetingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        v["organisation"] = _organisation(v["organisation"])
+        meeting = services.meeting_create(
+            challenge=challenge,
+            actor=request.user,  # type: ignore[arg-type]
+            **v,
+        )
+        return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
+
+
+class MeetingDetail(APIView):
+    """A meeting with its places taken, waiting list, attendance, minutes and outcomes."""
+
+    @extend_schema(responses=MeetingSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(MeetingSerializer(_get(selectors.meeting_get, pk)).data)
+
+
+class RegistrationSerializer(serializers.Serializer[Any]):
+    waiting = serializers.BooleanField(help_text="On the waiting list: the meeting was full")
+
+
+class MeetingRegister(APIView):
+    """Register for a meeting (POST; on the waiting list when full) or cancel (DELETE)."""
+
+    @extend_schema(request=None, responses={201: RegistrationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        meeting = _get(selectors.meeting_get, pk)
+        registration = services.meeting_register(meeting=meeting, user=request.user)  # type: ignore[arg-type]
+        return Response({"waiting": registration.waiting}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        meeting = _get(selectors.meeting_get, pk)
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        if not services.meeting_unregister(meeting=meeting, user=request.user):
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- gate surveys -----------------------------------------------------------------------------
+
+
+class SurveyInputSerializer(serializers.Serializer[Any]):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    go_ahead = serializers.BooleanField()
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class SurveyAnswer(APIView):
+    """The open survey of an initiative's next gate: its results so far (GET); answer (POST)."""
+
+    @extend_schema(responses=SurveyResultSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        initiative = _get(selectors.initiative_get, pk)
+        open_answers = list(initiative.survey_responses.filter(decision__isnull=True))
+        return Response(SurveyResultSerializer(selectors.survey_result(open_answers)).data)
+
+    @extend_schema(request=SurveyInputSerializer, responses={201: None})
+    def post(self, request: Request, pk: int) -> Response:
+        initiative = _get(selectors.initiative_get, pk)
+        data = SurveyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.survey_answer(
+            initiative=initiative,
+            user=request.user,  # type: ignore[arg-type]
+            **data.validated_data,
+        )
+        return Response(status=status.HTTP_201_CREATED)

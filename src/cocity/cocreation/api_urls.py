@@ -17,4 +17,14 @@ urlpatterns = [
         api.MeasurementList.as_view(),
         name="api-measurements",
     ),
+    path("proposals/<int:pk>/amendments/", api.AmendmentList.as_view(), name="api-amendments"),
+    path("amendments/<int:pk>/decide/", api.AmendmentDecide.as_view(), name="api-amendment-decide"),
+    path("challenges/<int:pk>/meetings/", api.MeetingList.as_view(), name="api-meetings"),
+    path("meetings/<int:pk>/", api.MeetingDetail.as_view(), name="api-meeting"),
+    path(
+        "meetings/<int:pk>/registration/",
+        api.MeetingRegister.as_view(),
+        name="api-meeting-register",
+    ),
+    path("initiatives/<int:pk>/survey/", api.SurveyAnswer.as_view(), name="api-survey"),
 ]

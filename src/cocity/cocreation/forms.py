@@ -9,7 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cocity.cocreation.models import GATES, Indicator, Initiative, Stage
+from cocity.cocreation.models import GATES, Indicator, Initiative, Meeting, Proposal, Stage
+from cocity.compute.sensing.quantities import QUANTITIES
 from cocity.core.models import Area, Organisation
 from cocity.deliberation.models import Conversation
 from cocity.needs.models import Report, ServiceCategory
@@ -162,6 +163,11 @@ class IndicatorForm(forms.Form):
         queryset=ServiceCategory.objects.order_by("name"),
         required=False,
     )
+    quantity = forms.ChoiceField(
+        label=_("Sensor quantity (for a sensor aggregate)"),
+        choices=[("", "—"), *((name, name) for name in QUANTITIES)],
+        required=False,
+    )
 
 
 class MeasurementForm(forms.Form):
@@ -185,3 +191,101 @@ class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("Milestone"), max_length=200)
     weight = forms.IntegerField(label=_("Weight"), min_value=1, max_value=100, initial=1)
     due_on = forms.DateField(label=_("Due on"), required=False, widget=_DateInput())
+
+
+class AmendmentForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Proposed text"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("The whole text as you would have it; the authors see what changed."),
+    )
+    reason = forms.CharField(
+        label=_("Why this change"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class _DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    agenda = forms.CharField(label=_("Agenda"), widget=forms.Textarea(attrs={"rows": 5}))
+    format = forms.ChoiceField(label=_("Format"), choices=Meeting.Format.choices)
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=_DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=_DateTimeInput())
+    place = forms.CharField(
+        label=_("Place"), max_length=300, required=False, help_text=_("Address and room.")
+    )
+    accessibility = forms.CharField(
+        label=_("Accessibility"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Step-free access, hearing loop, sign language, childcare, languages…"),
+    )
+    online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
+    capacity = forms.IntegerField(
+        label=_("Capacity"),
+        min_value=1,
+        required=False,
+        help_text=_("Empty: no limit. Once full, people join a waiting list."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organisation = _organisation_field(user)
+        organisation.label = _("Hosted by")
+        organisation.empty_label = _("The city")
+        self.fields["organisation"] = organisation
+
+
+class MeetingReportForm(forms.Form):
+    minutes = forms.CharField(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 6}))
+    attended = forms.MultipleChoiceField(
+        label=_("Who attended"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    proposals = forms.ModelMultipleChoiceField(
+        label=_("Proposals this meeting shaped"),
+        queryset=Proposal.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        attended = cast(forms.MultipleChoiceField, self.fields["attended"])
+        attended.choices = [
+            (str(r.user_id), r.user.public_name)
+            for r in meeting.registrations.select_related("user").filter(waiting=False)
+        ]
+        field = cast("forms.ModelMultipleChoiceField[Proposal]", self.fields["proposals"])
+        field.queryset = Proposal.objects.filter(challenge=meeting.challenge_id).order_by("title")
+
+
+class SurveyForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How well does it answer the challenge so far?"),
+        choices=[(str(n), str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("1: not at all, 5: very well."),
+    )
+    go_ahead = forms.TypedChoiceField(
+        label=_("Should it go ahead to the next stage?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

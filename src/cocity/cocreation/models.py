@@ -275,6 +275,7 @@ class Indicator(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", _("Entered by the city")
         REPORTS = "reports", _("Count of reports (last 30 days)")
+        SENSORS = "sensors", _("Daily mean of sensors in the challenge's districts")
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="indicators")
     name = models.CharField(_("indicator"), max_length=200)
@@ -294,6 +295,8 @@ class Indicator(models.Model):
         related_name="+",
         verbose_name=_("report category"),
     )
+    #: For a sensor aggregate: the quantity (e.g. ``pm25``) averaged over the districts' sensors.
+    quantity = models.CharField(_("sensor quantity"), max_length=40, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -302,8 +305,10 @@ class Indicator(models.Model):
         verbose_name_plural = _("indicators")
         constraints = [
             models.CheckConstraint(
-                condition=Q(source="manual") | Q(category__isnull=False),
-                name="indicator_report_count_has_category",
+                condition=Q(source="manual")
+                | Q(source="reports", category__isnull=False)
+                | (Q(source="sensors") & ~Q(quantity="")),
+                name="indicator_source_complete",
             )
         ]
 
@@ -350,3 +355,174 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- amendments, meetings, gate surveys, the similar-idea index (issue 15, second part) --------
+
+
+class Amendment(models.Model):
+    """Replacement text for a proposal, proposed by anyone signed in; the proposal's authors
+    accept it (it becomes a new version, crediting its author) or reject it with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the authors")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="amendments")
+    author = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("proposed text"))
+    reason = models.CharField(_("why this change"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    #: The proposal's version number the amendment was written against.
+    based_on = models.PositiveIntegerField(default=1)
+    #: The version it became, once accepted.
+    version = models.ForeignKey(
+        ProposalVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "accepted", "rejected"]),
+                name="amendment_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}: {self.title}"
+
+
+class Meeting(models.Model):
+    """A meeting or workshop about a challenge, in person or online, hosted by the city or an
+    organisation; registration up to its capacity, then a waiting list."""
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("In person and online")
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="meetings")
+    title = models.CharField(_("title"), max_length=200)
+    agenda = models.TextField(_("agenda"))
+    format = models.CharField(
+        _("format"), max_length=16, choices=Format.choices, default=Format.IN_PERSON
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    accessibility = models.TextField(_("accessibility"), blank=True)
+    online_url = models.URLField(_("online link"), blank=True)
+    #: Empty: no limit.
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cocreation_meetings",
+        verbose_name=_("hosted by"),
+    )
+    minutes = models.TextField(_("minutes"), blank=True)
+    #: The proposals the meeting shaped (its outcomes).
+    proposals = models.ManyToManyField(
+        Proposal, blank=True, related_name="meetings", verbose_name=_("proposals it shaped")
+    )
+    created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MeetingRegistration(models.Model):
+    """A person registered for a meeting, or on its waiting list; attendance by the host."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="meeting_registrations")
+    waiting = models.BooleanField(default=False)
+    attended = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="one_registration")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at {self.meeting_id}"
+
+
+class SurveyResponse(models.Model):
+    """A resident's answer to the short survey of an initiative's next gate: how good the
+    initiative is so far (1–5), whether it should go ahead, and a comment. The answers given
+    while a stage lasts are attached to the decision that ends it."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="survey_responses"
+    )
+    decision = models.ForeignKey(
+        GateDecision,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+    )
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    user = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    rating = models.PositiveSmallIntegerField(_("how well does it answer the challenge? (1–5)"))
+    go_ahead = models.BooleanField(_("should it go ahead?"))
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="survey_rating_1_to_5"
+            ),
+            models.UniqueConstraint(
+                fields=["initiative", "user"],
+                condition=Q(decision__isnull=True),
+                name="one_open_survey_answer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id} {self.stage}: {self.rating}"
+
+
+class ProposalWord(models.Model):
+    """The similar-idea index: each meaningful word of a proposal's current text, once, and
+    whether it is in the title. It finds the few proposals sharing enough words with a new idea
+    before the exact score is computed."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="+")
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="+")
+    word = models.CharField(max_length=64)
+    in_title = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["challenge", "word"])]
+
+    def __str__(self) -> str:
+        return self.word

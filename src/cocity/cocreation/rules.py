@@ -42,3 +42,19 @@ rules.add_perm("cocreation.comment", is_resident)
 rules.add_perm("cocreation.trusted_comment", is_trusted_commenter)
 rules.add_perm("cocreation.moderate", is_moderator | is_admin)
 rules.add_perm("cocreation.manage_initiative", is_official | is_admin)
+
+
+@rules.predicate
+def is_meeting_host(user: Any, meeting: Any) -> bool:
+    """Who called the meeting, or a member of the organisation hosting it."""
+    if meeting is None or not user.is_authenticated:
+        return False
+    if meeting.created_by_id == user.pk:
+        return True
+    return bool(
+        meeting.organisation_id is not None
+        and user.organisations.filter(pk=meeting.organisation_id).exists()
+    )
+
+
+rules.add_perm("cocreation.host_meeting", is_meeting_host | is_official | is_admin)

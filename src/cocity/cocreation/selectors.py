@@ -8,22 +8,34 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cocity.cocreation.models import (
+    Amendment,
     Challenge,
     ChallengeFollow,
     Comment,
+    Endorsement,
     GateDecision,
     Indicator,
     Initiative,
     Measurement,
+    Meeting,
+    MeetingRegistration,
     Milestone,
     Proposal,
     ProposalVersion,
+    ProposalWord,
+    SurveyResponse,
 )
-from cocity.compute.cocreation import progress_percent, similar_items
+from cocity.compute.cocreation import (
+    meaningful_words,
+    min_shared_words,
+    progress_percent,
+    similar_items,
+)
 from cocity.core.models import User
 from cocity.needs.models import Report
 
@@ -71,17 +83,24 @@ def is_challenge_follower(*, challenge: Challenge, user: Any) -> bool:
 
 def proposals(*, challenge: Challenge) -> QuerySet[Proposal]:
     """A challenge's proposals with their authors and counts, newest first."""
+    # counts as correlated subqueries: the database computes them only for the page's rows,
+    # not for every proposal of the challenge before paginating (as a GROUP BY would)
     return (
         Proposal.objects.filter(challenge=challenge)
         .select_related("author", "organisation")
         .annotate(
-            n_endorsements=Count("endorsements", distinct=True),
-            n_comments=Count(
-                "comments", filter=Q(comments__status=Comment.Status.ACCEPTED), distinct=True
+            n_endorsements=_count(Endorsement.objects.filter(proposal=OuterRef("pk"))),
+            n_comments=_count(
+                Comment.objects.filter(proposal=OuterRef("pk"), status=Comment.Status.ACCEPTED)
             ),
         )
         .order_by("-created_at", "-id")
     )
+
+
+def _count(qs: QuerySet[Any]) -> Coalesce:
+    counted = qs.order_by().values("proposal").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def proposal_get(pk: int) -> Proposal:
@@ -137,9 +156,27 @@ def similar_proposals(
     *, challenge: Challenge, title: str, body: str, exclude: int | None = None
 ) -> list[tuple[Proposal, float]]:
     """The challenge's proposals most like a new idea (``compute.cocreation.similar_items``)."""
-    rows = Proposal.objects.filter(challenge=challenge).values_list("pk", "title", "body")
-    if exclude is not None:
-        rows = rows.exclude(pk=exclude)
+    # exact prefilter on the stored words: a proposal sharing too few words with the new idea
+    # cannot reach the threshold, so only the few that share enough are scored
+    title_words = meaningful_words(title)
+    words = title_words | meaningful_words(body)
+    if not words:
+        return []
+    shared = (
+        ProposalWord.objects.filter(challenge=challenge, word__in=[w[:64] for w in words])
+        .values("proposal")
+        .annotate(
+            n_all=Count("pk"),
+            n_title=Count("pk", filter=Q(in_title=True, word__in=list(title_words) or [""])),
+        )
+        .filter(
+            Q(n_all__gte=min_shared_words(len(words)))
+            | Q(n_title__gte=min_shared_words(len(title_words)))
+        )
+        .values_list("proposal", flat=True)
+    )
+    candidates = [pk for pk in shared if pk != exclude]
+    rows = Proposal.objects.filter(pk__in=candidates).values_list("pk", "title", "body")
     found = similar_items(title, body, rows)
     by_pk = Proposal.objects.in_bulk([pk for pk, _ in found])
     return [(by_pk[pk], score) for pk, score in found if pk in by_pk]
@@ -212,7 +249,9 @@ class Event:
 KIND_ORDER = [
     "report",
     "challenge",
+    "meeting",
     "proposal",
+    "amendment",
     "initiative",
     "decision",
     "milestone",
@@ -253,6 +292,23 @@ def initiative_timeline(initiative: Initiative) -> list[Event]:
         Event(p.created_at, "proposal", p.title, reverse("cocreation:proposal", args=[p.pk]))
         for p in Proposal.objects.filter(challenge=challenge).order_by("created_at")
     )
+    events.extend(
+        Event(m.starts_at, "meeting", m.title, reverse("cocreation:meeting", args=[m.pk]), "")
+        for m in challenge.meetings.all()
+        if m.starts_at <= timezone.now()
+    )
+    events.extend(
+        Event(
+            a.decided_at or a.created_at,
+            "amendment",
+            a.title,
+            reverse("cocreation:proposal", args=[a.proposal_id]),
+            a.author.public_name if a.author else "",
+        )
+        for a in Amendment.objects.filter(
+            proposal=initiative.proposal, status=Amendment.Status.ACCEPTED
+        ).select_related("author")
+    )
     events.append(
         Event(
             initiative.created_at,
@@ -285,3 +341,107 @@ def initiative_timeline(initiative: Initiative) -> list[Event]:
 
 def initiatives_of(challenge: Challenge) -> QuerySet[Initiative]:
     return Initiative.objects.filter(proposal__challenge=challenge).order_by("created_at")
+
+
+# --- sensor-sourced indicators ----------------------------------------------------------------
+
+
+def sensor_mean(*, indicator: Indicator, day: date) -> Decimal | None:
+    """For a sensor indicator: the day's mean of its quantity over the challenge's districts
+    (each district's mean of its sensors' daily means, read through the sensing app), or None
+    when no sensor there has usable readings that day."""
+    from cocity.sensing import selectors as sensing
+
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    means = []
+    for area in indicator.initiative.proposal.challenge.areas.all():
+        days = sensing.area_daily(area=area, quantity=indicator.quantity, start=start, days=1)
+        if days and days[0].mean is not None:
+            means.append(days[0].mean)
+    if not means:
+        return None
+    return Decimal(str(round(sum(means) / len(means), 3)))
+
+
+# --- amendments -------------------------------------------------------------------------------
+
+
+def amendments(proposal: Proposal) -> QuerySet[Amendment]:
+    return proposal.amendments.select_related("author", "decided_by", "version").order_by(
+        "created_at", "id"
+    )
+
+
+def amendment_get(pk: int) -> Amendment:
+    return Amendment.objects.select_related("proposal", "author").get(pk=pk)
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+def meetings(*, challenge: Challenge | None = None) -> QuerySet[Meeting]:
+    qs = Meeting.objects.select_related("challenge", "organisation").annotate(
+        n_registered=Count("registrations", filter=Q(registrations__waiting=False)),
+        n_waiting=Count("registrations", filter=Q(registrations__waiting=True)),
+    )
+    if challenge is not None:
+        qs = qs.filter(challenge=challenge)
+    return qs.order_by("starts_at", "id")
+
+
+def meeting_get(pk: int) -> Meeting:
+    return (
+        Meeting.objects.select_related("challenge", "organisation", "created_by")
+        .prefetch_related("proposals")
+        .get(pk=pk)
+    )
+
+
+def meeting_registrations(meeting: Meeting) -> QuerySet[MeetingRegistration]:
+    return meeting.registrations.select_related("user").order_by("created_at", "id")
+
+
+def meeting_registration_of(*, meeting: Meeting, user: Any) -> MeetingRegistration | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return meeting.registrations.filter(user=user).first()
+
+
+# --- gate surveys -----------------------------------------------------------------------------
+
+
+@dataclass
+class SurveyResult:
+    answers: int
+    mean_rating: Decimal | None
+    go_ahead: int
+    comments: list[str]
+
+    @property
+    def hold_back(self) -> int:
+        return self.answers - self.go_ahead
+
+
+def survey_result(responses: list[SurveyResponse]) -> SurveyResult:
+    n = len(responses)
+    mean = (Decimal(sum(r.rating for r in responses)) / n).quantize(Decimal("0.1")) if n else None
+    return SurveyResult(
+        n,
+        mean,
+        sum(1 for r in responses if r.go_ahead),
+        [r.comment for r in responses if r.comment],
+    )
+
+
+def survey_results(initiative: Initiative) -> dict[int | None, SurveyResult]:
+    """The survey answers per gate decision (``None``: the open survey of the next gate)."""
+    grouped: dict[int | None, list[SurveyResponse]] = {}
+    for r in initiative.survey_responses.order_by("created_at", "id"):
+        grouped.setdefault(r.decision_id, []).append(r)
+    return {k: survey_result(v) for k, v in grouped.items()}
+
+
+def has_answered_survey(*, initiative: Initiative, user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return initiative.survey_responses.filter(user=user, decision__isnull=True).exists()

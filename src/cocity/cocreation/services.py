@@ -3,6 +3,7 @@ audit entry, and tells the challenge's followers after the commit."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,7 @@ from cocity.cocreation import selectors
 from cocity.cocreation.models import (
     GATES,
     GOALS_OPEN,
+    Amendment,
     Challenge,
     ChallengeFollow,
     Comment,
@@ -26,11 +28,16 @@ from cocity.cocreation.models import (
     Indicator,
     Initiative,
     Measurement,
+    Meeting,
+    MeetingRegistration,
     Milestone,
     Proposal,
     ProposalVersion,
+    ProposalWord,
     Stage,
+    SurveyResponse,
 )
+from cocity.compute.cocreation import meaningful_words
 from cocity.core.errors import Conflict, DomainError, NotAllowed, full_clean
 from cocity.core.models import Area, Organisation, User
 from cocity.core.services import (
@@ -41,6 +48,8 @@ from cocity.core.services import (
 )
 from cocity.deliberation.models import Conversation
 from cocity.needs.models import Report, ServiceCategory
+
+logger = logging.getLogger(__name__)
 
 COMMENT_MAX_LENGTH = 2000
 
@@ -199,6 +208,7 @@ def proposal_submit(
     ProposalVersion.objects.create(
         proposal=proposal, number=1, title=proposal.title, body=proposal.body, editor=author
     )
+    proposal_index_words(proposal)
     ChallengeFollow.objects.get_or_create(challenge=challenge, user=author)
     audit_record(
         action="cocreation.proposal_submitted",
@@ -242,6 +252,7 @@ def proposal_edit(
     )
     full_clean(version)
     version.save()
+    proposal_index_words(proposal)
     audit_record(
         action="cocreation.proposal_edited",
         actor=editor,
@@ -490,6 +501,9 @@ def gate_decide(
     )
     full_clean(decision)
     decision.save()
+    SurveyResponse.objects.filter(initiative=initiative, decision__isnull=True).update(
+        decision=decision
+    )
     initiative.stage = to_stage
     initiative.save(update_fields=["stage"])
     audit_record(
@@ -538,14 +552,12 @@ def indicator_add(
     target_date: date,
     source: str = Indicator.Source.MANUAL,
     category: ServiceCategory | None = None,
+    quantity: str = "",
 ) -> Indicator:
     """Fix a goal's indicator. Goals are set before the pilot starts and cannot change after."""
     _require(actor, "cocreation.manage_initiative")
-    if initiative.stage not in GOALS_OPEN:
-        raise Conflict(
-            _("Goals are fixed before the pilot: they cannot change at this stage."),
-            code="goals_fixed",
-        )
+    _goals_open(initiative)
+    _source_complete(source, category, quantity)
     indicator = Indicator(
         initiative=initiative,
         name=_clean_text(name),
@@ -555,6 +567,7 @@ def indicator_add(
         target_date=target_date,
         source=source,
         category=category if source == Indicator.Source.REPORTS else None,
+        quantity=quantity if source == Indicator.Source.SENSORS else "",
     )
     full_clean(indicator)
     indicator.save()
@@ -591,6 +604,15 @@ def measurement_record(
         )
     if value in (None, "") and indicator.source == Indicator.Source.REPORTS:
         number = Decimal(selectors.report_count(indicator=indicator, until=measured_on))
+    elif value in (None, "") and indicator.source == Indicator.Source.SENSORS:
+        mean = selectors.sensor_mean(indicator=indicator, day=measured_on)
+        if mean is None:
+            raise DomainError(
+                _("No usable sensor readings in the challenge's districts on that day."),
+                code="no_readings",
+                fields={"measured_on": [_("No sensor data for this day.")]},
+            )
+        number = mean
     else:
         number = _decimal(value, "value")
     if indicator.measurements.filter(measured_on=measured_on).exists():
@@ -602,7 +624,7 @@ def measurement_record(
     measurement = Measurement(
         indicator=indicator, measured_on=measured_on, value=number, entered_by=actor
     )
-    full_clean(measurement)
+    full_clean(measurement, exclude=["entered_by"])  # none: computed by the background task
     measurement.save()
     audit_record(
         action="cocreation.measurement_recorded",
@@ -679,6 +701,476 @@ def milestone_complete(
         skip=actor,
     )
     return milestone
+
+
+# --- goals: checks and edits before the pilot -------------------------------------------------
+
+
+def _goals_open(initiative: Initiative) -> None:
+    if initiative.stage not in GOALS_OPEN:
+        raise Conflict(
+            _("Goals are fixed before the pilot: they cannot change at this stage."),
+            code="goals_fixed",
+        )
+
+
+def _source_complete(source: str, category: ServiceCategory | None, quantity: str) -> None:
+    if source not in Indicator.Source.values:
+        raise DomainError(_("Unknown source."), code="invalid", fields={"source": [_("Unknown.")]})
+    if source == Indicator.Source.REPORTS and category is None:
+        raise DomainError(
+            _("A count of reports needs a report category."),
+            code="invalid",
+            fields={"category": [_("Choose a category.")]},
+        )
+    if source == Indicator.Source.SENSORS and not quantity:
+        raise DomainError(
+            _("A sensor aggregate needs a quantity."),
+            code="invalid",
+            fields={"quantity": [_("Choose a quantity.")]},
+        )
+
+
+@transaction.atomic
+def indicator_edit(*, indicator: Indicator, actor: User, **changes: Any) -> Indicator:
+    """Change an indicator's definition (officials), only while goals are open: before the pilot
+    starts or while iterating. Once the pilot runs, goals stay as they were fixed."""
+    _require(actor, "cocreation.manage_initiative")
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    _goals_open(indicator.initiative)
+    allowed = {
+        "name",
+        "unit",
+        "baseline",
+        "target",
+        "target_date",
+        "source",
+        "category",
+        "quantity",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(_("Unknown field."), code="invalid")
+    before = {f: str(getattr(indicator, f)) for f in changes}
+    for field, value in changes.items():
+        if field in ("baseline", "target"):
+            value = _decimal(value, field)
+        elif field in ("name", "unit", "quantity"):
+            value = _clean_text(value)
+        setattr(indicator, field, value)
+    _source_complete(indicator.source, indicator.category, indicator.quantity)
+    if indicator.source != Indicator.Source.REPORTS:
+        indicator.category = None
+    if indicator.source != Indicator.Source.SENSORS:
+        indicator.quantity = ""
+    full_clean(indicator)
+    indicator.save()
+    audit_record(
+        action="cocreation.indicator_edited",
+        actor=actor,
+        obj=indicator,
+        data={
+            "initiative": indicator.initiative_id,
+            "before": before,
+            "after": {f: str(getattr(indicator, f)) for f in changes},
+        },
+    )
+    return indicator
+
+
+@transaction.atomic
+def milestone_edit(
+    *,
+    milestone: Milestone,
+    actor: User,
+    title: str,
+    weight: int,
+    due_on: date | None = None,
+) -> Milestone:
+    """Change a milestone not yet done (officials); a done milestone stays as it was."""
+    _require(actor, "cocreation.manage_initiative")
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if milestone.done_on is not None:
+        raise Conflict(_("This milestone is done: it can no longer change."), code="already_done")
+    milestone.title, milestone.weight, milestone.due_on = _clean_text(title), weight, due_on
+    full_clean(milestone)
+    milestone.save(update_fields=["title", "weight", "due_on"])
+    audit_record(
+        action="cocreation.milestone_edited",
+        actor=actor,
+        obj=milestone.initiative,
+        data={"milestone": milestone.pk, "title": milestone.title, "weight": weight},
+    )
+    return milestone
+
+
+def measurements_fill(*, day: date | None = None) -> int:
+    """Record the day's value of every computed indicator (report counts, sensor aggregates) of
+    initiatives in pilot or evaluation that has none yet. Run daily by the background task and
+    on demand. Returns how many values were recorded."""
+    day = day or timezone.localdate()
+    done = 0
+    due = Indicator.objects.filter(
+        source__in=[Indicator.Source.REPORTS, Indicator.Source.SENSORS],
+        initiative__stage__in=[Stage.PILOT, Stage.EVALUATION],
+    ).exclude(measurements__measured_on=day)
+    for indicator in due.select_related("initiative__proposal__challenge"):
+        try:
+            measurement_record(indicator=indicator, actor=None, measured_on=day)
+        except DomainError as exc:
+            logger.info("indicator %s not measured on %s: %s", indicator.pk, day, exc.message)
+            continue
+        done += 1
+    return done
+
+
+# --- the similar-idea index -------------------------------------------------------------------
+
+
+def proposal_index_words(proposal: Proposal) -> None:
+    """Store the meaningful words of a proposal's current text (the similar-idea prefilter)."""
+    ProposalWord.objects.filter(proposal=proposal).delete()
+    title_words = meaningful_words(proposal.title)
+    words = title_words | meaningful_words(proposal.body)
+    ProposalWord.objects.bulk_create(
+        ProposalWord(
+            proposal=proposal,
+            challenge_id=proposal.challenge_id,
+            word=w[:64],
+            in_title=w in title_words,
+        )
+        for w in sorted(words)
+    )
+
+
+# --- amendments -------------------------------------------------------------------------------
+
+AMENDMENT_PROPOSED = gettext_noop("Someone proposes an amendment to your proposal “%(title)s”.")
+AMENDMENT_ACCEPTED = gettext_noop("Your amendment to “%(title)s” was accepted.")
+AMENDMENT_REJECTED = gettext_noop(
+    "Your amendment to “%(title)s” was not accepted. Reason: %(reason)s"
+)
+
+
+def _tell(
+    people: Iterable[User], *, verb: str, text: str, params: dict[str, Any], link: str
+) -> None:
+    recipients = list(people)
+    transaction.on_commit(
+        lambda: notification_send(
+            recipients=recipients, verb=verb, text=text, params=params, link=link
+        )
+    )
+
+
+@transaction.atomic
+def amendment_propose(
+    *, proposal: Proposal, author: User, title: str, body: str, reason: str = ""
+) -> Amendment:
+    """Anyone signed in proposes replacement text for a proposal; its authors decide."""
+    _require(author, "cocreation.propose")
+    if author.has_perm("cocreation.edit_proposal", proposal):
+        raise DomainError(
+            _("You write this proposal: edit it instead of amending it."), code="own_proposal"
+        )
+    title, body = _clean_text(title), _clean_text(body)
+    if title == proposal.title and body == proposal.body:
+        raise DomainError(_("Nothing changed: this is the current text."), code="unchanged")
+    amendment = Amendment(
+        proposal=proposal,
+        author=author,
+        title=title,
+        body=body,
+        reason=_clean_text(reason)[:500],
+        based_on=proposal.version,
+    )
+    full_clean(amendment, exclude=["author", "decided_by", "version"])
+    amendment.save()
+    audit_record(
+        action="cocreation.amendment_proposed",
+        actor=author,
+        obj=amendment,
+        data={"proposal": proposal.pk, "based_on": amendment.based_on},
+    )
+    _tell(
+        _authors(proposal),
+        verb="cocreation.amendment_proposed",
+        text=AMENDMENT_PROPOSED,
+        params={"title": proposal.title},
+        link=_proposal_link(proposal),
+    )
+    return amendment
+
+
+@transaction.atomic
+def amendment_decide(
+    *, amendment: Amendment, actor: User, accept: bool, reason: str = ""
+) -> Amendment:
+    """The proposal's author or a co-author accepts an amendment (its text becomes a new
+    version, credited to the amendment's author) or rejects it with a reason."""
+    amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
+    proposal = Proposal.objects.select_for_update().get(pk=amendment.proposal_id)
+    _require(actor, "cocreation.edit_proposal", proposal)
+    if amendment.status != Amendment.Status.PENDING:
+        raise Conflict(_("This amendment was already decided."), code="already_decided")
+    reason = rejection_reason_clean(reason, rejecting=not accept)
+    amendment.decided_by = actor
+    amendment.decided_at = timezone.now()
+    if accept:
+        if amendment.title == proposal.title and amendment.body == proposal.body:
+            raise DomainError(_("Nothing changed: this is the current text."), code="unchanged")
+        proposal.title, proposal.body = amendment.title, amendment.body
+        proposal.version += 1
+        proposal.updated_at = amendment.decided_at
+        proposal.save(update_fields=["title", "body", "version", "updated_at"])
+        name = amendment.author.public_name if amendment.author else "—"
+        with override(None):
+            note = _("Amendment by %(name)s") % {"name": name}
+        version = ProposalVersion.objects.create(
+            proposal=proposal,
+            number=proposal.version,
+            title=proposal.title,
+            body=proposal.body,
+            editor=amendment.author,
+            note=note[:200],
+        )
+        proposal_index_words(proposal)
+        amendment.status = Amendment.Status.ACCEPTED
+        amendment.version = version
+    else:
+        amendment.status = Amendment.Status.REJECTED
+        amendment.rejection_reason = reason
+    amendment.save()
+    audit_record(
+        action="cocreation.amendment_decided",
+        actor=actor,
+        obj=amendment,
+        data={"proposal": proposal.pk, "status": amendment.status},
+    )
+    if amendment.author is not None:
+        _tell(
+            [amendment.author],
+            verb="cocreation.amendment_decided",
+            text=AMENDMENT_ACCEPTED if accept else AMENDMENT_REJECTED,
+            params={"title": proposal.title, "reason": reason},
+            link=_proposal_link(proposal),
+        )
+    if accept:
+        _notify(
+            proposal.challenge,
+            verb="cocreation.proposal_edited",
+            text=PROPOSAL_EDITED,
+            params={"title": proposal.title, "version": proposal.version},
+            link=_proposal_link(proposal),
+            skip=actor,
+        )
+    return amendment
+
+
+# --- meetings and workshops -------------------------------------------------------------------
+
+MEETING_NEW = gettext_noop("New meeting on the challenge “%(challenge)s”: %(title)s")
+MEETING_PLACE = gettext_noop("A place freed up: you are registered for “%(title)s”.")
+
+
+def _meeting_link(meeting: Meeting) -> str:
+    return reverse("cocreation:meeting", args=[meeting.pk])
+
+
+def _check_meeting(meeting: Meeting) -> None:
+    if meeting.format != Meeting.Format.ONLINE and not meeting.place:
+        raise DomainError(
+            _("Say where it takes place."),
+            code="invalid",
+            fields={"place": [_("A meeting in person needs a place.")]},
+        )
+    if meeting.format != Meeting.Format.IN_PERSON and not meeting.online_url:
+        raise DomainError(
+            _("Give the link to join online."),
+            code="invalid",
+            fields={"online_url": [_("An online meeting needs a link.")]},
+        )
+    if meeting.ends_at <= meeting.starts_at:
+        raise DomainError(
+            _("A meeting ends after it starts."),
+            code="invalid",
+            fields={"ends_at": [_("After the start.")]},
+        )
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    challenge: Challenge,
+    actor: User,
+    title: str,
+    agenda: str,
+    starts_at: Any,
+    ends_at: Any,
+    format: str = Meeting.Format.IN_PERSON,
+    place: str = "",
+    accessibility: str = "",
+    online_url: str = "",
+    capacity: int | None = None,
+    organisation: Organisation | None = None,
+) -> Meeting:
+    """Call a meeting or workshop about a challenge (officials, organisation members; in an
+    organisation's name only as its member). The challenge's followers are told."""
+    _require(actor, "cocreation.create_challenge")
+    if organisation is not None and not actor.has_perm("core.act_for_organisation", organisation):
+        raise NotAllowed(_("You can only host a meeting for an organisation you belong to."))
+    meeting = Meeting(
+        challenge=challenge,
+        title=_clean_text(title),
+        agenda=_clean_text(agenda),
+        format=format,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=_clean_text(place),
+        accessibility=_clean_text(accessibility),
+        online_url=_clean_text(online_url),
+        capacity=capacity,
+        organisation=organisation,
+        created_by=actor,
+    )
+    _check_meeting(meeting)
+    full_clean(meeting, exclude=["created_by"])
+    meeting.save()
+    audit_record(
+        action="cocreation.meeting_created",
+        actor=actor,
+        obj=meeting,
+        data={"challenge": challenge.pk, "starts_at": meeting.starts_at.isoformat()},
+    )
+    _notify(
+        challenge,
+        verb="cocreation.meeting_created",
+        text=MEETING_NEW,
+        params={"challenge": challenge.title, "title": meeting.title},
+        link=_meeting_link(meeting),
+        skip=actor,
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_register(*, meeting: Meeting, user: User) -> MeetingRegistration:
+    """Register for a meeting; when it is full, join the waiting list."""
+    _require(user, "core.participate")
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.ends_at <= timezone.now():
+        raise DomainError(_("This meeting is over."), code="over")
+    if meeting.registrations.filter(user=user).exists():
+        raise Conflict(_("You are already registered."), code="already_registered")
+    taken = meeting.registrations.filter(waiting=False).count()
+    waiting = meeting.capacity is not None and taken >= meeting.capacity
+    registration = MeetingRegistration.objects.create(meeting=meeting, user=user, waiting=waiting)
+    audit_record(
+        action="cocreation.meeting_registered",
+        actor=user,
+        obj=meeting,
+        data={"waiting": waiting},
+    )
+    return registration
+
+
+@transaction.atomic
+def meeting_unregister(*, meeting: Meeting, user: User) -> bool:
+    """Cancel a registration; the first person waiting takes the place and is told."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    registration = meeting.registrations.filter(user=user).first()
+    if registration is None:
+        return False
+    freed = not registration.waiting
+    registration.delete()
+    audit_record(action="cocreation.meeting_unregistered", actor=user, obj=meeting, data={})
+    if freed:
+        nxt = meeting.registrations.filter(waiting=True).order_by("created_at", "id").first()
+        if nxt is not None:
+            nxt.waiting = False
+            nxt.save(update_fields=["waiting"])
+            _tell(
+                [nxt.user],
+                verb="cocreation.meeting_place",
+                text=MEETING_PLACE,
+                params={"title": meeting.title},
+                link=_meeting_link(meeting),
+            )
+    return True
+
+
+@transaction.atomic
+def meeting_report(
+    *,
+    meeting: Meeting,
+    actor: User,
+    minutes: str,
+    attended: Iterable[int] = (),
+    proposals: Iterable[Proposal] = (),
+) -> Meeting:
+    """After the meeting, its host records the minutes, who attended (registered people's
+    account ids) and the proposals it shaped (of the same challenge)."""
+    _require(actor, "cocreation.host_meeting", meeting)
+    if meeting.starts_at > timezone.now():
+        raise DomainError(_("The meeting has not started yet."), code="not_started")
+    proposals = list(proposals)
+    if any(p.challenge_id != meeting.challenge_id for p in proposals):
+        raise DomainError(
+            _("Only proposals of the meeting's challenge."),
+            code="invalid",
+            fields={"proposals": [_("Not a proposal of this challenge.")]},
+        )
+    meeting.minutes = _clean_text(minutes)
+    meeting.save(update_fields=["minutes"])
+    present = set(attended)
+    for registration in meeting.registrations.all():
+        registration.attended = registration.user_id in present
+        registration.save(update_fields=["attended"])
+    meeting.proposals.set(proposals)
+    audit_record(
+        action="cocreation.meeting_reported",
+        actor=actor,
+        obj=meeting,
+        data={"attended": len(present), "proposals": sorted(p.pk for p in proposals)},
+    )
+    return meeting
+
+
+# --- the resident survey at each gate ---------------------------------------------------------
+
+
+@transaction.atomic
+def survey_answer(
+    *, initiative: Initiative, user: User, rating: int, go_ahead: bool, comment: str = ""
+) -> SurveyResponse:
+    """A resident answers the survey of the initiative's next gate (once per gate): it is shown
+    with the decision that ends the current stage."""
+    _require(user, "core.participate")
+    if not GATES.get(initiative.stage):
+        raise DomainError(_("This initiative has no further gate."), code="closed")
+    if not 1 <= int(rating) <= 5:
+        raise DomainError(
+            _("Choose from 1 to 5."), code="invalid", fields={"rating": [_("From 1 to 5.")]}
+        )
+    if SurveyResponse.objects.filter(
+        initiative=initiative, user=user, decision__isnull=True
+    ).exists():
+        raise Conflict(_("You already answered the survey of this gate."), code="already_answered")
+    response = SurveyResponse.objects.create(
+        initiative=initiative,
+        stage=initiative.stage,
+        user=user,
+        rating=int(rating),
+        go_ahead=bool(go_ahead),
+        comment=_clean_text(comment)[:2000],
+    )
+    audit_record(
+        action="cocreation.survey_answered",
+        actor=user,
+        obj=initiative,
+        data={"stage": initiative.stage},
+    )
+    return response
 
 
 # --- personal data ----------------------------------------------------------------------------

@@ -29,4 +29,18 @@ urlpatterns = [
     path("initiatives/<int:pk>/milestones/", views.milestone_add, name="milestone_add"),
     path("milestones/<int:pk>/done/", views.milestone_done, name="milestone_done"),
     path("indicators/<int:pk>/series.csv", views.indicator_csv, name="indicator_csv"),
+    # amendments, meetings, gate surveys, goal edits (issue 15, second part)
+    path("proposals/<int:pk>/amend/", views.amendment_create, name="amendment_create"),
+    path("amendments/<int:pk>/", views.amendment_detail, name="amendment"),
+    path("amendments/<int:pk>/decide/", views.amendment_decide, name="amendment_decide"),
+    path("meetings/", views.meeting_list, name="meetings"),
+    path("<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/register/", views.meeting_register, name="meeting_register"),
+    path("meetings/<int:pk>/report/", views.meeting_report, name="meeting_report"),
+    path("meetings/<int:pk>/meeting.ics", views.meeting_ics, name="meeting_ics"),
+    path("initiatives/<int:pk>/survey/", views.survey_answer, name="survey_answer"),
+    path("initiatives/<int:pk>/measure/", views.measurements_fill, name="measurements_fill"),
+    path("indicators/<int:pk>/edit/", views.indicator_edit, name="indicator_edit"),
+    path("milestones/<int:pk>/edit/", views.milestone_edit, name="milestone_edit"),
 ]

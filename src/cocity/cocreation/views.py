@@ -5,46 +5,67 @@ outcome chart and public timeline. Every page works without JavaScript."""
 from __future__ import annotations
 
 import csv
+from datetime import UTC
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cocity.cocreation import selectors, services
 from cocity.cocreation.forms import (
+    AmendmentForm,
     ChallengeForm,
     CoauthorForm,
     CommentForm,
     GateForm,
     IndicatorForm,
     MeasurementForm,
+    MeetingForm,
+    MeetingReportForm,
     MilestoneForm,
     ProposalEditForm,
     ProposalForm,
+    SurveyForm,
 )
 from cocity.cocreation.models import (
+    GATES,
     GOALS_OPEN,
+    Amendment,
     Challenge,
     Comment,
     Indicator,
     Initiative,
+    Meeting,
     Milestone,
     Proposal,
     Stage,
 )
+from cocity.cocreation.tasks import measurements_fill_task
 from cocity.compute.cocreation import chart_layout, word_diff
 from cocity.core.errors import DomainError
+
+#: A challenge's page lists its proposals 50 at a time.
+PROPOSALS_PER_PAGE = 50
 
 
 def _get(getter: Any, pk: int) -> Any:
     try:
         return getter(pk)
-    except (Challenge.DoesNotExist, Proposal.DoesNotExist, Initiative.DoesNotExist):
+    except (
+        Challenge.DoesNotExist,
+        Proposal.DoesNotExist,
+        Initiative.DoesNotExist,
+        Amendment.DoesNotExist,
+        Meeting.DoesNotExist,
+    ):
         raise Http404 from None
 
 
@@ -92,15 +113,21 @@ def challenge_create(request: HttpRequest) -> HttpResponse:
 
 def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _get(selectors.challenge_get, pk)
+    page = Paginator(selectors.proposals(challenge=challenge), PROPOSALS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "cocreation/challenge_detail.html",
         {
             "challenge": challenge,
-            "proposals": selectors.proposals(challenge=challenge),
+            "proposals": page.object_list,
+            "page": page,
             "initiatives": selectors.initiatives_of(challenge),
             "is_follower": selectors.is_challenge_follower(challenge=challenge, user=request.user),
             "can_propose": request.user.has_perm("cocreation.propose"),
+            "meetings": selectors.meetings(challenge=challenge),
+            "can_call_meeting": request.user.has_perm("cocreation.create_challenge"),
         },
     )
 
@@ -175,6 +202,10 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "my_organisations": list(user.organisations.all()) if user.is_authenticated else [],
             "comment_form": CommentForm(),
             "coauthor_form": CoauthorForm(),
+            "amendments": selectors.amendments(proposal),
+            "can_amend": user.has_perm("cocreation.propose")
+            and not user.has_perm("cocreation.edit_proposal", proposal),
+            "meetings": proposal.meetings.order_by("starts_at"),
         },
     )
 
@@ -371,6 +402,11 @@ def _initiative_page(
         "is_follower": selectors.is_challenge_follower(
             challenge=initiative.proposal.challenge, user=request.user
         ),
+        "surveys": selectors.survey_results(initiative),
+        "survey_open": bool(GATES.get(initiative.stage)),
+        "survey_answered": selectors.has_answered_survey(initiative=initiative, user=request.user),
+        "can_answer": request.user.has_perm("core.participate"),
+        "survey_form": forms.get("survey_form") or SurveyForm(),
     }
     if manage:
         context["gate_form"] = forms.get("gate_form") or GateForm(initiative=initiative)
@@ -499,3 +535,331 @@ def indicator_csv(request: HttpRequest, pk: int) -> HttpResponse:
             ]
         )
     return response
+
+
+# --- amendments -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def amendment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _get(selectors.proposal_get, pk)
+    if not request.user.has_perm("cocreation.propose"):
+        raise PermissionDenied
+    form = AmendmentForm(
+        request.POST or None, initial={"title": proposal.title, "body": proposal.body}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.amendment_propose(
+                proposal=proposal,
+                author=request.user,  # type: ignore[arg-type]
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("Your amendment is sent to the proposal's authors."))
+            return redirect("cocreation:proposal", pk=proposal.pk)
+    return render(request, "cocreation/amendment_form.html", {"form": form, "proposal": proposal})
+
+
+def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An amendment and what it changes in the text it was written against."""
+    amendment = _get(selectors.amendment_get, pk)
+    proposal = amendment.proposal
+    base = proposal.versions.filter(number=amendment.based_on).first()
+    old_title, old_body = (base.title, base.body) if base else (proposal.title, proposal.body)
+    return render(
+        request,
+        "cocreation/amendment_detail.html",
+        {
+            "amendment": amendment,
+            "proposal": proposal,
+            "title_diff": word_diff(old_title, amendment.title),
+            "body_diff": word_diff(old_body, amendment.body),
+            "can_decide": amendment.status == Amendment.Status.PENDING
+            and request.user.has_perm("cocreation.edit_proposal", proposal),
+        },
+    )
+
+
+@login_required
+@require_POST
+def amendment_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    amendment = _get(selectors.amendment_get, pk)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        services.amendment_decide(
+            amendment=amendment,
+            actor=request.user,  # type: ignore[arg-type]
+            accept=accept,
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cocreation:amendment", pk=amendment.pk)
+    messages.success(
+        request,
+        _("The amendment is accepted: it is the new version.")
+        if accept
+        else _("The amendment is rejected; its author is told why."),
+    )
+    return redirect("cocreation:proposal", pk=amendment.proposal_id)
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "cocreation/meeting_list.html", {"meetings": selectors.meetings()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
+    challenge = _get(selectors.challenge_get, pk)
+    if not request.user.has_perm("cocreation.create_challenge"):
+        raise PermissionDenied
+    form = MeetingForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_create(
+                challenge=challenge,
+                actor=request.user,  # type: ignore[arg-type]
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("The meeting is announced."))
+            return redirect("cocreation:meeting", pk=meeting.pk)
+    return render(request, "cocreation/meeting_form.html", {"form": form, "challenge": challenge})
+
+
+def _meeting_page(
+    request: HttpRequest, meeting: Meeting, form: MeetingReportForm | None = None
+) -> HttpResponse:
+    can_host = request.user.has_perm("cocreation.host_meeting", meeting)
+    registrations = list(selectors.meeting_registrations(meeting))
+    taken = sum(1 for r in registrations if not r.waiting)
+    if can_host and form is None:
+        form = MeetingReportForm(
+            meeting=meeting,
+            initial={
+                "minutes": meeting.minutes,
+                "attended": [str(r.user_id) for r in registrations if r.attended],
+                "proposals": list(meeting.proposals.all()),
+            },
+        )
+    return render(
+        request,
+        "cocreation/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "registration": selectors.meeting_registration_of(meeting=meeting, user=request.user),
+            "taken": taken,
+            "waiting": len(registrations) - taken,
+            "full": meeting.capacity is not None and taken >= meeting.capacity,
+            "registrations": registrations if can_host else [],
+            "can_host": can_host,
+            "report_form": form,
+            "started": meeting.starts_at <= timezone.now(),
+            "over": meeting.ends_at <= timezone.now(),
+        },
+        status=400 if form is not None and form.is_bound else 200,
+    )
+
+
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _meeting_page(request, _get(selectors.meeting_get, pk))
+
+
+@login_required
+@require_POST
+def meeting_register(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get(selectors.meeting_get, pk)
+    if request.POST.get("cancel"):
+        services.meeting_unregister(meeting=meeting, user=request.user)  # type: ignore[arg-type]
+        messages.success(request, _("Your registration is cancelled."))
+        return redirect("cocreation:meeting", pk=meeting.pk)
+    try:
+        registration = services.meeting_register(meeting=meeting, user=request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The meeting is full: you are on the waiting list.")
+            if registration.waiting
+            else _("You are registered."),
+        )
+    return redirect("cocreation:meeting", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_report(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get(selectors.meeting_get, pk)
+    if not request.user.has_perm("cocreation.host_meeting", meeting):
+        raise PermissionDenied
+    form = MeetingReportForm(request.POST, meeting=meeting)
+    if form.is_valid():
+        try:
+            services.meeting_report(
+                meeting=meeting,
+                actor=request.user,  # type: ignore[arg-type]
+                minutes=form.cleaned_data["minutes"],
+                attended=[int(x) for x in form.cleaned_data["attended"]],
+                proposals=form.cleaned_data["proposals"],
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("The minutes and attendance are recorded."))
+            return redirect("cocreation:meeting", pk=meeting.pk)
+    return _meeting_page(request, meeting, form)
+
+
+def _ics_text(text: str) -> str:
+    return (
+        text.replace("\r", "")
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\n", "\\n")
+    )
+
+
+def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting as an iCalendar event, to add to a calendar."""
+    meeting = _get(selectors.meeting_get, pk)
+    fmt = "%Y%m%dT%H%M%SZ"
+    utc = UTC
+    url = request.build_absolute_uri(reverse("cocreation:meeting", args=[meeting.pk]))
+    location = meeting.place or meeting.online_url
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//cocity//co-creation//EN",
+        "BEGIN:VEVENT",
+        f"UID:meeting-{meeting.pk}@{request.get_host()}",
+        f"DTSTAMP:{meeting.created_at.astimezone(utc).strftime(fmt)}",
+        f"DTSTART:{meeting.starts_at.astimezone(utc).strftime(fmt)}",
+        f"DTEND:{meeting.ends_at.astimezone(utc).strftime(fmt)}",
+        f"SUMMARY:{_ics_text(meeting.title)}",
+        f"DESCRIPTION:{_ics_text(meeting.agenda)}",
+        f"LOCATION:{_ics_text(location)}",
+        f"URL:{url}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    response = HttpResponse(
+        "\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    return response
+
+
+# --- gate surveys, goal edits, computed measurements ------------------------------------------
+
+
+@login_required
+@require_POST
+def survey_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative: Initiative = _get(selectors.initiative_get, pk)
+    form = SurveyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.survey_answer(
+                initiative=initiative,
+                user=request.user,  # type: ignore[arg-type]
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("Thank you: your answer is shown with the decision."))
+            return redirect("cocreation:initiative", pk=initiative.pk)
+    return _initiative_page(request, initiative, status=400, survey_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    indicator = Indicator.objects.select_related("initiative", "category").filter(pk=pk).first()
+    if indicator is None:
+        raise Http404
+    if not request.user.has_perm("cocreation.manage_initiative"):
+        raise PermissionDenied
+    fields = ["name", "unit", "baseline", "target", "target_date", "source", "category", "quantity"]
+    form = IndicatorForm(request.POST or None, initial={f: getattr(indicator, f) for f in fields})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.indicator_edit(
+                indicator=indicator,
+                actor=request.user,  # type: ignore[arg-type]
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("The indicator is changed."))
+            return redirect("cocreation:initiative", pk=indicator.initiative_id)
+    return render(
+        request,
+        "cocreation/goal_edit.html",
+        {
+            "form": form,
+            "initiative": indicator.initiative,
+            "heading": _("Change the indicator “%(name)s”") % {"name": indicator.name},
+            "goals_open": indicator.initiative.stage in GOALS_OPEN,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = Milestone.objects.select_related("initiative").filter(pk=pk).first()
+    if milestone is None:
+        raise Http404
+    if not request.user.has_perm("cocreation.manage_initiative"):
+        raise PermissionDenied
+    initial = {"title": milestone.title, "weight": milestone.weight, "due_on": milestone.due_on}
+    form = MilestoneForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.milestone_edit(
+                milestone=milestone,
+                actor=request.user,  # type: ignore[arg-type]
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("The milestone is changed."))
+            return redirect("cocreation:initiative", pk=milestone.initiative_id)
+    return render(
+        request,
+        "cocreation/goal_edit.html",
+        {
+            "form": form,
+            "initiative": milestone.initiative,
+            "heading": _("Change the milestone “%(title)s”") % {"title": milestone.title},
+            "goals_open": milestone.done_on is None,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def measurements_fill(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue the background task that records today's computed values (report counts, sensor
+    aggregates) now."""
+    initiative = _managed(request, pk)
+    measurements_fill_task.enqueue()
+    messages.success(request, _("Today's computed values are being recorded."))
+    return redirect("cocreation:initiative", pk=initiative.pk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -93,3 +94,17 @@ def similar_items(
             scored.append((pk, round(score, 3)))
     scored.sort(key=lambda item: (-item[1], item[0]))
     return scored[:limit]
+
+
+def meaningful_words(text: str) -> frozenset[str]:
+    """The words the similarity counts: case and accents folded, common words left out."""
+    return _words(text)
+
+
+def min_shared_words(words: int, threshold: float = 0.4) -> int:
+    """The fewest words a text of ``words`` meaningful words must share with another for their
+    similarity to reach ``threshold`` (Jaccard ≥ t needs shared ≥ t·|union| ≥ t·words): an exact
+    prefilter, no similar text is missed."""
+    if words <= 0:
+        return 1
+    return max(1, math.ceil(threshold * words - 1e-9))
