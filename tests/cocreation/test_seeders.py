@@ -12,7 +12,7 @@ from cocity.cocreation.models import Challenge, Initiative, Stage
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_two_challenges_and_an_initiative_in_pilot(
+def test_the_demo_has_three_challenges_with_their_histories(
     db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from cocity.needs import seeders
@@ -21,12 +21,12 @@ def test_the_demo_has_two_challenges_and_an_initiative_in_pilot(
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     assert "seeded cocreation" in out.getvalue()
-    lighting, elderly = Challenge.objects.order_by("pk")
+    lighting, elderly, air = Challenge.objects.order_by("pk")
     assert lighting.organisation is None
     assert 1 <= lighting.reports.count() <= 6
     assert elderly.organisation is not None
     assert elderly.organisation.slug == "vecinos-olivos"
-    pilot = Initiative.objects.get(stage=Stage.PILOT)
+    pilot = Initiative.objects.get(stage=Stage.PILOT, proposal__challenge=lighting)
     assert pilot.proposal.challenge == lighting
     assert pilot.proposal.version == 2
     assert pilot.proposal.coauthors.count() == 1
@@ -51,3 +51,21 @@ def test_the_demo_has_two_challenges_and_an_initiative_in_pilot(
     assert order.index("challenge") > max(i for i, k in enumerate(order) if k == "report")
     days = [timezone.localdate(e.at) for e in events]
     assert days == sorted(days)
+    # air quality near schools: an accepted amendment, a workshop that shaped the proposal, the
+    # survey with each gate, a pilot whose PM2.5 values come from the district's sensors
+    assert air.organisation is None
+    school = Initiative.objects.get(proposal__challenge=air)
+    assert school.stage == Stage.PILOT
+    assert school.proposal.amendments.filter(status="accepted").count() == 1
+    workshop = air.meetings.get(minutes__gt="")
+    assert workshop.organisation is not None
+    assert list(workshop.proposals.all()) == [school.proposal]
+    assert workshop.registrations.filter(attended=True).count() == 4
+    ahead = air.meetings.exclude(pk=workshop.pk).get()
+    assert ahead.registrations.filter(waiting=True).count() == 1  # capacity 3, 4 registered
+    results = selectors.survey_results(school)
+    assert [r.answers for r in results.values()] == [4, 4]
+    pm = school.indicators.get(source="sensors")
+    assert pm.measurements.count() >= 10
+    kinds = {e.kind for e in selectors.initiative_timeline(selectors.initiative_get(school.pk))}
+    assert {"meeting", "amendment", "measurement", "milestone"} <= kinds

@@ -445,3 +445,17 @@ def has_answered_survey(*, initiative: Initiative, user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return initiative.survey_responses.filter(user=user, decision__isnull=True).exists()
+
+
+def sensor_mean_between(*, area: Any, quantity: str, days: int, last: date) -> Decimal | None:
+    """The mean of a district's daily means of a quantity over ``days`` days ending on ``last``
+    (a sensor indicator's baseline), or None without readings."""
+    from cocity.sensing import selectors as sensing
+
+    start = timezone.make_aware(datetime.combine(last - timedelta(days=days - 1), time.min))
+    means = [
+        d.mean
+        for d in sensing.area_daily(area=area, quantity=quantity, start=start, days=days)
+        if d.mean is not None
+    ]
+    return Decimal(str(round(sum(means) / len(means), 1))) if means else None
