@@ -32,5 +32,28 @@ SENTENCES.update(
         "cocreation.measurement_recorded": gettext_noop("Indicator #%(id)s got a measurement."),
         "cocreation.milestone_added": gettext_noop("Initiative #%(id)s got a milestone."),
         "cocreation.milestone_done": gettext_noop("Initiative #%(id)s reached a milestone."),
+        "cocreation.milestone_edited": gettext_noop("A milestone of initiative #%(id)s changed."),
+        "cocreation.indicator_edited": gettext_noop(
+            "A goal's indicator of initiative #%(initiative)s changed before the pilot."
+        ),
+        "cocreation.amendment_proposed": gettext_noop(
+            "An amendment was proposed to proposal #%(proposal)s."
+        ),
+        "cocreation.amendment_decided": gettext_noop(
+            "An amendment to proposal #%(proposal)s was decided (%(status)s)."
+        ),
+        "cocreation.meeting_created": gettext_noop(
+            "Meeting #%(id)s was called on challenge #%(challenge)s."
+        ),
+        "cocreation.meeting_registered": gettext_noop("Someone registered for meeting #%(id)s."),
+        "cocreation.meeting_unregistered": gettext_noop(
+            "Someone cancelled a registration for meeting #%(id)s."
+        ),
+        "cocreation.meeting_reported": gettext_noop(
+            "The minutes and attendance of meeting #%(id)s were recorded."
+        ),
+        "cocreation.survey_answered": gettext_noop(
+            "A resident answered the survey of initiative #%(id)s."
+        ),
     }
 )
