@@ -522,7 +522,12 @@ class ProposalWord(models.Model):
     in_title = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["challenge", "word"])]
+        # the first answers "which proposals of this challenge hold this word" from the index
+        # alone; the second "which of these words does this proposal hold"
+        indexes = [
+            models.Index(fields=["challenge", "word", "proposal"], name="proposalword_by_word"),
+            models.Index(fields=["proposal", "word", "in_title"], name="proposalword_by_proposal"),
+        ]
 
     def __str__(self) -> str:
         return self.word

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -98,6 +99,19 @@ def proposals(*, challenge: Challenge) -> QuerySet[Proposal]:
     )
 
 
+def proposal_page(*, challenge: Challenge, number: Any, per_page: int = 50) -> Page[Proposal]:
+    """One page of a challenge's proposals, newest first, with their counts. The page's ids are
+    found on the bare index first and the counts computed for those rows only (an OFFSET over
+    the annotated query would compute them for every skipped row too)."""
+    bare = Proposal.objects.filter(challenge=challenge).order_by("-created_at", "-id")
+    page = Paginator(bare.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    rows = {p.pk: p for p in proposals(challenge=challenge).filter(pk__in=ids)}
+    found = cast("Page[Proposal]", page)
+    found.object_list = [rows[pk] for pk in ids if pk in rows]
+    return found
+
+
 def _count(qs: QuerySet[Any]) -> Coalesce:
     counted = qs.order_by().values("proposal").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
@@ -155,28 +169,47 @@ def comments_pending() -> QuerySet[Comment]:
 def similar_proposals(
     *, challenge: Challenge, title: str, body: str, exclude: int | None = None
 ) -> list[tuple[Proposal, float]]:
-    """The challenge's proposals most like a new idea (``compute.cocreation.similar_items``)."""
-    # exact prefilter on the stored words: a proposal sharing too few words with the new idea
-    # cannot reach the threshold, so only the few that share enough are scored
-    title_words = meaningful_words(title)
-    words = title_words | meaningful_words(body)
+    """The challenge's proposals most like a new idea (``compute.cocreation.similar_items``).
+
+    Exact, with the word index doing the work of scoring every proposal: a text needs at least
+    k of the idea's n words in common to reach the threshold (``min_shared_words``), so it holds
+    at least one of any n − k + 1 of them (prefix filtering); taking the rarest n − k + 1 finds
+    few candidates, whose shared words are then counted, and only those with enough are
+    scored. The same for the title's words alone."""
+    title_words = {w[:64] for w in meaningful_words(title)}
+    words = title_words | {w[:64] for w in meaningful_words(body)}
     if not words:
         return []
+    index = ProposalWord.objects.filter(challenge=challenge)
+    df = dict(
+        index.filter(word__in=words).values("word").annotate(n=Count("pk")).values_list("word", "n")
+    )
+    need_all, need_title = min_shared_words(len(words)), min_shared_words(len(title_words))
+
+    def rarest(among: set[str], need: int) -> list[str]:
+        return sorted(among, key=lambda w: (df.get(w, 0), w))[: max(0, len(among) - need + 1)]
+
+    prefix = [w for w in rarest(words, need_all) if w in df]
+    title_prefix = [w for w in rarest(title_words, need_title) if w in df]
+    candidates = set(index.filter(word__in=prefix).values_list("proposal", flat=True))
+    if title_prefix:
+        candidates.update(
+            index.filter(word__in=title_prefix, in_title=True).values_list("proposal", flat=True)
+        )
+    candidates.discard(exclude)  # type: ignore[arg-type]
+    if not candidates:
+        return []
     shared = (
-        ProposalWord.objects.filter(challenge=challenge, word__in=[w[:64] for w in words])
+        ProposalWord.objects.filter(proposal__in=candidates, word__in=words)
         .values("proposal")
         .annotate(
             n_all=Count("pk"),
             n_title=Count("pk", filter=Q(in_title=True, word__in=list(title_words) or [""])),
         )
-        .filter(
-            Q(n_all__gte=min_shared_words(len(words)))
-            | Q(n_title__gte=min_shared_words(len(title_words)))
-        )
+        .filter(Q(n_all__gte=need_all) | Q(n_title__gte=need_title))
         .values_list("proposal", flat=True)
     )
-    candidates = [pk for pk in shared if pk != exclude]
-    rows = Proposal.objects.filter(pk__in=candidates).values_list("pk", "title", "body")
+    rows = Proposal.objects.filter(pk__in=list(shared)).values_list("pk", "title", "body")
     found = similar_items(title, body, rows)
     by_pk = Proposal.objects.in_bulk([pk for pk, _ in found])
     return [(by_pk[pk], score) for pk, score in found if pk in by_pk]

@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -113,8 +112,8 @@ def challenge_create(request: HttpRequest) -> HttpResponse:
 
 def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _get(selectors.challenge_get, pk)
-    page = Paginator(selectors.proposals(challenge=challenge), PROPOSALS_PER_PAGE).get_page(
-        request.GET.get("page")
+    page = selectors.proposal_page(
+        challenge=challenge, number=request.GET.get("page"), per_page=PROPOSALS_PER_PAGE
     )
     return render(
         request,
