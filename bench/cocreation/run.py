@@ -15,7 +15,8 @@ rendered), p50 and p95 of sequential requests:
 - the similar-idea check for a new idea against the challenge's 10,000 proposals
   (``selectors.similar_proposals``, in-process), target p50 < 50 ms.
 
-References in the same run: a bare SELECT of the same 50 rows with their two counts (raw SQL,
+References in the same run: an empty page through the same middleware and base template (what
+any page costs on this machine at this moment); a bare SELECT of the same 50 rows with their two counts (raw SQL,
 no ORM, no template) for the list and the proposal; the scoring of every proposal of the
 challenge in Python (what the similar-idea check did before the word index) for the check.
 """
@@ -251,6 +252,20 @@ def main() -> int:
         f"{ARGS.comments:,} comments in {time.perf_counter() - t:.0f} s "
         f"(SQLite, load average {os.getloadavg()[0]:.1f})"
     )
+    from django.http import HttpRequest, HttpResponse
+    from django.template import engines
+    from django.urls import path
+
+    from cocity import urls
+
+    empty = engines["django"].from_string(
+        '{% extends "base.html" %}{% block content %}<h1>Empty</h1>{% endblock %}'
+    )
+
+    def empty_page(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(empty.render({}, request))
+
+    urls.urlpatterns.insert(0, path("bench-empty/", empty_page))
     client = Client()
     runs = ARGS.runs
 
@@ -291,6 +306,7 @@ def main() -> int:
 
     with override_settings(DEBUG=False):
         rows = [
+            ("  reference: an empty page (base template, middleware)", get("/bench-empty/"), None),
             (
                 "challenge page 1 (50 proposals with counts)",
                 get(f"/challenges/{challenge_id}/"),

@@ -405,3 +405,40 @@ def test_the_challenge_lists_its_proposals_fifty_a_page_with_counts(
     second = Client().get(reverse("cocreation:challenge", args=[challenge.pk]), {"page": 2})
     assert second.content.decode().count('class="card"') == 1
     assert Stage.PILOT == "pilot"
+
+
+def test_goals_change_through_the_api_until_the_pilot_and_personal_data_lists_the_new_rows(
+    needs: dict[str, Any], challenge: Challenge
+) -> None:
+    users = needs["users"]
+    official = token_client(users["official"])
+    proposal = _propose(challenge, users["resident"])
+    initiative = services.initiative_create(proposal=proposal, actor=users["official"])
+    indicator = services.indicator_add(
+        initiative=initiative,
+        actor=users["official"],
+        name="Lamps",
+        unit="%",
+        baseline=40,
+        target=90,
+        target_date=date(2027, 1, 1),
+    )
+    url = f"/api/cocreation/indicators/{indicator.pk}/"
+    assert token_client(users["resident"]).patch(url, {"target": "99"}).status_code == 403
+    answer = official.patch(url, {"target": "95", "name": "Lamps working"}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["target"] == "95.000"
+    services.gate_decide(
+        initiative=initiative, actor=users["official"], to_stage="codesign", criteria="c", note="n"
+    )
+    services.gate_decide(
+        initiative=initiative, actor=users["official"], to_stage="pilot", criteria="c", note="n"
+    )
+    refused = official.patch(url, {"target": "80"}, format="json")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "goals_fixed"
+    services.amendment_propose(proposal=proposal, author=users["moderator"], title="T", body="B")
+    services.survey_answer(initiative=initiative, user=users["moderator"], rating=3, go_ahead=True)
+    data = services.personal_data(users["moderator"])
+    assert [a["title"] for a in data["amendments"]] == ["T"]
+    assert [s["rating"] for s in data["survey_answers"]] == [3]

@@ -31,7 +31,7 @@ from cocity.cocreation.models import (
 from cocity.core.errors import DomainError
 from cocity.core.models import Area, Organisation
 from cocity.deliberation.models import Conversation
-from cocity.needs.models import Report
+from cocity.needs.models import Report, ServiceCategory
 
 #: The largest id a row can have (64-bit keys); a larger number in a request is refused.
 MAX_ID = 2**63 - 1
@@ -633,3 +633,50 @@ class SurveyAnswer(APIView):
             **data.validated_data,
         )
         return Response(status=status.HTTP_201_CREATED)
+
+
+# --- goals: an indicator's definition, while goals are open -----------------------------------
+
+
+class IndicatorInputSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200, required=False)
+    unit = serializers.CharField(max_length=40, required=False)
+    baseline = serializers.DecimalField(max_digits=14, decimal_places=3, required=False)
+    target = serializers.DecimalField(max_digits=14, decimal_places=3, required=False)
+    target_date = serializers.DateField(required=False)
+    source = serializers.ChoiceField(choices=Indicator.Source.choices, required=False)  # type: ignore[assignment]
+    category = serializers.SlugField(required=False, help_text="A report category's code")
+    quantity = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class IndicatorDetail(APIView):
+    """An indicator with its series (GET); change its definition (PATCH: officials, only
+    before the pilot starts or while iterating; else 409 ``goals_fixed``)."""
+
+    def _indicator(self, pk: int) -> Indicator:
+        found = Indicator.objects.select_related("initiative", "category").filter(pk=pk).first()
+        if found is None:
+            raise Http404
+        return found
+
+    @extend_schema(responses=IndicatorSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(IndicatorSerializer(self._indicator(pk)).data)
+
+    @extend_schema(request=IndicatorInputSerializer, responses=IndicatorSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        indicator = self._indicator(pk)
+        data = IndicatorInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        if "category" in changes:
+            category = ServiceCategory.objects.filter(code=changes["category"]).first()
+            if category is None:
+                raise DomainError(_("Unknown category."), fields={"category": [_("Unknown.")]})
+            changes["category"] = category
+        indicator = services.indicator_edit(
+            indicator=indicator,
+            actor=request.user,  # type: ignore[arg-type]
+            **changes,
+        )
+        return Response(IndicatorSerializer(indicator).data)

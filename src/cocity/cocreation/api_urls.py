@@ -27,4 +27,5 @@ urlpatterns = [
         name="api-meeting-register",
     ),
     path("initiatives/<int:pk>/survey/", api.SurveyAnswer.as_view(), name="api-survey"),
+    path("indicators/<int:pk>/", api.IndicatorDetail.as_view(), name="api-indicator"),
 ]

@@ -1204,6 +1204,31 @@ def personal_data(user: User) -> dict[str, Any]:
             }
             for c in Comment.objects.filter(author=user).order_by("created_at")
         ],
+        "amendments": [
+            {
+                "proposal": a.proposal_id,
+                "title": a.title,
+                "body": a.body,
+                "reason": a.reason,
+                "status": a.status,
+                "at": a.created_at.isoformat(),
+            }
+            for a in Amendment.objects.filter(author=user).order_by("created_at")
+        ],
+        "meeting_registrations": [
+            {"meeting": r.meeting_id, "waiting": r.waiting, "attended": r.attended}
+            for r in MeetingRegistration.objects.filter(user=user).order_by("created_at")
+        ],
+        "survey_answers": [
+            {
+                "initiative": r.initiative_id,
+                "stage": r.stage,
+                "rating": r.rating,
+                "go_ahead": r.go_ahead,
+                "comment": r.comment,
+            }
+            for r in SurveyResponse.objects.filter(user=user).order_by("created_at")
+        ],
     }
 
 

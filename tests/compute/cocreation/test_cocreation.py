@@ -6,9 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cocity.compute.cocreation import (
     chart_layout,
+    meaningful_words,
+    min_shared_words,
     nice_range,
     progress_percent,
     similar_items,
@@ -113,3 +117,24 @@ def test_the_axis_is_widened_to_round_numbers() -> None:
         target_date=date(2026, 6, 1),
     )
     assert [label for _, label in chart.y_ticks] == ["40", "60", "80", "100"]
+
+
+@given(
+    a=st.frozensets(st.integers(0, 30), min_size=1, max_size=20),
+    b=st.frozensets(st.integers(0, 30), min_size=1, max_size=20),
+    threshold=st.sampled_from([0.2, 0.4, 0.5, 0.75]),
+)
+def test_a_text_alike_enough_shares_at_least_min_shared_words(
+    a: frozenset[int], b: frozenset[int], threshold: float
+) -> None:
+    """The word index's prefilter misses nothing: Jaccard ≥ t implies ⌈t·|a|⌉ shared words."""
+    if len(a & b) / len(a | b) >= threshold:
+        assert len(a & b) >= min_shared_words(len(a), threshold)
+
+
+def test_min_shared_words_rounds_up_and_needs_one() -> None:
+    assert min_shared_words(10) == 4
+    assert min_shared_words(11) == 5
+    assert min_shared_words(1) == 1
+    assert min_shared_words(0) == 1
+    assert meaningful_words("Las FAROLAS de la calle") == {"farolas", "calle"}
