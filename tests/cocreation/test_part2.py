@@ -442,3 +442,30 @@ def test_goals_change_through_the_api_until_the_pilot_and_personal_data_lists_th
     data = services.personal_data(users["moderator"])
     assert [a["title"] for a in data["amendments"]] == ["T"]
     assert [s["rating"] for s in data["survey_answers"]] == [3]
+
+
+def test_followers_who_allowed_it_get_the_news_by_e_mail_in_their_language(
+    needs: dict[str, Any], challenge: Challenge, mailoutbox: Any, settings: Any
+) -> None:
+    from cocity.cocreation.emails import email_followers_task
+    from cocity.core.services import consent_grant
+
+    settings.COCITY_BASE_URL = "https://participa.example.org"
+    users = needs["users"]
+    resident, moderator = users["resident"], users["moderator"]
+    for person in (resident, moderator):
+        services.challenge_follow(challenge=challenge, user=person)
+    consent_grant(user=resident, purpose="email_updates")  # the moderator did not allow e-mail
+    resident.preferred_language = "es"
+    resident.save(update_fields=["preferred_language"])
+    sent = email_followers_task.call(
+        challenge.pk,
+        services.STAGE_CHANGED,
+        {"title": "Solar lamps", "stage": "Pilot", "_translate": ["stage"]},
+        "/challenges/initiatives/1/",
+        users["official"].pk,
+    )
+    assert sent == 1
+    assert mailoutbox[0].to == [resident.email]
+    assert "Piloto" in mailoutbox[0].body
+    assert "https://participa.example.org/challenges/initiatives/1/" in mailoutbox[0].body

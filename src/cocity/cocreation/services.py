@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
 
 from cocity.cocreation import selectors
+from cocity.cocreation.emails import email_followers_task
 from cocity.cocreation.models import (
     GATES,
     GOALS_OPEN,
@@ -101,6 +102,10 @@ def _notify(
             text=text,
             params=params,
             link=link,
+        )
+        # and by e-mail to the followers who allowed it (a background task)
+        email_followers_task.enqueue(
+            challenge.pk, text, dict(params), link, skip.pk if skip else None
         )
 
     transaction.on_commit(send)
