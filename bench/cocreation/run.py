@@ -19,6 +19,8 @@ References in the same run: an empty page through the same middleware and base t
 any page costs on this machine at this moment); a bare SELECT of the same 50 rows with their two counts (raw SQL,
 no ORM, no template) for the list and the proposal; the scoring of every proposal of the
 challenge in Python (what the similar-idea check did before the word index) for the check.
+
+BENCH_PROFILE=1 also prints the challenge page's queries and a cProfile of 10 requests.
 """
 
 from __future__ import annotations
@@ -365,14 +367,14 @@ def main() -> int:
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as q:
-            client.get(f"/challenges/proposals/{proposal_id}/")
-        print(len(q), "queries on the proposal page")
+            client.get(f"/challenges/{challenge_id}/")
+        print(len(q), "queries on the challenge page")
         for query in q.captured_queries:
             print(f"  {query['time']} {query['sql'][:150]}")
         cProfile.runctx(
             "for _ in range(10): client.get(url)",
             globals(),
-            {"client": client, "url": f"/challenges/proposals/{proposal_id}/"},
+            {"client": client, "url": f"/challenges/{challenge_id}/"},
             str(Path(os.environ["COCITY_VAR_DIR"]) / "profile"),
         )
         pstats.Stats(str(Path(os.environ["COCITY_VAR_DIR"]) / "profile")).sort_stats(
