@@ -206,6 +206,25 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "budgeting:ballot_code": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
     "budgeting:paper": ("GET", OFFICIALS, {"slug": "process", "envelope": "envelope"}),
     "budgeting:codes": ("POST", OFFICIALS, {"slug": "process", "envelope": "envelope"}),
+    # investment (the world's call is open, its campaign takes pledges, its offering requests)
+    "api-invest-calls": ("GET", EVERYONE, {}),
+    "api-invest-call": ("GET", EVERYONE, {"slug": "call"}),
+    "api-invest-call-pledges": ("GET", EVERYONE, {"slug": "call"}),
+    "api-invest-campaigns": ("GET", EVERYONE, {}),
+    "api-invest-campaign": ("GET", EVERYONE, {"slug": "campaign"}),
+    "api-invest-campaign-pledge": ("POST", SIGNED_IN, {"slug": "campaign"}),
+    "api-invest-offerings": ("GET", EVERYONE, {}),
+    "investment:index": ("GET", EVERYONE, {}),
+    "investment:campaign": ("GET", EVERYONE, {"slug": "campaign"}),
+    "investment:pledge": ("POST", SIGNED_IN, {"slug": "campaign"}),
+    "investment:signup": ("POST", SIGNED_IN, {"slug": "campaign", "pk": "role"}),
+    "investment:collect": ("POST", OFFICIALS, {"slug": "campaign", "pk": "pledge"}),
+    "investment:call": ("GET", EVERYONE, {"slug": "call"}),
+    "investment:call_close": ("POST", OFFICIALS, {"slug": "call"}),
+    "investment:call_export": ("GET", EVERYONE, {"slug": "call", "fmt": "json"}),
+    "investment:offering": ("GET", EVERYONE, {"slug": "offering"}),
+    "investment:offering_request": ("POST", SIGNED_IN, {"slug": "offering"}),
+    "investment:offering_allocate": ("POST", OFFICIALS, {"slug": "offering"}),
 }
 
 
@@ -286,6 +305,7 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         "indicator": str(indicator.pk),
         "milestone": str(milestone.pk),
         **_budget_world(needs),
+        **_invest_world(needs),
         "entity": sensor.entity_id,
         "sensor": str(sensor.pk),
         "statement": str(conversation.statements.get().number),
@@ -324,6 +344,57 @@ def _budget_world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the 
         "process": process.slug,
         "envelope": envelope.slug,
         "idea": str(idea.pk),
+    }
+
+
+def _invest_world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the fixture's value
+    from cocity.core.models import Organisation
+    from cocity.investment import services as invest
+
+    official = needs["users"]["official"]
+    organisation = Organisation.objects.order_by("pk").first()
+    now = timezone.now()
+    call = invest.call_create(
+        actor=official,
+        slug="fund",
+        title="Fund",
+        sponsor=organisation,  # type: ignore[arg-type]
+        rule={"kind": "fixed", "pot": 1000},
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=9),
+    )
+    campaign = invest.campaign_create(
+        actor=official,
+        slug="benches",
+        title="Benches",
+        organisation=organisation,
+        call=call,
+        deadline=call.closes_at,
+    )
+    role = invest.role_add(
+        actor=official, campaign=campaign, title="Paint", starts_at=call.closes_at, slots=50
+    )
+    pledge, _ = invest.pledge_make(pledger=official, campaign=campaign, amount=100)
+    offering = invest.offering_create(
+        actor=official,
+        slug="solar",
+        title="Solar",
+        organisation=organisation,
+        unit_price=100,
+        units=10,
+        cap_per_person=2,
+        term="1 year",
+        stated_return="none",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=1),
+        seed="s",
+    )
+    return {
+        "call": call.slug,
+        "campaign": campaign.slug,
+        "role": str(role.pk),
+        "pledge": str(pledge.pk),
+        "offering": offering.slug,
     }
 
 

@@ -75,7 +75,7 @@ class OfflineBackend:
 
 @lru_cache(maxsize=4)
 def _backend_class(path: str) -> type:
-    return import_string(path)  # type: ignore[no-any-return]
+    return import_string(path)
 
 
 def backend() -> PaymentBackend:

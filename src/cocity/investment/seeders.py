@@ -65,7 +65,7 @@ def seed_investment(ctx: SeedContext) -> None:
         org = organisations[n % len(organisations)]
         projects.append({"organisation": org, "title": titles[n % len(titles)]})
         n += 1
-    minimums = [300_000, 200_000, 250_000, 150_000, 2_500_000]  # the last misses its minimum
+    minimums = [100_000, 80_000, 150_000, 60_000, 2_500_000]  # the last misses its minimum
     campaigns = []
     for i, project in enumerate(projects[:5]):
         title = str(project.pop("title"))

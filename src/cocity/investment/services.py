@@ -109,7 +109,7 @@ def call_set_rule(*, actor: User, call: MatchingCall, rule: dict[str, Any]) -> M
 
 
 def call_export(call: MatchingCall) -> dict[str, Any]:
-    """The call's rule, campaigns and counted pledges in the published format (pledgers as
+    """The call's rule, campaigns and pledges in the published format (pledgers as
     ``p1``, ``p2``... in order of first pledge: the same person is the same label, no names)."""
     campaigns = list(call.campaigns.select_related("area").order_by("pk"))
     totals = dict(
@@ -119,8 +119,10 @@ def call_export(call: MatchingCall) -> dict[str, Any]:
     )
     labels: dict[int, str] = {}
     pledges = []
+    # a failed campaign's released pledges are listed too (its project is not eligible)
+    shown = (*COUNTED, Pledge.Status.RELEASED, Pledge.Status.REFUNDED)
     rows = (
-        Pledge.objects.filter(campaign__call=call, status__in=COUNTED)
+        Pledge.objects.filter(campaign__call=call, status__in=shown)
         .order_by("created_at", "pk")
         .values_list("campaign__slug", "pledger_id", "amount")
     )

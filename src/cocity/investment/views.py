@@ -106,12 +106,12 @@ def pledge(request: HttpRequest, slug: str) -> HttpResponse:
     form = PledgeForm(request.POST)
     if form.is_valid():
         try:
-            _, payment = services.pledge_make(
+            payment = services.pledge_make(
                 pledger=request.user,  # type: ignore[arg-type]
                 campaign=campaign,
                 amount=form.cents(),
                 named=form.cleaned_data["named"],
-            )
+            )[1]
         except DomainError as exc:
             exc.add_to_form(form)
         else:

@@ -70,7 +70,8 @@ def test_fixed_ratio_cap_and_pot_scaling_add_up_exactly() -> None:
     pledges = [Pledge("a", "x", 1000), Pledge("b", "y", 333), Pledge("c", "z", 5000)]
     roomy = match(Rule(kind="fixed", pot=10_000, ratio=Decimal(2), cap=1500), projects, pledges)
     assert [p.match for p in roomy.projects] == [1500, 666, 0]
-    assert roomy.projects[0].capped and not roomy.projects[1].capped
+    assert roomy.projects[0].capped
+    assert not roomy.projects[1].capped
     tight = match(Rule(kind="fixed", pot=1001, ratio=Decimal(1)), projects, pledges)
     assert tight.spent == 1001
     assert tight.scale == pytest.approx(1001 / 1333)
@@ -141,3 +142,44 @@ def test_cli_recomputes_from_an_export(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["match", str(csv_path), "--rule", "fixed", "--pot", "600", "--json"]) == 0
     fixed = json.loads(capsys.readouterr().out)
     assert [p["match"] for p in fixed["projects"]] == [214, 386]  # 500:900 of 600
+
+
+def _naive_pairwise(pledges: list[Pledge], m: float) -> dict[str, float]:
+    """The formula of Buterin (2019) written out literally, pair by pair."""
+    c: dict[tuple[str, str], int] = {}
+    for p in pledges:
+        c[(p.project, p.pledger)] = c.get((p.project, p.pledger), 0) + p.amount
+    projects = sorted({p for p, _ in c})
+    people = sorted({i for _, i in c})
+    raw = dict.fromkeys(projects, 0.0)
+    for x, i in enumerate(people):
+        for j in people[x + 1 :]:
+            both = [p for p in projects if (p, i) in c and (p, j) in c]
+            k = sum(math.sqrt(c[(p, i)] * c[(p, j)]) for p in both)
+            for p in both:
+                raw[p] += 2 * math.sqrt(c[(p, i)] * c[(p, j)]) * m / (m + k)
+    return raw
+
+
+def test_pairwise_bound_agrees_with_the_literal_formula_on_overlapping_pledgers() -> None:
+    import random
+
+    rng = random.Random(7)
+    projects = [Project(f"q{n}") for n in range(6)]
+    pledges = [
+        Pledge(rng.choice(projects).id, f"u{rng.randrange(15)}", rng.choice([1, 50, 400, 9_000]))
+        for _ in range(120)
+    ]
+    rule = Rule(kind="qf", pot=BIG_POT, threshold=Decimal(300))
+    got = {p.id: p.raw for p in match(rule, projects, pledges).projects}
+    assert got == pytest.approx(_naive_pairwise(pledges, 300.0))
+
+
+def test_released_pledges_of_an_ineligible_project_form_no_pairs() -> None:
+    m = 10
+    rule = Rule(kind="qf", pot=BIG_POT, threshold=Decimal(m))
+    pledges = [Pledge(p, who, 40) for p in ("a", "b") for who in ("x", "y")]
+    result = match(rule, [Project("a"), Project("b", eligible=False)], pledges)
+    assert result.projects[0].raw == pytest.approx(2 * 40 * m / (m + 40))  # only a counts
+    assert result.projects[1].match == 0
+    assert result.projects[1].pledged == 80  # still shown

@@ -17,13 +17,15 @@ def test_equal_split_up_to_each_request() -> None:
     # 10 units; asked 5, 1, 5, 3: everyone gets up to 3, which uses exactly 10
     result = allocate(10, {"a": 5, "b": 1, "c": 5, "d": 3}, seed="s")
     assert result.units == {"a": 3, "b": 1, "c": 3, "d": 3}
-    assert result.level == 3 and result.lottery == []
+    assert result.level == 3
+    assert result.lottery == []
 
 
 def test_the_lottery_gives_the_remainder_by_the_published_seed() -> None:
     requests = {str(n): 4 for n in range(1, 5)}
     result = allocate(10, requests, seed="solar-2026")
-    assert result.level == 2 and sum(result.units.values()) == 10
+    assert result.level == 2
+    assert sum(result.units.values()) == 10
     order = sorted(requests, key=lambda r: hashlib.sha256(f"solar-2026:{r}".encode()).hexdigest())
     assert result.lottery == order[:2]
     assert {r for r, n in result.units.items() if n == 3} == set(order[:2])

@@ -21,7 +21,8 @@ Both rules then apply, in this order: an optional extra weight per district (und
 districts published with the rule, e.g. ``{"d3": "1.5"}``); the cap per project; and, when the
 capped matches exceed the pot, one common scale factor chosen so that the pot is spent exactly
 with no project above its cap ("capital-constrained" matching). A project that did not reach its
-minimum with pledges alone is not eligible and gets nothing. Amounts are integers (cents); the
+minimum with pledges alone is not eligible and gets nothing; its pledges (released) form no
+pairs, so they lower no other project's coefficients. Amounts are integers (cents); the
 real-valued shares are rounded down and the cents left over go to the largest remainders, ties
 to the project listed first, so the published figures add up to exactly what was split.
 """
@@ -81,8 +82,8 @@ class Rule:
             pot = int(data["pot"])
         except (KeyError, TypeError, ValueError) as exc:
             raise MatchError("a rule needs a kind and an integer pot") from exc
-        cap = data.get("cap")
-        threshold = data.get("threshold")
+        cap: Any = data.get("cap")
+        threshold: Any = data.get("threshold")
         weights = data.get("district_weights") or {}
         if not isinstance(weights, Mapping):
             raise MatchError("district_weights maps a district code to a weight")
@@ -162,6 +163,35 @@ class MatchResult:
         }
 
 
+def _pairs_within(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every unordered pair ``(first, second)``, ``first < second``, of positions of an array
+    cut into consecutive groups of the given sizes, pairing only within a group."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    row_end = np.repeat(starts + counts, counts)
+    after = row_end - np.arange(total) - 1  # how many rows follow each row in its group
+    n_pairs = int(after.sum())
+    first = np.repeat(np.arange(total), after)
+    first_offset = np.repeat(np.cumsum(after) - after, after)
+    second = first + 1 + (np.arange(n_pairs) - first_offset)
+    return first, second
+
+
+def _bounded_sum(roots: np.ndarray, m: float) -> float:
+    """``sum over i<j of 2*s*m/(m+s)`` with ``s = roots[i]*roots[j]``, in row blocks (the full
+    products matrix of a large project would not fit in memory)."""
+    total = 0.0
+    block = max(1, 2_000_000 // max(1, len(roots)))
+    for start in range(0, len(roots), block):
+        s = np.multiply.outer(roots[start : start + block], roots)
+        total += float((2.0 * s * m / (m + s)).sum())
+    diagonal = roots * roots
+    total -= float((2.0 * diagonal * m / (m + diagonal)).sum())
+    return total / 2.0
+
+
 def pairwise_qf_raw(
     project_index: np.ndarray,
     person_index: np.ndarray,
@@ -172,33 +202,58 @@ def pairwise_qf_raw(
     """The pairwise-bounded quadratic match of each project (before cap and pot).
 
     The inputs hold one row per (project, person) with the person's total on that project,
-    sorted by project. Every unordered pair of rows of one project contributes
-    ``2*sqrt(c_i*c_j) * k_ij`` (``k_ij = 1`` without a threshold)."""
-    if len(amount) == 0:
-        return np.zeros(n_projects)
+    sorted by project then person. Every unordered pair of rows of one project contributes
+    ``2*s*k`` with ``s = sqrt(c_i*c_j)`` and ``k = M/(M + K_ij)``, ``K_ij`` the sum of ``s``
+    over every project the pair funded together (``k = 1`` without a threshold).
+
+    Computed in two exact steps: first every pair as if it shared only this project
+    (``K_ij = s``), project by project on dense blocks; then, for the pairs that share two or
+    more projects (found from each person's pairs of projects, few in practice), the
+    difference their true ``K_ij`` makes."""
     roots = np.sqrt(amount.astype(np.float64))
+    if threshold is None:  # plain quadratic funding: (sum sqrt c)^2 - sum c
+        sums = np.bincount(project_index, weights=roots, minlength=n_projects)
+        return sums**2 - np.bincount(project_index, weights=amount, minlength=n_projects)
+    m = float(threshold)
+    raw = np.zeros(n_projects)
     counts = np.bincount(project_index, minlength=n_projects)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    # each row pairs with the rows after it in its project
-    row_start = np.repeat(starts, counts)
-    row_end = row_start + np.repeat(counts, counts)
-    after = row_end - np.arange(len(amount)) - 1
-    n_pairs = int(after.sum())
-    if n_pairs == 0:
-        return np.zeros(n_projects)
-    first = np.repeat(np.arange(len(amount)), after)
-    first_offset = np.repeat(np.cumsum(after) - after, after)
-    second = first + 1 + (np.arange(n_pairs) - first_offset)
-    term = roots[first] * roots[second]
-    if threshold is not None:
-        a = person_index[first].astype(np.int64)
-        b = person_index[second].astype(np.int64)
-        n_people = int(person_index.max()) + 1
-        key = np.minimum(a, b) * n_people + np.maximum(a, b)
-        _, inverse = np.unique(key, return_inverse=True)
-        together = np.bincount(inverse, weights=term)  # sum_q sqrt(c_iq c_jq) per pair
-        term = term * (threshold / (threshold + together[inverse]))
-    return 2.0 * np.bincount(project_index[first], weights=term, minlength=n_projects)
+    for p in np.flatnonzero(counts >= 2):
+        raw[p] = _bounded_sum(roots[starts[p] : starts[p] + counts[p]], m)
+    if len(amount) == 0:
+        return raw
+    n_people = int(person_index.max()) + 1
+    # each person's pairs of projects (p < q): rows sorted by person, then by project
+    by_person = np.lexsort((project_index, person_index))
+    first, second = _pairs_within(np.bincount(person_index, minlength=n_people))
+    if len(first) == 0:
+        return raw
+    who = person_index[by_person[first]]
+    p_of = project_index[by_person[first]]
+    q_of = project_index[by_person[second]]
+    # people who share a pair of projects share at least two projects
+    order = np.lexsort((who, q_of, p_of))
+    who, p_of, q_of = who[order], p_of[order], q_of[order]
+    group_key = p_of * n_projects + q_of
+    _, group_sizes = np.unique(group_key, return_counts=True)
+    a_pos, b_pos = _pairs_within(group_sizes)
+    if len(a_pos) == 0:
+        return raw
+    a, b = who[a_pos], who[b_pos]  # a < b: people sorted within each group
+    shared = np.concatenate([p_of[a_pos], q_of[a_pos]])
+    a2, b2 = np.concatenate([a, a]), np.concatenate([b, b])
+    triple = np.unique((a2 * n_people + b2) * n_projects + shared)
+    pair_key, project_of = triple // n_projects, triple % n_projects
+    a3, b3 = pair_key // n_people, pair_key % n_people
+    row_key = project_index * n_people + person_index  # sorted (the rows' order)
+    s = (
+        roots[np.searchsorted(row_key, project_of * n_people + a3)]
+        * roots[np.searchsorted(row_key, project_of * n_people + b3)]
+    )
+    _, inverse = np.unique(pair_key, return_inverse=True)
+    together = np.bincount(inverse, weights=s)[inverse]
+    correction = 2.0 * s * (m / (m + together) - m / (m + s))
+    return raw + np.bincount(project_of, weights=correction, minlength=n_projects)
 
 
 def _fit_pot(raw: np.ndarray, caps: np.ndarray, pot: int) -> tuple[np.ndarray, float]:
@@ -292,7 +347,9 @@ def match_arrays(
         raw = pledged.astype(np.float64) * float(rule.ratio)
     else:
         threshold = None if rule.threshold is None else float(rule.threshold)
-        raw = pairwise_qf_raw(project_u, person_u, totals, n, threshold)
+        # pledges to a project that missed its minimum were released: they form no pairs
+        keep = eligible[project_u] if len(project_u) else np.zeros(0, dtype=bool)
+        raw = pairwise_qf_raw(project_u[keep], person_u[keep], totals[keep], n, threshold)
     weights = np.array([float(rule.district_weights.get(d, 1)) for d in districts])
     weighted = np.where(eligible, raw * weights, 0.0)
     caps = np.full(n, np.inf if rule.cap is None else float(rule.cap))
@@ -307,7 +364,7 @@ def match_arrays(
             eligible=bool(eligible[i]),
             raw=float(raw[i]),
             weight=float(weights[i]),
-            capped=bool(eligible[i]) and rule.cap is not None and weighted[i] * scale >= caps[i],
+            capped=bool(eligible[i] and rule.cap is not None and weighted[i] * scale >= caps[i]),
             match=int(amounts[i]),
         )
         for i in range(n)
