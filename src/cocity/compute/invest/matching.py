@@ -180,15 +180,23 @@ def _pairs_within(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _bounded_sum(roots: np.ndarray, m: float) -> float:
-    """``sum over i<j of 2*s*m/(m+s)`` with ``s = roots[i]*roots[j]``, in row blocks (the full
-    products matrix of a large project would not fit in memory)."""
+    """``sum over i<j of 2*s*m/(m+s)`` with ``s = roots[i]*roots[j]``.
+
+    Pledges take few distinct amounts (whole euros, usual sums), so the pairs are counted by
+    value: with multiplicities ``n_v``, the sum over ordered pairs ``i != j`` is
+    ``sum_vw n_v*n_w*f(v*w) - sum_v n_v*f(v*v)``, which costs the square of the number of
+    distinct amounts instead of the square of the number of pledgers. Large blocks are done in
+    rows (the products matrix of a large project would not fit in memory)."""
+    values, counts = np.unique(roots, return_counts=True)
+    weights = counts.astype(np.float64)
     total = 0.0
-    block = max(1, 2_000_000 // max(1, len(roots)))
-    for start in range(0, len(roots), block):
-        s = np.multiply.outer(roots[start : start + block], roots)
-        total += float((2.0 * s * m / (m + s)).sum())
-    diagonal = roots * roots
-    total -= float((2.0 * diagonal * m / (m + diagonal)).sum())
+    block = max(1, 2_000_000 // max(1, len(values)))
+    for start in range(0, len(values), block):
+        s = np.multiply.outer(values[start : start + block], values)
+        f = 2.0 * s * m / (m + s)
+        total += float(weights[start : start + block] @ f @ weights)
+    diagonal = values * values
+    total -= float(weights @ (2.0 * diagonal * m / (m + diagonal)))
     return total / 2.0
 
 
@@ -207,9 +215,9 @@ def pairwise_qf_raw(
     over every project the pair funded together (``k = 1`` without a threshold).
 
     Computed in two exact steps: first every pair as if it shared only this project
-    (``K_ij = s``), project by project on dense blocks; then, for the pairs that share two or
-    more projects (found from each person's pairs of projects, few in practice), the
-    difference their true ``K_ij`` makes."""
+    (``K_ij = s``), project by project, counting pairs by value; then, for the pairs that
+    share two or more projects (found from each person's pairs of projects), the difference
+    their true ``K_ij`` makes."""
     roots = np.sqrt(amount.astype(np.float64))
     if threshold is None:  # plain quadratic funding: (sum sqrt c)^2 - sum c
         sums = np.bincount(project_index, weights=roots, minlength=n_projects)
@@ -234,15 +242,17 @@ def pairwise_qf_raw(
     # people who share a pair of projects share at least two projects
     order = np.lexsort((who, q_of, p_of))
     who, p_of, q_of = who[order], p_of[order], q_of[order]
-    group_key = p_of * n_projects + q_of
-    _, group_sizes = np.unique(group_key, return_counts=True)
+    group_key = p_of * n_projects + q_of  # sorted
+    edges = np.flatnonzero(np.concatenate(([True], group_key[1:] != group_key[:-1], [True])))
+    group_sizes = np.diff(edges)
     a_pos, b_pos = _pairs_within(group_sizes)
     if len(a_pos) == 0:
         return raw
     a, b = who[a_pos], who[b_pos]  # a < b: people sorted within each group
     shared = np.concatenate([p_of[a_pos], q_of[a_pos]])
     a2, b2 = np.concatenate([a, a]), np.concatenate([b, b])
-    triple = np.unique((a2 * n_people + b2) * n_projects + shared)
+    triple = np.sort((a2 * n_people + b2) * n_projects + shared)
+    triple = triple[np.concatenate(([True], triple[1:] != triple[:-1]))]  # a pair's projects once
     pair_key, project_of = triple // n_projects, triple % n_projects
     a3, b3 = pair_key // n_people, pair_key % n_people
     row_key = project_index * n_people + person_index  # sorted (the rows' order)
@@ -250,7 +260,8 @@ def pairwise_qf_raw(
         roots[np.searchsorted(row_key, project_of * n_people + a3)]
         * roots[np.searchsorted(row_key, project_of * n_people + b3)]
     )
-    _, inverse = np.unique(pair_key, return_inverse=True)
+    # pair_key is sorted: number each pair, then sum s over its shared projects
+    inverse = np.cumsum(np.concatenate(([False], pair_key[1:] != pair_key[:-1])))
     together = np.bincount(inverse, weights=s)[inverse]
     correction = 2.0 * s * (m / (m + together) - m / (m + s))
     return raw + np.bincount(project_of, weights=correction, minlength=n_projects)
