@@ -209,7 +209,12 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
         for p in call.result["projects"]:
             campaign = campaigns.get(p["id"])
             rows.append(
-                {**p, "title": campaign.title if campaign else p["id"], "campaign": campaign}
+                {
+                    **p,
+                    "title": campaign.title if campaign else p["id"],
+                    "campaign": campaign,
+                    "raw_cents": int(p["raw"]),  # before weight, cap and pot; whole cents
+                }
             )
         rows.sort(key=lambda r: (-r["match"], r["id"]))
         context.update(rows=rows, chart=_chart(rows), left=call.rule["pot"] - call.result["spent"])
