@@ -216,6 +216,8 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "api-invest-offerings": ("GET", EVERYONE, {}),
     "investment:index": ("GET", EVERYONE, {}),
     "investment:campaign": ("GET", EVERYONE, {"slug": "campaign"}),
+    "investment:campaign_create": ("GET", CHALLENGE_HOSTS, {}),
+    "investment:role_add": ("POST", OFFICIALS, {"slug": "campaign"}),
     "investment:pledge": ("POST", SIGNED_IN, {"slug": "campaign"}),
     "investment:signup": ("POST", SIGNED_IN, {"slug": "campaign", "pk": "role"}),
     "investment:collect": ("POST", OFFICIALS, {"slug": "campaign", "pk": "pledge"}),

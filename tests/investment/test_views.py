@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from cocity.investment.models import Pledge
+from cocity.investment.models import Campaign, Pledge
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +53,38 @@ def test_api_pledge_answers_problem_json_when_closed(invest: dict[str, Any]) -> 
     campaign = client.get("/api/investment/campaigns/kitchen/").json()
     assert campaign["pledged"] == 1_000
     assert campaign["ledger"][0]["name"] is None
+
+
+def test_an_organisation_member_opens_a_campaign_and_adds_a_role(invest: dict[str, Any]) -> None:
+    member = Client()
+    member.force_login(invest["users"]["organisation_member"])
+    form = member.get("/invest/campaigns/new/").content.decode()
+    assert "Proposing organisation" in form
+    assert "Budget&#x27;s winning project" not in form  # officials only
+    res = member.post(
+        "/invest/campaigns/new/",
+        {
+            "slug": "garden",
+            "title": "Garden",
+            "organisation": invest["organisation"].pk,
+            "goal_minimum": "100",
+            "goal_optimum": "300",
+            "deadline": "2099-01-01T12:00",
+        },
+    )
+    assert res.status_code == 302
+    campaign = Campaign.objects.get(slug="garden")
+    assert (campaign.goal_minimum, campaign.created_by) == (
+        10_000,
+        invest["users"]["organisation_member"],
+    )
+    added = member.post(
+        "/invest/campaigns/garden/roles/",
+        {"title": "Digger", "starts_at": "2098-06-01T09:00", "hours": "3", "slots": "4"},
+    )
+    assert added.status_code == 302
+    assert campaign.roles.get().slots == 4
+    stranger = Client()
+    stranger.force_login(invest["users"]["resident"])
+    assert stranger.post("/invest/campaigns/garden/roles/", {"title": "x"}).status_code == 403
+    assert stranger.get("/invest/campaigns/new/").status_code == 403

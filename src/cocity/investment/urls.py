@@ -6,7 +6,9 @@ app_name = "investment"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("campaigns/new/", views.campaign_create, name="campaign_create"),
     path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<slug:slug>/roles/", views.role_add, name="role_add"),
     path("campaigns/<slug:slug>/pledge/", views.pledge, name="pledge"),
     path("campaigns/<slug:slug>/roles/<int:pk>/", views.signup, name="signup"),
     path("campaigns/<slug:slug>/pledges/<int:pk>/collect/", views.collect, name="collect"),

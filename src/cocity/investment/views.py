@@ -14,11 +14,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cocity.core.errors import DomainError
 from cocity.investment import selectors, services
-from cocity.investment.forms import PledgeForm, RequestForm, SignupForm
+from cocity.investment.forms import CampaignForm, PledgeForm, RequestForm, RoleForm, SignupForm
 from cocity.investment.models import Campaign, MatchingCall, Offering, Pledge
 
 CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 26, 220
@@ -61,6 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "calls": selectors.calls(),
             "campaigns": selectors.campaigns().filter(call=None),
+            "may_create": _may_create(request),
             "offerings": selectors.offerings(),
         },
     )
@@ -70,7 +71,10 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def campaign_detail(
-    request: HttpRequest, slug: str, form: PledgeForm | None = None
+    request: HttpRequest,
+    slug: str,
+    form: PledgeForm | None = None,
+    role_form: RoleForm | None = None,
 ) -> HttpResponse:
     campaign = _campaign(slug)
     roles = list(selectors.roles(campaign))
@@ -92,11 +96,64 @@ def campaign_detail(
             "ledger": selectors.ledger(campaign),
             "my_pledges": selectors.my_pledges(campaign, request.user),
             "manager": _manager(request),
+            "organiser": _manager(request) or campaign.created_by_id == request.user.pk,
+            "role_form": role_form or RoleForm(),
             "pledge_rows": campaign.pledges.filter(status=Pledge.Status.PROMISED)
             if _manager(request)
             else [],
         },
     )
+
+
+def _may_create(request: HttpRequest) -> bool:
+    user: Any = request.user
+    return bool(_manager(request) or (user.is_authenticated and user.organisations.exists()))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    if not _may_create(request):
+        raise PermissionDenied
+    form = CampaignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.campaign_create(
+                actor=request.user,  # type: ignore[arg-type]
+                **form.service_fields(),
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(
+                request, _("The campaign is open. Add volunteer roles if it needs time.")
+            )
+            return redirect("investment:campaign", slug=campaign.slug)
+    return render(request, "investment/campaign_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def role_add(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign(slug)
+    if not (_manager(request) or campaign.created_by_id == request.user.pk):
+        raise PermissionDenied
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.role_add(
+                actor=request.user,  # type: ignore[arg-type]
+                campaign=campaign,
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("The volunteer role is added."))
+            return redirect("investment:campaign", slug=slug)
+    response = campaign_detail(request, slug, role_form=form)
+    response.status_code = 400
+    return response
 
 
 @login_required
