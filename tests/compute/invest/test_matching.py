@@ -170,6 +170,11 @@ def test_pairwise_bound_agrees_with_the_literal_formula_on_overlapping_pledgers(
         Pledge(rng.choice(projects).id, f"u{rng.randrange(15)}", rng.choice([1, 50, 400, 9_000]))
         for _ in range(120)
     ]
+    funded: dict[str, set[str]] = {}
+    for p in pledges:
+        funded.setdefault(p.pledger, set()).add(p.project)
+    most_shared = max(len(x & y) for i, x in funded.items() for j, y in funded.items() if i < j)
+    assert most_shared >= 3  # the case where a pair meets each project k-1 times
     rule = Rule(kind="qf", pot=BIG_POT, threshold=Decimal(300))
     got = {p.id: p.raw for p in match(rule, projects, pledges).projects}
     assert got == pytest.approx(_naive_pairwise(pledges, 300.0))

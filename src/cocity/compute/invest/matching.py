@@ -216,8 +216,10 @@ def pairwise_qf_raw(
 
     Computed in two exact steps: first every pair as if it shared only this project
     (``K_ij = s``), project by project, counting pairs by value; then, for the pairs that
-    share two or more projects (found from each person's pairs of projects), the difference
-    their true ``K_ij`` makes."""
+    share two or more projects (found from each person's pairs of projects: two people who
+    both funded projects p and q), the difference their true ``K_ij`` makes. A pair sharing
+    k projects is met in k(k-1)/2 pairs of projects, each of its projects k-1 times, so
+    its entries are summed and divided by k-1 instead of being deduplicated."""
     roots = np.sqrt(amount.astype(np.float64))
     if threshold is None:  # plain quadratic funding: (sum sqrt c)^2 - sum c
         sums = np.bincount(project_index, weights=roots, minlength=n_projects)
@@ -236,35 +238,39 @@ def pairwise_qf_raw(
     first, second = _pairs_within(np.bincount(person_index, minlength=n_people))
     if len(first) == 0:
         return raw
-    who = person_index[by_person[first]]
-    p_of = project_index[by_person[first]]
-    q_of = project_index[by_person[second]]
+    row_p, row_q = by_person[first], by_person[second]
+    who, p_of = person_index[row_p], project_index[row_p]
+    q_of = project_index[row_q]
     # people who share a pair of projects share at least two projects
     order = np.lexsort((who, q_of, p_of))
-    who, p_of, q_of = who[order], p_of[order], q_of[order]
+    who, p_of, q_of, row_p, row_q = who[order], p_of[order], q_of[order], row_p[order], row_q[order]
     group_key = p_of * n_projects + q_of  # sorted
     edges = np.flatnonzero(np.concatenate(([True], group_key[1:] != group_key[:-1], [True])))
-    group_sizes = np.diff(edges)
-    a_pos, b_pos = _pairs_within(group_sizes)
+    a_pos, b_pos = _pairs_within(np.diff(edges))
     if len(a_pos) == 0:
         return raw
-    a, b = who[a_pos], who[b_pos]  # a < b: people sorted within each group
-    shared = np.concatenate([p_of[a_pos], q_of[a_pos]])
-    a2, b2 = np.concatenate([a, a]), np.concatenate([b, b])
-    triple = np.sort((a2 * n_people + b2) * n_projects + shared)
-    triple = triple[np.concatenate(([True], triple[1:] != triple[:-1]))]  # a pair's projects once
-    pair_key, project_of = triple // n_projects, triple % n_projects
-    a3, b3 = pair_key // n_people, pair_key % n_people
-    row_key = project_index * n_people + person_index  # sorted (the rows' order)
-    s = (
-        roots[np.searchsorted(row_key, project_of * n_people + a3)]
-        * roots[np.searchsorted(row_key, project_of * n_people + b3)]
+    # one entry per (pair of people, pair of projects they share): a pair sharing k projects
+    # has k(k-1)/2 entries, in which each of its projects appears k-1 times
+    s_p = roots[row_p[a_pos]] * roots[row_p[b_pos]]
+    s_q = roots[row_q[a_pos]] * roots[row_q[b_pos]]
+    pair_key = who[a_pos] * n_people + who[b_pos]
+    by_pair = np.argsort(pair_key, kind="stable")
+    sorted_key = pair_key[by_pair]
+    new_pair = np.concatenate(([True], sorted_key[1:] != sorted_key[:-1]))
+    pair_number = np.empty(len(pair_key), dtype=np.int64)
+    pair_number[by_pair] = np.cumsum(new_pair) - 1
+    entries = np.bincount(pair_number)
+    k_minus_one = (np.sqrt(1.0 + 8.0 * entries) - 1.0) / 2.0  # k(k-1)/2 = entries
+    together = (np.bincount(pair_number, weights=s_p + s_q) / k_minus_one)[pair_number]
+    share = k_minus_one[pair_number]
+    mk = m / (m + together)
+    fix_p = 2.0 * s_p * (mk - m / (m + s_p)) / share
+    fix_q = 2.0 * s_q * (mk - m / (m + s_q)) / share
+    return (
+        raw
+        + np.bincount(p_of[a_pos], weights=fix_p, minlength=n_projects)
+        + np.bincount(q_of[a_pos], weights=fix_q, minlength=n_projects)
     )
-    # pair_key is sorted: number each pair, then sum s over its shared projects
-    inverse = np.cumsum(np.concatenate(([False], pair_key[1:] != pair_key[:-1])))
-    together = np.bincount(inverse, weights=s)[inverse]
-    correction = 2.0 * s * (m / (m + together) - m / (m + s))
-    return raw + np.bincount(project_of, weights=correction, minlength=n_projects)
 
 
 def _fit_pot(raw: np.ndarray, caps: np.ndarray, pot: int) -> tuple[np.ndarray, float]:
