@@ -18,7 +18,9 @@ class CampaignSerializer(serializers.ModelSerializer[Campaign]):
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
     call = serializers.SlugRelatedField(slug_field="slug", read_only=True)  # type: ignore[var-annotated]
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)  # type: ignore[var-annotated]
-    pledged = serializers.SerializerMethodField(help_text="Cents promised or collected.")
+    pledged = serializers.SerializerMethodField(
+        help_text="Cents pledged (a failed campaign's released pledges included)."
+    )
     ledger = serializers.SerializerMethodField(
         help_text="Every pledge: amount (cents), round, status; a name only if the person chose."
     )

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from cocity.investment.models import Campaign, MatchingCall, Offering, Pledge, VolunteerRole
-
-COUNTED = Q(pledges__status__in=[Pledge.Status.PROMISED, Pledge.Status.COLLECTED])
 
 
 def campaigns() -> QuerySet[Campaign]:
     return (
         Campaign.objects.select_related("area", "call", "organisation", "initiative", "idea")
-        .annotate(pledged=Sum("pledges__amount", filter=COUNTED))
-        .annotate(n_pledges=Count("pledges", filter=COUNTED))
+        # everything pledged, the released pledges of a failed campaign included
+        .annotate(pledged=Sum("pledges__amount"))
+        .annotate(n_pledges=Count("pledges"))
         .order_by("deadline", "pk")
     )
 
