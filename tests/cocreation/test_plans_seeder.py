@@ -46,4 +46,6 @@ def test_the_demo_plan_has_two_versions_and_accepted_amendments(city: dict[str, 
     assert [len(changed[h]["amendments"]) for h in sorted(changed)] == [0, 1, 1]
     assert len(changed["Quiet streets"]["comments"]) == 1
     trees = plan.sections.get(heading="Trees and shade")
-    assert selectors.comment_groups(trees)[0]["size"] == 3  # the three about shade at bus stops
+    groups = selectors.comment_groups(trees)
+    assert groups["groups"][0]["size"] == 3  # the three about shade at bus stops
+    assert groups["count"] == 3  # and the one about who looks after the trees, and the quote

@@ -101,14 +101,24 @@ class PlanComment(models.Model):
     body = models.TextField(_("comment"))
     quote = models.TextField(_("passage"), blank=True)
     quote_start = models.PositiveIntegerField(null=True, blank=True)
-    #: The version this comment helped change (set when that version is published).
+    #: Its meaningful words (``compute.cocreation.plans.words``, space-separated) and the first
+    #: comment of the group of similar comments it joined when written (itself if it started
+    #: one), so a section's page counts groups with one query.
+    words = models.TextField(blank=True)
+    group = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: Taken into account by an official; ``applied_in``: the version that carried it.
     addressed = models.BooleanField(default=False)
     applied_in = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["section", "-created_at", "-id"])]
+        indexes = [
+            models.Index(fields=["section", "-created_at", "-id"]),
+            models.Index(fields=["section", "group"]),
+        ]
 
     def __str__(self) -> str:
         return self.body[:60]

@@ -96,3 +96,37 @@ def test_a_higher_threshold_splits_groups() -> None:
     assert group_similar(comments, threshold=0.5) == [[0, 1], [2]]
     assert group_similar(comments, threshold=0.9) == [[0], [1], [2]]
     assert group_similar([]) == []
+
+
+def test_plain_ascii_words_match_the_accent_folding_check() -> None:
+    from cocity.compute.cocreation.plans import group_with_labels, words
+    from cocity.compute.cocreation.similar import _words
+
+    for text in ("More TREES on the main street!", "Más árboles", "a b c", ""):
+        assert words(text) == _words(text)
+    texts = ["shade at bus stops", "bus stops need shade", "fix the lamps"]
+    assert group_with_labels(texts) == [
+        (group, group_label([texts[i] for i in group])) for group in group_similar(texts)
+    ]
+    assert group_with_labels(texts)[0] == ([0, 1], ["bus", "shade", "stops"])
+
+
+def test_grouping_one_comment_at_a_time_gives_the_same_groups() -> None:
+    import random
+
+    from cocity.compute.cocreation.plans import best_group, words
+
+    rng = random.Random(4)
+    vocabulary = ["trees", "shade", "bus", "stops", "water", "parks", "lamps", "night", "school"]
+    texts = [" ".join(rng.sample(vocabulary, rng.randint(0, 4))) for _ in range(300)]
+    leaders: list[tuple[int, frozenset[str]]] = []
+    joined: dict[int, list[int]] = {}
+    for i, text in enumerate(texts):
+        bag = words(text)
+        group = best_group(bag, leaders, threshold=0.3)
+        if group is None:
+            leaders.append((i, bag))
+            group = i
+        joined.setdefault(group, []).append(i)
+    assert sorted(joined.values(), key=lambda g: (-len(g), g[0])) == group_similar(texts)
+    assert best_group(frozenset(), leaders) is None

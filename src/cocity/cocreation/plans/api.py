@@ -22,7 +22,7 @@ from cocity.cocreation.models_plans import (
     PlanVersion,
 )
 from cocity.cocreation.plans import selectors, services
-from cocity.core.errors import DomainError
+from cocity.core.errors import DomainError, NotAllowed
 from cocity.core.models import Organisation
 from cocity.core.schema import problems
 
@@ -192,6 +192,12 @@ def _amendment(pk: int) -> Amendment:
         raise Http404 from None
 
 
+def _allowed(request: Request, perm: str) -> None:
+    """Refuse before reading the body, so a caller without the right learns only that."""
+    if not request.user.has_perm(perm):
+        raise NotAllowed()
+
+
 def _organisation(slug: str) -> Organisation | None:
     if not slug:
         return None
@@ -214,6 +220,7 @@ class PlanList(generics.ListAPIView[Plan]):
         request=PlanInputSerializer, responses={201: PlanDetailSerializer, **problems(403)}
     )
     def post(self, request: Request) -> Response:
+        _allowed(request, "cocreation.manage_plan")
         data = PlanInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         plan = services.plan_import(actor=request.user, **data.validated_data)  # type: ignore[arg-type]
@@ -243,6 +250,7 @@ class SectionComments(generics.ListAPIView[PlanComment]):
         request=CommentInputSerializer, responses={201: CommentSerializer, **problems(403, 409)}
     )
     def post(self, request: Request, pk: int) -> Response:
+        _allowed(request, "cocreation.contribute_plan")
         section = _section(pk)
         data = CommentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -259,8 +267,8 @@ class SectionComments(generics.ListAPIView[PlanComment]):
 
 
 class SectionGroups(APIView):
-    """A section's comments grouped by similar words: each group's size, shared words, an
-    example and the comment ids."""
+    """A section's comments grouped by similar words: ``count`` (all groups) and the largest
+    ``groups``, each with its ``size``, first ``comment`` (id), ``example`` and shared ``words``."""
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request, pk: int) -> Response:
@@ -280,6 +288,7 @@ class SectionAmendments(generics.ListAPIView[Amendment]):
         responses={201: AmendmentSerializer, **problems(403, 409)},
     )
     def post(self, request: Request, pk: int) -> Response:
+        _allowed(request, "cocreation.contribute_plan")
         section = _section(pk)
         data = AmendmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -303,6 +312,7 @@ class AmendmentSupportView(APIView):
         request=SupportInputSerializer, responses={200: AmendmentSerializer, **problems(403, 409)}
     )
     def post(self, request: Request, pk: int) -> Response:
+        _allowed(request, "cocreation.contribute_plan")
         amendment = _amendment(pk)
         data = SupportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -322,6 +332,7 @@ class AmendmentDecision(APIView):
         responses={200: AmendmentSerializer, **problems(403, 409)},
     )
     def post(self, request: Request, pk: int) -> Response:
+        _allowed(request, "cocreation.manage_plan")
         amendment = _amendment(pk)
         data = DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -345,6 +356,7 @@ class PlanVersions(APIView):
         request=PublishInputSerializer, responses={201: VersionSerializer, **problems(403, 409)}
     )
     def post(self, request: Request, pk: int) -> Response:
+        _allowed(request, "cocreation.manage_plan")
         plan = _plan(pk)
         data = PublishInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

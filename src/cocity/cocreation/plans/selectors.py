@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from cocity.cocreation.models_plans import (
     Amendment,
@@ -15,10 +15,13 @@ from cocity.cocreation.models_plans import (
     PlanVersion,
 )
 from cocity.compute.cocreation import word_diff
-from cocity.compute.cocreation.plans import group_label, group_similar
+from cocity.compute.cocreation.plans import label_words
 
-#: The newest comments of a section the grouping reads (bounded work on a busy section).
-GROUPED_COMMENTS = 3000
+#: The largest groups of similar comments a section's page shows, and how many of each group's
+#: newest comments give its words.
+GROUPS_SHOWN = 12
+LABEL_SAMPLE = 50
+LABEL_ROWS = 1000
 
 
 def plans() -> QuerySet[Plan]:
@@ -49,29 +52,41 @@ def section_comments(section: PlanSection) -> QuerySet[PlanComment]:
     return PlanComment.objects.filter(section=section).select_related("author", "organisation")
 
 
-def comment_groups(section: PlanSection) -> list[dict[str, Any]]:
-    """The section's newest comments grouped by similar words (``group_similar``), for officials
-    to read groups rather than every line: each group's size, its shared words and one comment
-    standing for it."""
-    rows = list(
-        PlanComment.objects.filter(section=section)
-        .order_by("-created_at", "-id")
-        .values_list("pk", "body")[:GROUPED_COMMENTS]
+def comment_groups(section: PlanSection, *, limit: int = GROUPS_SHOWN) -> dict[str, Any]:
+    """The section's comments in groups of similar ones, for officials to read groups rather
+    than every line. Each comment joined its group when it was written
+    (``services.plan_comment_add``), so this counts the largest groups with one query:
+    ``count`` (all groups) and ``groups``, the ``limit`` largest, each with its ``size``, its
+    first comment (``comment``: id, ``example``: text) and ``words``, the words most of its
+    newest comments share (among the section's newest ``LABEL_ROWS``; else its first's words)."""
+    comments = PlanComment.objects.filter(section=section)
+    top = list(
+        comments.filter(group__isnull=False)
+        .values("group")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "group")[:limit]
     )
-    rows.reverse()  # oldest first, so a group's first comment is the earliest
-    bodies = [body for _, body in rows]
-    out = []
-    for group in group_similar(bodies):
-        texts = [bodies[i] for i in group]
-        out.append(
-            {
-                "size": len(group),
-                "words": group_label(texts),
-                "example": texts[0],
-                "ids": [rows[i][0] for i in group],
-            }
-        )
-    return out
+    if not top:
+        return {"count": 0, "groups": []}
+    wanted = {t["group"] for t in top}
+    leaders = PlanComment.objects.in_bulk(list(wanted))
+    bags: dict[int, list[frozenset[str]]] = {g: [] for g in wanted}
+    recent = comments.order_by("-created_at", "-id").values_list("group_id", "words")
+    for group, text in recent[:LABEL_ROWS]:
+        if group in bags and len(bags[group]) < LABEL_SAMPLE:
+            bags[group].append(frozenset(text.split()))
+    groups = [
+        {
+            "size": t["n"],
+            "comment": t["group"],
+            "example": leaders[t["group"]].body,
+            "words": label_words(
+                bags[t["group"]] or [frozenset(leaders[t["group"]].words.split())]
+            ),
+        }
+        for t in top
+    ]
+    return {"count": comments.filter(group_id=F("id")).count(), "groups": groups}
 
 
 def section_amendments(section: PlanSection, user: Any = None) -> QuerySet[Amendment]:
@@ -139,7 +154,7 @@ def version_changes(version: PlanVersion, user: Any = None) -> list[dict[str, An
                 "body": s["body"],
                 "changed": changed,
                 "heading_diff": word_diff(prev["heading"], s["heading"])
-                if changed and prev
+                if prev is not None and prev["heading"] != s["heading"]
                 else None,
                 "diff": word_diff(prev["body"], s["body"]) if changed and prev else None,
                 "amendments": amendments.get(s["id"], []),

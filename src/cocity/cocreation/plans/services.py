@@ -21,7 +21,14 @@ from cocity.cocreation.models_plans import (
     PlanVersion,
 )
 from cocity.cocreation.plans import selectors
-from cocity.compute.cocreation.plans import Section, join_markdown, locate_passage, split_markdown
+from cocity.compute.cocreation.plans import (
+    Section,
+    best_group,
+    join_markdown,
+    locate_passage,
+    split_markdown,
+    words,
+)
 from cocity.compute.cocreation.plans import replace_passage as _replace
 from cocity.core.errors import Conflict, DomainError, NotAllowed, full_clean
 from cocity.core.models import Organisation, User
@@ -36,6 +43,8 @@ COMMENT_MAX_LENGTH = 2000
 TEXT_MAX_LENGTH = 20000
 MARKDOWN_MAX_LENGTH = 500_000
 MAX_SECTIONS = 1000
+#: How alike (Jaccard on meaningful words) a comment must be to a group's first to join it.
+GROUP_THRESHOLD = 0.3
 
 AMENDMENT_ACCEPTED = gettext_noop(
     "Your amendment to “%(section)s” in the plan “%(plan)s” was accepted: %(reason)s"
@@ -268,6 +277,13 @@ def plan_comment_add(
     _open(section.plan)
     text = _text(body, field="body", empty=_("Write a comment first."), limit=COMMENT_MAX_LENGTH)
     quote, start = _passage(section, quote, quote_start)
+    bag = words(text)
+    leaders = PlanComment.objects.filter(section=section, group_id=F("id")).values_list(
+        "pk", "words"
+    )
+    group = best_group(
+        bag, ((pk, frozenset(w.split())) for pk, w in leaders), threshold=GROUP_THRESHOLD
+    )
     comment = PlanComment.objects.create(
         section=section,
         author=author,
@@ -275,7 +291,12 @@ def plan_comment_add(
         body=text,
         quote=quote,
         quote_start=start,
+        words=" ".join(sorted(bag)),
+        group_id=group,
     )
+    if group is None:  # the first of a new group of similar comments
+        comment.group = comment
+        comment.save(update_fields=["group"])
     audit_record(
         action="cocreation.plan_comment_added",
         actor=author,

@@ -135,20 +135,17 @@ def _section_page(
     ).get_page(request.GET.get("page"))
     can_manage = user.has_perm("cocreation.manage_plan")
     can_contribute = section.plan.open and user.has_perm("cocreation.contribute_plan")
-    sections = list(
-        PlanSection.objects.filter(plan=section.plan).values("pk", "position", "heading")
-    )
-    index = next(i for i, s in enumerate(sections) if s["pk"] == section.pk)
+    around = PlanSection.objects.filter(plan_id=section.plan_id).values("pk", "heading")
     return render(
         request,
         "cocreation/plans/plan_section.html",
         {
             "plan": section.plan,
             "section": section,
-            "previous": sections[index - 1] if index > 0 else None,
-            "next": sections[index + 1] if index + 1 < len(sections) else None,
+            "previous": around.filter(position__lt=section.position).order_by("-position").first(),
+            "next": around.filter(position__gt=section.position).order_by("position").first(),
             "page": page,
-            "groups": selectors.comment_groups(section) if page.paginator.count > 1 else [],
+            "groups": selectors.comment_groups(section) if page.paginator.count > 1 else None,
             "amendments": selectors.section_amendments(section, user),
             "can_manage": can_manage,
             "can_contribute": can_contribute,
