@@ -55,7 +55,16 @@ def test_an_official_publishes_a_draft_in_sections(city: dict[str, Any], plan: P
     assert [s.heading for s in _sections(plan)] == ["Trees", "Water"]
     assert plan.version == 1
     assert plan.versions.get().sections[1]["body"].startswith("Collect")
-    assert AuditEntry.objects.filter(action="cocreation.plan_published").exists()
+    entry = AuditEntry.objects.get(action="cocreation.plan_published")
+    from django.utils import translation
+
+    from cocity.core.audit_text import audit_sentence
+
+    assert audit_sentence(entry.action, entry.object_id, entry.data) == (
+        f"Plan #{plan.pk} was published as a draft."
+    )
+    with translation.override("es"):
+        assert audit_sentence(entry.action, entry.object_id, entry.data).startswith("El plan")
     with pytest.raises(NotAllowed):
         services.plan_import(actor=city["users"]["resident"], markdown=DRAFT)
     with pytest.raises(DomainError) as err:

@@ -48,6 +48,7 @@ def _select(page: Any, passage: str) -> None:
     )
 
 
+@pytest.mark.slow
 def test_officials_and_residents_write_a_plan_together(
     live_server: Any, city: dict[str, Any], browser: Any, axe: Any, shot: Any
 ) -> None:

@@ -20,8 +20,8 @@ from cocity.compute.cocreation.plans import label_words
 #: The largest groups of similar comments a section's page shows, and how many of each group's
 #: newest comments give its words.
 GROUPS_SHOWN = 12
-LABEL_SAMPLE = 50
-LABEL_ROWS = 1000
+LABEL_SAMPLE = 20
+LABEL_ROWS = 300
 
 
 def plans() -> QuerySet[Plan]:

@@ -142,6 +142,7 @@ def _section_page(
         {
             "plan": section.plan,
             "section": section,
+            "uid": user.pk,
             "previous": around.filter(position__lt=section.position).order_by("-position").first(),
             "next": around.filter(position__gt=section.position).order_by("position").first(),
             "page": page,
@@ -300,6 +301,7 @@ def plan_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             "changes": changes,
             "n_changed": sum(1 for c in changes if c["changed"]),
             "mine": any(c["mine"] for c in changes),
+            "uid": request.user.pk,
         },
     )
 
