@@ -171,6 +171,25 @@ class VersionSerializer(serializers.ModelSerializer[PlanVersion]):
         fields = ["number", "title", "intro", "note", "created_at"]
 
 
+class VersionDetailSerializer(VersionSerializer):
+    sections = ChangeSerializer(many=True, read_only=True)
+
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "sections"]
+
+
+class GroupSerializer(serializers.Serializer[Any]):
+    size = serializers.IntegerField()
+    comment = serializers.IntegerField(help_text="The id of the group's first comment")
+    example = serializers.CharField(help_text="The group's first comment")
+    words = serializers.ListField(child=serializers.CharField())
+
+
+class GroupsSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField(help_text="How many groups the section's comments form")
+    groups = GroupSerializer(many=True, help_text="The largest groups, largest first")
+
+
 def _plan(pk: int) -> Plan:
     try:
         return selectors.plan_get(pk)
@@ -270,9 +289,9 @@ class SectionGroups(APIView):
     """A section's comments grouped by similar words: ``count`` (all groups) and the largest
     ``groups``, each with its ``size``, first ``comment`` (id), ``example`` and shared ``words``."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=GroupsSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(selectors.comment_groups(_section(pk)))
+        return Response(GroupsSerializer(selectors.comment_groups(_section(pk))).data)
 
 
 class SectionAmendments(generics.ListAPIView[Amendment]):
@@ -372,7 +391,7 @@ class PlanVersionDetail(APIView):
     """One version: each section with its word diff to the version before and the ids of the
     amendments and comments that caused the change (``mine``: the caller's own among them)."""
 
-    @extend_schema(responses={200: ChangeSerializer(many=True)})
+    @extend_schema(responses=VersionDetailSerializer)
     def get(self, request: Request, pk: int, number: int) -> Response:
         plan = _plan(pk)
         try:
