@@ -172,6 +172,32 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "cocreation:milestone_add": ("POST", OFFICIALS, {"pk": "initiative"}),
     "cocreation:milestone_done": ("POST", OFFICIALS, {"pk": "milestone"}),
     "cocreation:indicator_csv": ("GET", EVERYONE, {"pk": "indicator"}),
+    # co-written plans
+    "cocreation:plans": ("GET", EVERYONE, {}),
+    "cocreation:plan_create": ("GET", OFFICIALS, {}),
+    "cocreation:plan_mine": ("GET", SIGNED_IN, {}),
+    "cocreation:plan": ("GET", EVERYONE, {"pk": "plan"}),
+    "cocreation:plan_open": ("POST", OFFICIALS, {"pk": "plan"}),
+    "cocreation:plan_publish": ("POST", OFFICIALS, {"pk": "plan"}),
+    "cocreation:plan_csv": ("GET", EVERYONE, {"pk": "plan"}),
+    "cocreation:plan_version": ("GET", EVERYONE, {"pk": "plan", "number": "1"}),
+    "cocreation:plan_version_md": ("GET", EVERYONE, {"pk": "plan", "number": "1"}),
+    "cocreation:plan_section": ("GET", EVERYONE, {"pk": "plan", "sid": "plan_section"}),
+    "cocreation:plan_comment": ("POST", SIGNED_IN, {"pk": "plan", "sid": "plan_section"}),
+    "cocreation:plan_amend": ("POST", SIGNED_IN, {"pk": "plan", "sid": "plan_section"}),
+    "cocreation:plan_section_edit": ("POST", OFFICIALS, {"pk": "plan", "sid": "plan_section"}),
+    "cocreation:amendment_support": ("POST", SIGNED_IN, {"aid": "amendment"}),
+    "cocreation:amendment_decide": ("POST", OFFICIALS, {"aid": "amendment"}),
+    "cocreation:plan_comment_address": ("POST", OFFICIALS, {"cid": "plan_comment"}),
+    "api-plans": ("GET", EVERYONE, {}),
+    "api-plan": ("GET", EVERYONE, {"pk": "plan"}),
+    "api-plan-versions": ("GET", EVERYONE, {"pk": "plan"}),
+    "api-plan-version": ("GET", EVERYONE, {"pk": "plan", "number": "1"}),
+    "api-plan-comments": ("GET", EVERYONE, {"pk": "plan_section"}),
+    "api-plan-groups": ("GET", EVERYONE, {"pk": "plan_section"}),
+    "api-plan-amendments": ("GET", EVERYONE, {"pk": "plan_section"}),
+    "api-amendment-support": ("POST", SIGNED_IN, {"pk": "amendment"}),
+    "api-amendment-decision": ("POST", OFFICIALS, {"pk": "amendment"}),
     # budgeting (the world's process is counting: its ballots can be downloaded)
     "api-budgets": ("GET", EVERYONE, {}),
     "budgeting:list": ("GET", EVERYONE, {}),
@@ -297,6 +323,16 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         target_date=date(2027, 1, 1),
     )
     milestone = cocreation.milestone_add(initiative=initiative, actor=users["official"], title="M")
+    from cocity.cocreation.plans import services as plans
+
+    plan = plans.plan_import(actor=users["official"], markdown="# Plan\n\n## One\n\nText one.")
+    plan_section = plan.sections.get()
+    amendment = plans.amendment_propose(
+        section=plan_section, author=users["resident"], text="Text two."
+    )
+    plan_comment = plans.plan_comment_add(
+        section=plan_section, author=users["resident"], body="Good"
+    )
     sensor = sensing.sensor_register(
         device_id="s1", entity_type="AirQualityObserved", owner=None, lat=lat, lon=lon
     )
@@ -306,6 +342,10 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         "initiative": str(initiative.pk),
         "indicator": str(indicator.pk),
         "milestone": str(milestone.pk),
+        "plan": str(plan.pk),
+        "plan_section": str(plan_section.pk),
+        "amendment": str(amendment.pk),
+        "plan_comment": str(plan_comment.pk),
         **_budget_world(needs),
         **_invest_world(needs),
         "entity": sensor.entity_id,
