@@ -195,7 +195,7 @@ def _voted_and_counted(budget: dict[str, Any]) -> dict[str, Idea]:
 def test_results_page_chart_table_explanations_and_greedy(
     client: Client, budget: dict[str, Any]
 ) -> None:
-    _voted_and_counted(budget)
+    ideas = _voted_and_counted(budget)
     url = reverse("budgeting:results", args=["pb-2027", "city"])
     assert "have not been counted" in client.get(url).content.decode()
     login(client, budget["users"]["official"])
@@ -213,9 +213,20 @@ def test_results_page_chart_table_explanations_and_greedy(
     assert "would be funded" in page  # greedy would have taken Trees
     result = budget["envelopes"]["city"].result
     assert result.result_sha256 in page
+    assert "The result satisfies EJR up to one project." in page
     page = es(Client()).get(url).content.decode()
     assert "Votos por proyecto" in page
     assert "recuento voraz" in page
+    # counted greedily, the six who voted only for Lights (30 = their 6/20 of 100) get nothing
+    Process.objects.filter(pk=budget["process"].pk).update(rule="greedy")
+    result = services.envelope_tally(actor=None, envelope=budget["envelopes"]["city"])
+    assert result.ejr == {
+        "checked": True,
+        "violations": [{"projects": [str(ideas["Lights"].pk)], "unsatisfied_supporters": 6}],
+    }
+    page = Client().get(url).content.decode()
+    assert "does not satisfy EJR" in page
+    assert "6 voters who all voted for Lights got less than their share." in page
 
 
 def test_downloaded_ballots_recount_to_the_published_hash(

@@ -15,6 +15,7 @@ class ChannelCountsSerializer(serializers.Serializer[dict[str, int]]):
     online = serializers.IntegerField()
     code = serializers.IntegerField()
     paper = serializers.IntegerField()
+    assisted = serializers.IntegerField()
 
 
 class TurnoutSerializer(serializers.Serializer[dict[str, Any]]):

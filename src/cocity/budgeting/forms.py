@@ -63,6 +63,9 @@ class ProcessForm(forms.Form):
     require_eligibility = forms.BooleanField(
         label=_("Only people on the eligibility list may vote"), required=False
     )
+    sms_verification = forms.BooleanField(
+        label=_("Online voters confirm a mobile number with a code sent by SMS"), required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -208,3 +211,23 @@ class CodesForm(forms.Form):
     format = forms.ChoiceField(
         label=_("Sheet"), choices=[("pdf", _("PDF to print")), ("csv", _("CSV"))]
     )
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile number, with its country code"),
+        max_length=24,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code received by SMS"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class BoothHelperForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail of the organisation member"))

@@ -91,6 +91,9 @@ class Process(models.Model):
     require_eligibility = models.BooleanField(
         _("only people on the eligibility list may vote"), default=False
     )
+    sms_verification = models.BooleanField(
+        _("online voters confirm a mobile number with a code sent by SMS"), default=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -315,6 +318,8 @@ class Result(models.Model):
     spent = models.PositiveBigIntegerField(default=0)
     n_ballots = models.PositiveIntegerField(default=0)
     result_sha256 = models.CharField(max_length=64)
+    #: The EJR-up-to-one audit: ``{"checked": bool, "violations": [...], "note": str}``.
+    ejr = models.JSONField(default=dict)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -329,6 +334,7 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("Online")
     CODE = "code", _("Voting code")
     PAPER = "paper", _("Paper")
+    ASSISTED = "assisted", _("Assisted at a booth")
 
 
 class EligibleVoter(models.Model):
@@ -414,3 +420,54 @@ class PaperSheet(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+class PhoneCheck(models.Model):
+    """A signed-in voter's mobile number, confirmed with a code sent by SMS: only keyed hashes of
+    the number and of the code are stored. One confirmed number per account and per process;
+    the number is the voter's key for "one ballot per person" when no identifier is known."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="phone_checks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    phone_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mobile number check")
+        verbose_name_plural = _("mobile number checks")
+        constraints = [
+            models.UniqueConstraint(fields=["process", "user"], name="phonecheck_one_per_user"),
+            models.UniqueConstraint(
+                fields=["process", "phone_hash"],
+                condition=Q(verified_at__isnull=False),
+                name="phonecheck_one_account_per_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.phone_hash[:12]
+
+
+class BoothHelper(models.Model):
+    """An organisation member an official has allowed to record assisted ballots at a booth
+    for this process."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="booth_helpers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("booth helper")
+        verbose_name_plural = _("booth helpers")
+        constraints = [
+            models.UniqueConstraint(fields=["process", "user"], name="boothhelper_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user_id)

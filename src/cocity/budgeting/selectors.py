@@ -23,7 +23,7 @@ from cocity.compute.pb.election import Election, Project
 from cocity.core.models import Area
 from cocity.needs.models import OPEN_STATUSES, Report
 
-CHANNELS = ("online", "code", "paper")
+CHANNELS = ("online", "code", "paper", "assisted")
 
 
 def _count_ballots(channel: str | None = None) -> Subquery:
@@ -34,7 +34,7 @@ def _count_ballots(channel: str | None = None) -> Subquery:
 
 
 def with_turnout(qs: QuerySet[Envelope]) -> QuerySet[Envelope]:
-    """``n_ballots`` and, per channel, ``n_online``, ``n_code`` and ``n_paper``."""
+    """``n_ballots`` and, per channel, ``n_online``, ``n_code``, ``n_paper`` and ``n_assisted``."""
     return qs.annotate(
         n_ballots=_count_ballots(), **{f"n_{c}": _count_ballots(c) for c in CHANNELS}
     )

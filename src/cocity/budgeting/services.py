@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,14 +21,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 import cocity
-from cocity.budgeting import selectors
+from cocity.budgeting import selectors, sms
 from cocity.budgeting.models import (
     Ballot,
+    BoothHelper,
     EligibleVoter,
     Envelope,
     Idea,
     PaperSheet,
     Phase,
+    PhoneCheck,
     Process,
     Result,
     VoterMark,
@@ -36,11 +39,11 @@ from cocity.budgeting.models import (
 from cocity.compute.pb import allocation, canonical
 from cocity.compute.pb.ballot import check_ballot
 from cocity.compute.pb.election import PBError
-from cocity.compute.pb.explain import explain_project
+from cocity.compute.pb.explain import ejr_violations, explain_project
 from cocity.compute.pb.tally import tally
 from cocity.compute.pb.tiebreak import TieBreak
 from cocity.core.errors import Conflict, DomainError, NotAllowed, full_clean
-from cocity.core.models import Area, User
+from cocity.core.models import Area, Role, User
 from cocity.core.services import audit_record, names_clean, notification_send
 from cocity.needs.models import Report
 
@@ -55,6 +58,7 @@ FROZEN_FIELDS = (
     "tie_break",
     "tie_break_seed",
     "require_eligibility",
+    "sms_verification",
     "voting_opens_at",
 )
 PROCESS_FIELDS = (
@@ -74,7 +78,18 @@ PROCESS_FIELDS = (
 #: Slugs the URLs use for pages of their own.
 RESERVED_PROCESS_SLUGS = frozenset({"new", "receipt"})
 RESERVED_ENVELOPE_SLUGS = frozenset(
-    {"edit", "manage", "phase", "envelopes", "split", "tally", "ideas", "eligibility"}
+    {
+        "edit",
+        "manage",
+        "phase",
+        "envelopes",
+        "split",
+        "tally",
+        "ideas",
+        "eligibility",
+        "phone",
+        "booth-helpers",
+    }
 )
 IDEA_ACCEPTED = gettext_noop(
     "Your idea “%(title)s” is on the ballot, with an estimated cost of %(cost)s."
@@ -156,6 +171,7 @@ def _rules_of(process: Process) -> dict[str, Any]:
         "tie_break": process.tie_break,
         "tie_break_seed": process.tie_break_seed,
         "require_eligibility": process.require_eligibility,
+        "sms_verification": process.sms_verification,
     }
 
 
@@ -575,9 +591,9 @@ def eligibility_of(user: User, process: Process) -> EligibleVoter | None:
 # --- ballots: every channel -------------------------------------------------------------------
 
 CHANNEL_RULE = gettext_noop(
-    "One ballot per person per budget, whatever the channel (online, voting code or paper): the "
-    "first ballot recorded counts; a later one from the same person is refused and the refusal "
-    "is logged."
+    "One ballot per person per budget, whatever the channel (online, voting code, paper or "
+    "assisted at a booth): the first ballot recorded counts; a later one from the same person is "
+    "refused and the refusal is logged."
 )
 
 
@@ -650,6 +666,13 @@ def ballot_cast(*, user: User, envelope: Envelope, choices: Mapping[str, int]) -
             if not _may_vote_in(user, envelope):
                 raise NotAllowed(_("This budget is for the residents of its district."))
             key = _eligible_for(process, envelope, eligibility_of(user, process))
+            if process.sms_verification:
+                phone = phone_verified(user, process)
+                if phone is None:
+                    raise NotAllowed(
+                        _("Confirm your mobile number first."), code="phone_unconfirmed"
+                    )
+                key = key or f"phone:{phone}"
             clean = _checked(envelope, choices)
             mark = _mark_hash(envelope, key) if key else voter_hash(envelope, user)
             return _store(envelope, clean, "online", mark)
@@ -702,6 +725,20 @@ def codes_generate(*, actor: User | None, envelope: Envelope, count: int) -> lis
     return codes
 
 
+def _code_row(envelope: Envelope, code: str) -> VotingCode:
+    """The unspent code row, locked until the transaction ends."""
+    vc = (
+        VotingCode.objects.select_for_update()
+        .filter(code_hash=code_hash(code), envelope=envelope)
+        .first()
+    )
+    if vc is None:
+        raise NotAllowed(_("This code is not valid for this budget."), code="bad_code")
+    if vc.spent_at is not None:
+        raise Conflict(_("This code has already been used."), code="code_spent")
+    return vc
+
+
 def ballot_cast_with_code(
     *,
     envelope: Envelope,
@@ -715,15 +752,7 @@ def ballot_cast_with_code(
     try:
         with transaction.atomic():
             process = _voting_open(envelope)
-            vc = (
-                VotingCode.objects.select_for_update()
-                .filter(code_hash=code_hash(code), envelope=envelope)
-                .first()
-            )
-            if vc is None:
-                raise NotAllowed(_("This code is not valid for this budget."), code="bad_code")
-            if vc.spent_at is not None:
-                raise Conflict(_("This code has already been used."), code="code_spent")
+            vc = _code_row(envelope, code)
             row = _eligible(process, identifier) if identifier.strip() else None
             key = _eligible_for(process, envelope, row) or f"code:{vc.code_hash}"
             clean = _checked(envelope, choices)
@@ -733,6 +762,189 @@ def ballot_cast_with_code(
             return ballot
     except _AlreadyVotedError:
         raise _refuse(envelope, "code") from None
+
+
+# --- SMS confirmation of a mobile number -----------------------------------------------------
+
+PHONE_CODE_TTL = timedelta(minutes=10)
+PHONE_RESEND_AFTER = timedelta(seconds=60)
+PHONE_MAX_ATTEMPTS = 5
+SMS_TEXT = gettext_noop("%(code)s is your code to confirm your number and vote in %(process)s.")
+
+
+def normalise_phone(raw: str) -> str:
+    """A mobile number in E.164 form (``+`` and 8 to 15 digits; ``00`` counts as ``+``)."""
+    text = str(raw).strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if text.startswith("00"):
+        digits = digits[2:]
+    elif not text.startswith("+"):
+        digits = ""
+    if not 8 <= len(digits) <= 15:
+        message = _("Give the number with its country code, e.g. +34 600 111 222.")
+        raise DomainError(message, code="invalid", fields={"phone": [message]})
+    return f"+{digits}"
+
+
+def phone_hash(process: Process, phone: str) -> str:
+    return salted_hmac(
+        "cocity.budgeting.phone", f"{process.pk}:{phone}", algorithm="sha256"
+    ).hexdigest()
+
+
+def _phone_code_hash(check_pk: int, code: str) -> str:
+    digits = "".join(ch for ch in str(code) if ch.isdigit())
+    mac = salted_hmac("cocity.budgeting.sms", f"{check_pk}:{digits}", algorithm="sha256")
+    return mac.hexdigest()
+
+
+def phone_verified(user: User, process: Process) -> str | None:
+    """The keyed hash of ``user``'s confirmed number in ``process``, if confirmed."""
+    return (
+        PhoneCheck.objects.filter(process=process, user=user, verified_at__isnull=False)
+        .values_list("phone_hash", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def phone_code_send(*, user: User, process: Process, phone: str) -> PhoneCheck:
+    """Send a six-digit code by SMS to confirm ``user``'s mobile number. Only keyed hashes of the
+    number and the code are stored; a number confirmed by another account is refused."""
+    if not user.has_perm("budgeting.vote"):
+        raise NotAllowed()
+    process = _current(process.pk)
+    if not process.sms_verification:
+        raise Conflict(_("This process does not confirm numbers by SMS."), code="no_sms")
+    if process.phase() != Phase.VOTING:
+        raise Conflict(_("Voting is not open."), code="phase_closed")
+    number = normalise_phone(phone)
+    h = phone_hash(process, number)
+    if (
+        PhoneCheck.objects.filter(process=process, phone_hash=h, verified_at__isnull=False)
+        .exclude(user=user)
+        .exists()
+    ):
+        raise Conflict(_("This number is already confirmed by another account."), code="taken")
+    check = PhoneCheck.objects.select_for_update().filter(process=process, user=user).first()
+    now = timezone.now()
+    if check is not None:
+        if check.verified_at is not None:
+            raise Conflict(_("Your number is already confirmed."), code="already_confirmed")
+        if now - check.sent_at < PHONE_RESEND_AFTER:
+            raise Conflict(_("Wait a minute before asking for another code."), code="too_soon")
+    else:
+        check = PhoneCheck(process=process, user=user)
+    code = f"{secrets.randbelow(10**6):06d}"
+    check.phone_hash, check.sent_at, check.attempts, check.code_hash = h, now, 0, "-"
+    check.save()
+    check.code_hash = _phone_code_hash(check.pk, code)
+    check.save(update_fields=["code_hash"])
+    audit_record(action="budget.sms_code_sent", actor=user, obj=process, data={})
+    text = _(SMS_TEXT) % {"code": code, "process": process.label}
+    transaction.on_commit(lambda: sms.send_sms(number, text))
+    return check
+
+
+def phone_code_confirm(*, user: User, process: Process, code: str) -> PhoneCheck:
+    """Confirm the number with the code sent: at most five tries, within ten minutes."""
+    with transaction.atomic():
+        check = PhoneCheck.objects.select_for_update().filter(process=process, user=user).first()
+        if check is None:
+            raise Conflict(_("Ask for a code first."), code="no_code")
+        if check.verified_at is not None:
+            return check
+        if check.attempts >= PHONE_MAX_ATTEMPTS or timezone.now() - check.sent_at > PHONE_CODE_TTL:
+            raise Conflict(_("This code has expired: ask for a new one."), code="code_expired")
+        right = secrets.compare_digest(check.code_hash, _phone_code_hash(check.pk, code))
+        if right:
+            check.verified_at = timezone.now()
+            try:
+                with transaction.atomic():
+                    check.save(update_fields=["verified_at"])
+            except IntegrityError:
+                raise Conflict(
+                    _("This number is already confirmed by another account."), code="taken"
+                ) from None
+            audit_record(action="budget.phone_confirmed", actor=user, obj=process, data={})
+            return check
+        check.attempts += 1
+        check.save(update_fields=["attempts"])
+    message = _("This code is not the one we sent.")
+    raise DomainError(message, code="wrong_code", fields={"code": [message]})
+
+
+# --- assisted voting at booths ----------------------------------------------------------------
+
+
+@transaction.atomic
+def booth_helper_grant(*, actor: User | None, process: Process, user: User) -> BoothHelper:
+    """An official lets an organisation member record assisted ballots for this process."""
+    _require_manager(actor)
+    if user.role != Role.ORGANISATION_MEMBER:
+        message = _("Only organisation members can help at booths.")
+        raise DomainError(message, code="invalid", fields={"email": [message]})
+    helper, _created = BoothHelper.objects.get_or_create(
+        process=process, user=user, defaults={"granted_by": actor}
+    )
+    audit_record(
+        action="budget.booth_helper_granted", actor=actor, obj=process, data={"user": user.pk}
+    )
+    return helper
+
+
+@transaction.atomic
+def booth_helper_revoke(*, actor: User | None, process: Process, user: User) -> None:
+    _require_manager(actor)
+    BoothHelper.objects.filter(process=process, user=user).delete()
+    audit_record(
+        action="budget.booth_helper_revoked", actor=actor, obj=process, data={"user": user.pk}
+    )
+
+
+def is_booth_helper(user: Any, process: Process) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and BoothHelper.objects.filter(process=process, user=user).exists()
+    )
+
+
+def ballot_cast_assisted(
+    *,
+    helper: User,
+    envelope: Envelope,
+    choices: Mapping[str, int],
+    code: str = "",
+    identifier: str = "",
+) -> Ballot:
+    """A booth helper records the ballot of a voter who shows a one-time code (spent here) or an
+    identifier on the eligibility list. Channel ``assisted``; one ballot per person still holds
+    (same keys as the other channels); the helper's act is audited, never the choices."""
+    try:
+        with transaction.atomic():
+            process = _voting_open(envelope)
+            if not is_booth_helper(helper, process):
+                raise NotAllowed()
+            vc = _code_row(envelope, code) if code.strip() else None
+            row = _eligible(process, identifier) if identifier.strip() else None
+            if vc is None and row is None:
+                message = _("Give the voter's code or identifier.")
+                raise DomainError(message, code="invalid", fields={"code": [message]})
+            key = _eligible_for(process, envelope, row) or f"code:{vc.code_hash if vc else ''}"
+            clean = _checked(envelope, choices)
+            ballot = _store(envelope, clean, "assisted", _mark_hash(envelope, key))
+            if vc is not None:
+                vc.spent_at = timezone.now()
+                vc.save(update_fields=["spent_at"])
+            audit_record(
+                action="budget.assisted_ballot",
+                actor=helper,
+                obj=envelope,
+                data={"with": "code" if vc else "identifier"},
+            )
+            return ballot
+    except _AlreadyVotedError:
+        raise _refuse(envelope, "assisted", helper) from None
 
 
 # --- paper ballots, double entry --------------------------------------------------------------
@@ -842,6 +1054,10 @@ def envelope_tally(*, actor: User | None, envelope: Envelope) -> Result:
                 explanations[p.id] = explain_project(
                     election, p.id, tie_break=process.tie_break
                 ).as_dict()
+    try:
+        ejr = {"checked": True, "violations": ejr_violations(election, out.winners)}
+    except PBError:
+        ejr = {"checked": False, "violations": []}
     votes = election.approval_counts()
     points = election.point_totals()
     options = {
@@ -873,6 +1089,7 @@ def envelope_tally(*, actor: User | None, envelope: Envelope) -> Result:
             "votes": {p.id: int(v) for p, v in zip(election.projects, votes, strict=True)},
             "points": {p.id: int(v) for p, v in zip(election.projects, points, strict=True)},
             "explanations": explanations,
+            "ejr": ejr,
             "spent": int(out.spent(election)),
             "n_ballots": election.num_voters,
             "result_sha256": digest,

@@ -21,6 +21,8 @@ urlpatterns = [
     path("<slug:slug>/split/", views.split, name="split"),
     path("<slug:slug>/tally/", views.tally, name="tally"),
     path("<slug:slug>/eligibility/", views.eligibility_upload, name="eligibility"),
+    path("<slug:slug>/phone/", views.phone, name="phone"),
+    path("<slug:slug>/booth-helpers/", views.booth_helpers, name="booth_helpers"),
     path("<slug:slug>/ideas/<int:pk>/", views.idea_detail, name="idea"),
     path("<slug:slug>/ideas/<int:pk>/review/", views.idea_review, name="idea_review"),
     path("<slug:slug>/<slug:envelope>.pb", views.pb_download, name="pb"),
@@ -29,6 +31,7 @@ urlpatterns = [
     path("<slug:slug>/<slug:envelope>/vote/", views.ballot, name="ballot"),
     path("<slug:slug>/<slug:envelope>/vote/code/", views.ballot_code, name="ballot_code"),
     path("<slug:slug>/<slug:envelope>/paper/", views.paper, name="paper"),
+    path("<slug:slug>/<slug:envelope>/assisted/", views.assisted, name="assisted"),
     path("<slug:slug>/<slug:envelope>/codes/", views.codes, name="codes"),
     path("<slug:slug>/<slug:envelope>/results/", views.results, name="results"),
 ]

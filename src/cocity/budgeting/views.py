@@ -19,11 +19,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cocity.budgeting import selectors, services, sheets
 from cocity.budgeting.forms import (
     AmountForm,
+    BoothHelperForm,
     CodesForm,
     EligibilityForm,
     EnvelopeForm,
     IdeaForm,
     PhaseForm,
+    PhoneCodeForm,
+    PhoneForm,
     ProcessForm,
     ReviewForm,
     SplitForm,
@@ -32,6 +35,7 @@ from cocity.budgeting.forms import (
 from cocity.budgeting.models import BallotKind, Envelope, Idea, Phase, Process
 from cocity.compute.pb.pabulib import format_pb
 from cocity.core.errors import DomainError
+from cocity.core.models import User
 
 CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 26, 220
 
@@ -152,6 +156,8 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
             "eligibility_form": EligibilityForm(),
             "codes_form": CodesForm(initial={"count": 100, "format": "pdf"}),
             "n_eligible": process.eligible.count(),
+            "helper_form": BoothHelperForm(),
+            "helpers": process.booth_helpers.select_related("user").order_by("pk"),
         },
     )
 
@@ -367,6 +373,11 @@ RECEIPT_GIVEN = _lazy(
     "ballot was counted."
 )
 
+RECEIPT_ASSISTED = _lazy(
+    "The ballot is cast. Give the voter the receipt code %(code)s to check later that it was "
+    "counted."
+)
+
 
 def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> HttpResponse:
     """The ballot, in one of three modes: ``online`` (a signed-in resident), ``code`` (anyone
@@ -386,8 +397,17 @@ def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> H
         claimed = services.eligibility_of(user, process) if process.require_eligibility else None
     elif mode == "paper":
         _require_manager(request)
-    ask_identifier = (mode == "online" and process.require_eligibility and claimed is None) or (
-        mode in ("code", "paper") and process.require_eligibility
+    elif mode == "assisted" and not services.is_booth_helper(user, process):
+        raise PermissionDenied
+    ask_identifier = (
+        (mode == "online" and process.require_eligibility and claimed is None)
+        or (mode in ("code", "paper") and process.require_eligibility)
+        or mode == "assisted"
+    )
+    needs_phone = (
+        mode == "online"
+        and process.sms_verification
+        and services.phone_verified(user, process) is None
     )
     projects = list(selectors.projects(env))
     choices: dict[str, int] = {}
@@ -408,6 +428,14 @@ def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> H
                             user=user, process=process, identifier=values["identifier"]
                         )
                     cast = services.ballot_cast(user=user, envelope=env, choices=choices)
+                elif mode == "assisted":
+                    cast = services.ballot_cast_assisted(
+                        helper=user,
+                        envelope=env,
+                        choices=choices,
+                        code=values["code"],
+                        identifier=values["identifier"],
+                    )
                 elif mode == "code":
                     cast = services.ballot_cast_with_code(
                         envelope=env,
@@ -433,6 +461,9 @@ def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> H
                         % {"serial": sheet.serial, "status": sheet.get_status_display()},
                     )
                     return redirect("budgeting:paper", slug=slug, envelope=envelope)
+                if mode == "assisted":
+                    messages.success(request, str(RECEIPT_ASSISTED) % {"code": cast.receipt})
+                    return redirect("budgeting:assisted", slug=slug, envelope=envelope)
                 messages.success(request, str(RECEIPT_GIVEN) % {"code": cast.receipt})
                 return redirect("budgeting:envelope", slug=slug, envelope=envelope)
     rows = [{"idea": i, "field": f"p{i.pk}", "value": choices.get(str(i.pk), 0)} for i in projects]
@@ -450,6 +481,7 @@ def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> H
             "errors": errors,
             "mode": mode,
             "ask_identifier": ask_identifier,
+            "needs_phone": needs_phone,
             "values": values,
             "sheets": selectors.paper_sheets_open(env) if mode == "paper" else None,
         },
@@ -474,6 +506,88 @@ def ballot_code(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
 def paper(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
     """Officials enter paper ballots; each sheet needs two agreeing entries."""
     return _ballot_page(request, slug, envelope, "paper")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assisted(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    """A booth helper records the ballot of a voter who shows a code or an identifier."""
+    return _ballot_page(request, slug, envelope, "assisted")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phone(request: HttpRequest, slug: str) -> HttpResponse:
+    """Confirm a mobile number with a code sent by SMS, before voting online."""
+    process = _process(slug)
+    user: Any = request.user
+    if not process.sms_verification or not user.has_perm("budgeting.vote"):
+        raise Http404
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not back.startswith("/budgets/"):
+        back = reverse("budgeting:detail", args=[slug])
+    phone_form, code_form = PhoneForm(), PhoneCodeForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "send":
+                phone_form = PhoneForm(request.POST)
+                if phone_form.is_valid():
+                    services.phone_code_send(
+                        user=user, process=process, phone=phone_form.cleaned_data["phone"]
+                    )
+                    messages.success(request, _("We sent you a code by SMS."))
+                    return redirect(f"{request.path}?next={back}")
+            else:
+                code_form = PhoneCodeForm(request.POST)
+                if code_form.is_valid():
+                    services.phone_code_confirm(
+                        user=user, process=process, code=code_form.cleaned_data["code"]
+                    )
+                    messages.success(request, _("Your number is confirmed: you can vote now."))
+                    return redirect(back)
+        except DomainError as exc:
+            form = phone_form if request.POST.get("action") == "send" else code_form
+            form.add_error(None, exc.message)
+        status = 400
+    return render(
+        request,
+        "budgeting/phone.html",
+        {
+            "process": process,
+            "phone_form": phone_form,
+            "code_form": code_form,
+            "next": back,
+            "confirmed": services.phone_verified(user, process) is not None,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def booth_helpers(request: HttpRequest, slug: str) -> HttpResponse:
+    """Officials give (or take back) the booth helper role to an organisation member."""
+    _require_manager(request)
+    process = _process(slug)
+    form = BoothHelperForm(request.POST)
+    if not form.is_valid():
+        return _back_to_manage(request, process, form, "")
+    member = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+    if member is None:
+        form.add_error("email", _("Nobody has an account with this e-mail."))
+        return _back_to_manage(request, process, form, "")
+    try:
+        if request.POST.get("action") == "revoke":
+            services.booth_helper_revoke(actor=request.user, process=process, user=member)  # type: ignore[arg-type]
+            done = _("%(email)s no longer helps at booths.")
+        else:
+            services.booth_helper_grant(actor=request.user, process=process, user=member)  # type: ignore[arg-type]
+            done = _("%(email)s can now record assisted ballots.")
+    except DomainError as exc:
+        form.add_error("email", exc.message)
+        return _back_to_manage(request, process, form, "")
+    return _back_to_manage(request, process, form, done % {"email": member.email})
 
 
 @login_required
@@ -575,6 +689,7 @@ def results(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
     if result is not None:
         winners = set(result.winners)
         greedy = set(result.greedy_winners)
+        titles = {str(p.pk): p.title for p in projects}
         rows = []
         for p in sorted(projects, key=lambda p: (-result.votes.get(str(p.pk), 0), p.pk)):
             pid = str(p.pk)
@@ -595,6 +710,11 @@ def results(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
             differs=winners != greedy,
             chart=_chart(projects, result.votes, winners),
             cumulative=process.ballot_kind == BallotKind.CUMULATIVE,
+            ejr=result.ejr or {},
+            ejr_violations=[
+                {**v, "titles": [titles.get(pid, pid) for pid in v["projects"]]}
+                for v in (result.ejr or {}).get("violations", [])[:20]
+            ],
         )
     return render(request, "budgeting/results.html", context)
 
