@@ -49,7 +49,8 @@ def test_sms_confirmation_gates_online_voting(
     assert sms.outbox[-1].to == "+34600111222"
     code = _sent_code()
     stored = PhoneCheck.objects.get()
-    assert "600111222" not in stored.phone_hash and code not in stored.code_hash
+    assert "600111222" not in stored.phone_hash
+    assert code not in stored.code_hash
     with pytest.raises(Conflict):  # no second SMS within a minute
         services.phone_code_send(user=resident, process=process, phone="+34600111222")
     wrong = "000000" if code != "000000" else "111111"
@@ -100,7 +101,8 @@ def test_phone_page_without_javascript(
     res = client.post(url, {"action": "confirm", "code": "x", "next": ballot_url})
     assert res.status_code == 400
     res = client.post(url, {"action": "confirm", "code": _sent_code(), "next": ballot_url})
-    assert res.status_code == 302 and res["Location"] == ballot_url
+    assert res.status_code == 302
+    assert res["Location"] == ballot_url
     assert 'id="phone-needed"' not in client.get(ballot_url).content.decode()
     a = voting["ideas"]["A"]
     assert client.post(ballot_url, {f"p{a.pk}": "1", "action": "cast"}).status_code == 302
@@ -110,7 +112,8 @@ def test_phone_page_without_javascript(
 def test_console_backend_is_the_default(caplog: Any) -> None:
     with caplog.at_level("INFO", logger="cocity.sms"):
         assert sms.send_sms("+34600111222", "hello") == 1
-    assert "hello" in caplog.text and "600111222" not in str(caplog.records[-1].__dict__)
+    assert "hello" in caplog.text
+    assert "600111222" not in str(caplog.records[-1].__dict__)
 
 
 def test_assisted_voting_at_a_booth(voting: dict[str, Any]) -> None:

@@ -145,7 +145,7 @@ def test_ballot_check_without_javascript_then_cast_with_a_receipt(
     assert res.status_code == 400
     assert "Choose at most 2 projects." in body
     assert "3 projects chosen" in body
-    assert "total cost 120 of 100" in body
+    assert "total cost €120 of €100" in body
     assert body.count("checked") == 3  # the choices are kept
     res = client.post(url, {**every, "action": "cast"})
     assert res.status_code == 400
@@ -203,13 +203,14 @@ def test_results_page_chart_table_explanations_and_greedy(
     detail = Client().get(reverse("budgeting:detail", args=["pb-2027"])).content.decode()
     assert "20 ballots cast" in detail
     page = Client().get(url).content.decode()
-    assert '<svg viewBox="0 0 640' in page
+    assert '<svg viewBox="0 0 360' in page
     assert 'class="bar-won"' in page
     assert 'class="bar-lost"' in page
-    assert "Spent 60 of 100" in page
-    assert "left over: 40" in page
+    assert "Spent €60 of €100" in page
+    assert "left over: €40" in page
     # Trees (8 votes) lost under Equal Shares: its supporters' shares fell short
-    assert re.search(r"<strong>Trees</strong>: its 8 supporters had \d+ of their shares left", page)
+    shortfall = r"<strong>Trees</strong>: its 8 supporters had €\d+ of their shares left"
+    assert re.search(shortfall, page)
     assert "would be funded" in page  # greedy would have taken Trees
     result = budget["envelopes"]["city"].result
     assert result.result_sha256 in page

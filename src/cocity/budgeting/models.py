@@ -88,6 +88,13 @@ class Process(models.Model):
         _("tie-breaking"), max_length=20, choices=TieBreak.choices, default=TieBreak.LEXICO
     )
     tie_break_seed = models.PositiveIntegerField(_("seed of the lot"), default=0)
+    shortlist_size = models.PositiveSmallIntegerField(
+        _("projects per budget kept by the support round (0: no limit)"), default=0
+    )
+    support_threshold = models.PositiveIntegerField(
+        _("supports a project needs in the support round (0: none)"), default=0
+    )
+    shortlist_published_at = models.DateTimeField(null=True, blank=True)
     require_eligibility = models.BooleanField(
         _("only people on the eligibility list may vote"), default=False
     )
@@ -224,6 +231,8 @@ class Idea(models.Model):
         SUBMITTED = "submitted", _("Awaiting review")
         ACCEPTED = "accepted", _("On the ballot")
         REJECTED = "rejected", _("Not feasible")
+        NOT_SHORTLISTED = "not_shortlisted", _("Not enough support")
+        MERGED = "merged", _("Merged into another idea")
 
     envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="ideas")
     author = models.ForeignKey(
@@ -248,6 +257,9 @@ class Idea(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -471,3 +483,114 @@ class BoothHelper(models.Model):
 
     def __str__(self) -> str:
         return str(self.user_id)
+
+
+class Support(models.Model):
+    """A resident's support for a project in the support round. ``moved_from`` names the idea
+    the support was given to when a merge (agreed by the authors) moved it here."""
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    moved_from = models.ForeignKey(
+        Idea, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        constraints = [
+            models.UniqueConstraint(fields=["idea", "user"], name="support_once_per_idea"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.idea_id}"
+
+
+class MergeProposal(models.Model):
+    """An official's proposal to merge similar ideas into ``target``. Nothing moves until every
+    author has agreed; one refusal closes it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the authors")
+        MERGED = "merged", _("Merged")
+        DECLINED = "declined", _("Declined by an author")
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="merges")
+    target = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="merge_targets")
+    reason = models.TextField(_("why these ideas belong together"), max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    #: After the merge: ``{"<idea id>": supports moved from it}``, shown on the target's page.
+    moved = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("merge proposal")
+        verbose_name_plural = _("merge proposals")
+
+    def __str__(self) -> str:
+        return f"merge into {self.target_id}"
+
+
+class MergeConsent(models.Model):
+    """One idea of a merge proposal and its author's answer."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("No answer yet")
+        ACCEPTED = "accepted", _("Agreed")
+        DECLINED = "declined", _("Declined")
+
+    proposal = models.ForeignKey(MergeProposal, on_delete=models.CASCADE, related_name="consents")
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="merge_consents")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "idea"], name="mergeconsent_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.decision
+
+
+class ImplementationProject(models.Model):
+    """A funded project as the city carries it out: its status and, for accountability, the
+    co-creation initiative that follows it (if any)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+
+    idea = models.OneToOneField(Idea, on_delete=models.CASCADE, related_name="implementation")
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
+    note = models.TextField(_("progress note"), blank=True, max_length=2000)
+    initiative = models.ForeignKey(
+        "cocreation.Initiative",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="budget_projects",
+        verbose_name=_("co-creation initiative"),
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["idea"]
+        verbose_name = _("implementation project")
+        verbose_name_plural = _("implementation projects")
+
+    def __str__(self) -> str:
+        return f"{self.idea_id}: {self.status}"

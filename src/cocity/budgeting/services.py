@@ -28,14 +28,19 @@ from cocity.budgeting.models import (
     EligibleVoter,
     Envelope,
     Idea,
+    ImplementationProject,
+    MergeConsent,
+    MergeProposal,
     PaperSheet,
     Phase,
     PhoneCheck,
     Process,
     Result,
+    Support,
     VoterMark,
     VotingCode,
 )
+from cocity.budgeting.money import format_money
 from cocity.compute.pb import allocation, canonical
 from cocity.compute.pb.ballot import check_ballot
 from cocity.compute.pb.election import PBError
@@ -73,6 +78,8 @@ PROCESS_FIELDS = (
     "voting_closes_at",
     "results_at",
     "implementation_at",
+    "shortlist_size",
+    "support_threshold",
     *FROZEN_FIELDS[:-1],
 )
 #: Slugs the URLs use for pages of their own.
@@ -89,6 +96,8 @@ RESERVED_ENVELOPE_SLUGS = frozenset(
         "eligibility",
         "phone",
         "booth-helpers",
+        "merges",
+        "shortlist",
     }
 )
 IDEA_ACCEPTED = gettext_noop(
@@ -400,7 +409,7 @@ def idea_review(
         accepted = idea.status == Idea.Status.ACCEPTED
         params = {
             "title": idea.title[:80],
-            "cost": f"{idea.cost or 0:,}",
+            "cost": format_money(idea.cost or 0),
             "reasons": idea.reasons[:160],
         }
         link = reverse("budgeting:idea", kwargs={"slug": envelope.process.slug, "pk": idea.pk})
@@ -440,7 +449,7 @@ BALLOT_PROBLEMS = {
     "too_many": lambda p, e: _("Choose at most %(n)d projects.") % {"n": p.max_choices},
     "over_budget": lambda p, e: (
         _("The projects you chose cost more than the budget of %(amount)s.")
-        % {"amount": f"{e.amount:,}"}
+        % {"amount": format_money(e.amount)}
     ),
     "too_many_points": lambda p, e: _("Give at most %(n)d points in all.") % {"n": p.points},
 }
@@ -1025,6 +1034,324 @@ def _paper_enter(
     return sheet
 
 
+# --- support round and shortlist -------------------------------------------------------------
+
+MERGE_PROPOSED = gettext_noop(
+    "An official proposes to merge your idea “%(title)s” with similar ideas into “%(target)s”. "
+    "Nothing changes unless every author agrees: answer on the proposal's page."
+)
+MERGE_DECLINED = gettext_noop("The merge into “%(target)s” was declined by an author.")
+MERGE_DONE = gettext_noop(
+    "“%(title)s” is now part of “%(target)s”: its authors agreed to merge them, and supports "
+    "given to it now count for “%(target)s”."
+)
+NOT_SHORTLISTED = gettext_noop(
+    "Your idea “%(title)s” did not get enough support to go to the ballot (%(n)s supports)."
+)
+
+
+def _support_open(idea: Idea) -> Process:
+    process = _current(idea.envelope.process_id)
+    if process.phase() != Phase.SUPPORT or process.shortlist_published_at is not None:
+        raise Conflict(_("The support round is not open."), code="phase_closed")
+    return process
+
+
+@transaction.atomic
+def idea_support(*, user: User, idea: Idea, support: bool = True) -> int:
+    """Support (or stop supporting) a project in the support round; returns its supports."""
+    if not user.has_perm("budgeting.vote"):
+        raise NotAllowed()
+    idea = Idea.objects.select_related("envelope").get(pk=idea.pk)
+    _support_open(idea)
+    if idea.status != Idea.Status.ACCEPTED:
+        raise Conflict(_("Only projects that passed the review can be supported."), code="invalid")
+    if not _may_vote_in(user, idea.envelope):
+        raise NotAllowed(_("This budget is for the residents of its district."))
+    if support:
+        Support.objects.get_or_create(idea=idea, user=user)
+    else:
+        Support.objects.filter(idea=idea, user=user).delete()
+    return Support.objects.filter(idea=idea).count()
+
+
+def shortlist_keep(
+    supports: Mapping[int, int], size: int, threshold: int
+) -> tuple[list[int], list[int]]:
+    """Which projects stay on the ballot: those with at least ``threshold`` supports and, if
+    ``size`` > 0, among the ``size`` most supported — projects tied with the last one kept stay
+    too (a tie is not broken by a lot). Returns ``(kept, dropped)`` in order of supports."""
+    ranked = sorted(supports, key=lambda pk: (-supports[pk], pk))
+    kept = [pk for pk in ranked if supports[pk] >= threshold]
+    if size and len(kept) > size:
+        last = supports[kept[size - 1]]
+        kept = [pk for pk in kept if supports[pk] >= last]
+    dropped = [pk for pk in ranked if pk not in kept]
+    return kept, dropped
+
+
+@transaction.atomic
+def shortlist_publish(*, actor: User | None, process: Process) -> dict[str, dict[str, int]]:
+    """Close the support round: in every budget, the projects with too little support leave the
+    ballot (status "not enough support"). Published: the counts go to the audit log and stay on
+    the pages. Returns ``{envelope slug: {idea id: supports}}`` of the projects kept."""
+    _require_manager(actor)
+    process = Process.objects.select_for_update().get(pk=process.pk)
+    if process.phase() != Phase.SUPPORT:
+        raise Conflict(_("The support round is not open."), code="phase_closed")
+    if process.shortlist_published_at is not None:
+        raise Conflict(_("The shortlist is already published."), code="already_published")
+    kept_all: dict[str, dict[str, int]] = {}
+    counts_all: dict[str, int] = {}
+    dropped_ideas: list[Idea] = []
+    for env in process.envelopes.order_by("slug"):
+        rows = Idea.objects.filter(envelope=env, status=Idea.Status.ACCEPTED).annotate(
+            n=models.Count("supports")
+        )
+        ideas = {i.pk: i for i in rows}
+        supports = {pk: i.n for pk, i in ideas.items()}
+        kept, dropped = shortlist_keep(supports, process.shortlist_size, process.support_threshold)
+        kept_all[env.slug] = {str(pk): supports[pk] for pk in kept}
+        counts_all.update({str(pk): n for pk, n in supports.items()})
+        Idea.objects.filter(pk__in=dropped).update(status=Idea.Status.NOT_SHORTLISTED)
+        dropped_ideas += [ideas[pk] for pk in dropped]
+    process.shortlist_published_at = timezone.now()
+    process.save(update_fields=["shortlist_published_at"])
+    audit_record(
+        action="budget.shortlist_published",
+        actor=actor,
+        obj=process,
+        data={
+            "size": process.shortlist_size,
+            "threshold": process.support_threshold,
+            "supports": counts_all,
+            "kept": kept_all,
+        },
+    )
+    for idea in dropped_ideas:
+        if idea.author is not None:
+            _notify_later(
+                idea.author,
+                "budget.idea_not_shortlisted",
+                NOT_SHORTLISTED,
+                {"title": idea.title[:80], "n": str(counts_all[str(idea.pk)])},
+                reverse("budgeting:idea", kwargs={"slug": process.slug, "pk": idea.pk}),
+            )
+    return kept_all
+
+
+def _notify_later(user: User, verb: str, text: str, params: dict[str, str], link: str) -> None:
+    transaction.on_commit(
+        lambda: notification_send(recipients=[user], verb=verb, text=text, params=params, link=link)
+    )
+
+
+# --- merging similar ideas, with their authors' consent ----------------------------------------
+
+MERGEABLE = (Idea.Status.SUBMITTED, Idea.Status.ACCEPTED)
+
+
+@transaction.atomic
+def merge_propose(
+    *, actor: User | None, target: Idea, others: Iterable[Idea], reason: str
+) -> MergeProposal:
+    """An official proposes to merge ``others`` into ``target`` (same budget). Every author is
+    notified and asked; nothing changes until all agree. An idea whose author's account is gone
+    has nobody to ask and counts as agreed."""
+    _require_manager(actor)
+    target = Idea.objects.select_related("envelope__process").get(pk=target.pk)
+    _ensure_not_frozen(target.envelope.process)
+    ideas = [target, *Idea.objects.filter(pk__in=[o.pk for o in others]).exclude(pk=target.pk)]
+    if len(ideas) < 2:
+        message = _("Choose at least one other idea to merge.")
+        raise DomainError(message, code="invalid", fields={"ideas": [message]})
+    if any(i.envelope_id != target.envelope_id or i.status not in MERGEABLE for i in ideas):
+        message = _("Only ideas of the same budget that are not rejected can be merged.")
+        raise DomainError(message, code="invalid", fields={"ideas": [message]})
+    if not reason.strip():
+        message = _("Say why these ideas belong together.")
+        raise DomainError(message, code="invalid", fields={"reason": [message]})
+    busy = MergeConsent.objects.filter(
+        idea__in=ideas, proposal__status=MergeProposal.Status.OPEN
+    ).exists()
+    if busy:
+        raise Conflict(_("One of these ideas is already in an open merge proposal."), code="busy")
+    proposal = MergeProposal.objects.create(
+        envelope=target.envelope, target=target, reason=reason.strip(), proposed_by=actor
+    )
+    now, agreed = timezone.now(), MergeConsent.Decision.ACCEPTED
+    MergeConsent.objects.bulk_create(
+        [
+            MergeConsent(
+                proposal=proposal,
+                idea=i,
+                author=i.author,
+                decision=MergeConsent.Decision.PENDING if i.author else agreed,
+                decided_at=None if i.author else now,
+            )
+            for i in ideas
+        ]
+    )
+    audit_record(
+        action="budget.merge_proposed",
+        actor=actor,
+        obj=proposal,
+        data={"target": target.pk, "ideas": [i.pk for i in ideas], "reason": proposal.reason},
+    )
+    link = reverse(
+        "budgeting:merge", kwargs={"slug": target.envelope.process.slug, "pk": proposal.pk}
+    )
+    for i in ideas:
+        if i.author is not None:
+            _notify_later(
+                i.author,
+                "budget.merge_proposed",
+                MERGE_PROPOSED,
+                {"title": i.title[:80], "target": target.title[:80]},
+                link,
+            )
+    if all(i.author is None for i in ideas):
+        _merge_apply(proposal)
+    return proposal
+
+
+@transaction.atomic
+def merge_answer(*, user: User, proposal: MergeProposal, accept: bool) -> MergeProposal:
+    """An author agrees to or declines a merge (for all their ideas in it). The last agreement
+    merges; one refusal closes the proposal."""
+    proposal = (
+        MergeProposal.objects.select_for_update()
+        .select_related("target__envelope__process")
+        .get(pk=proposal.pk)
+    )
+    if proposal.status != MergeProposal.Status.OPEN:
+        raise Conflict(_("This merge proposal is closed."), code="closed")
+    mine = proposal.consents.filter(author=user, decision=MergeConsent.Decision.PENDING)
+    if not mine.exists():
+        raise NotAllowed(_("Only the authors of these ideas answer this proposal."))
+    now = timezone.now()
+    decision = MergeConsent.Decision.ACCEPTED if accept else MergeConsent.Decision.DECLINED
+    mine.update(decision=decision, decided_at=now)
+    audit_record(
+        action="budget.merge_answered",
+        actor=user,
+        obj=proposal,
+        data={"accept": accept},
+    )
+    if not accept:
+        proposal.status = MergeProposal.Status.DECLINED
+        proposal.decided_at = now
+        proposal.save(update_fields=["status", "decided_at"])
+        link = reverse(
+            "budgeting:merge",
+            kwargs={"slug": proposal.target.envelope.process.slug, "pk": proposal.pk},
+        )
+        people = {c.author for c in proposal.consents.select_related("author") if c.author}
+        if proposal.proposed_by is not None:
+            people.add(proposal.proposed_by)
+        for person in people - {user}:
+            _notify_later(
+                person,
+                "budget.merge_declined",
+                MERGE_DECLINED,
+                {"target": proposal.target.title[:80]},
+                link,
+            )
+    elif not proposal.consents.exclude(decision=MergeConsent.Decision.ACCEPTED).exists():
+        _merge_apply(proposal)
+    return proposal
+
+
+def _merge_apply(proposal: MergeProposal) -> None:
+    """Every author agreed: the other ideas become part of the target; their supports move to
+    it (a person who supported both keeps one), each moved support keeping where it came
+    from; the supporters are told."""
+    target = proposal.target
+    _ensure_not_frozen(target.envelope.process)
+    others = [c.idea for c in proposal.consents.select_related("idea") if c.idea_id != target.pk]
+    moved: dict[str, int] = {}
+    told: dict[int, tuple[User, Idea]] = {}
+    already = set(Support.objects.filter(idea=target).values_list("user_id", flat=True))
+    for idea in others:
+        n = 0
+        for support in Support.objects.select_related("user").filter(idea=idea):
+            if support.user_id in already:
+                support.delete()
+                continue
+            already.add(support.user_id)
+            support.idea, support.moved_from = target, idea
+            support.save(update_fields=["idea", "moved_from"])
+            told[support.user_id] = (support.user, idea)
+            n += 1
+        moved[str(idea.pk)] = n
+        target.reports.add(*idea.reports.all())
+        idea.status, idea.merged_into = Idea.Status.MERGED, target
+        idea.save(update_fields=["status", "merged_into"])
+    proposal.status = MergeProposal.Status.MERGED
+    proposal.decided_at = timezone.now()
+    proposal.moved = moved
+    proposal.save(update_fields=["status", "decided_at", "moved"])
+    audit_record(
+        action="budget.ideas_merged",
+        actor=None,
+        obj=proposal,
+        data={"target": target.pk, "merged": [i.pk for i in others], "supports_moved": moved},
+    )
+    link = reverse("budgeting:idea", kwargs={"slug": target.envelope.process.slug, "pk": target.pk})
+    for person, idea in told.values():
+        _notify_later(
+            person,
+            "budget.support_moved",
+            MERGE_DONE,
+            {"title": idea.title[:80], "target": target.title[:80]},
+            link,
+        )
+
+
+# --- implementation ---------------------------------------------------------------------------
+
+
+def _implementation_sync(envelope: Envelope, winners: list[str]) -> None:
+    """Each funded project becomes a trackable project (kept if already there); on a recount a
+    project no longer funded loses its tracking while still planned."""
+    ids = [int(w) for w in winners]
+    ImplementationProject.objects.filter(idea__envelope=envelope, status="planned").exclude(
+        idea_id__in=ids
+    ).delete()
+    have = set(
+        ImplementationProject.objects.filter(idea_id__in=ids).values_list("idea_id", flat=True)
+    )
+    ImplementationProject.objects.bulk_create(
+        [ImplementationProject(idea_id=pk) for pk in ids if pk not in have]
+    )
+
+
+@transaction.atomic
+def implementation_update(
+    *,
+    actor: User | None,
+    project: ImplementationProject,
+    status: str,
+    note: str = "",
+    initiative: Any = None,
+) -> ImplementationProject:
+    """An official records a funded project's progress and, for accountability, the
+    co-creation initiative that follows it."""
+    _require_manager(actor)
+    project = ImplementationProject.objects.select_for_update().get(pk=project.pk)
+    project.status, project.note, project.initiative = status, note.strip(), initiative
+    project.updated_at = timezone.now()
+    full_clean(project)
+    project.save()
+    audit_record(
+        action="budget.implementation_updated",
+        actor=actor,
+        obj=project.idea,
+        data={"status": status, "initiative": initiative.pk if initiative else None},
+    )
+    return project
+
+
 # --- tally ------------------------------------------------------------------------------------
 
 
@@ -1096,6 +1423,7 @@ def envelope_tally(*, actor: User | None, envelope: Envelope) -> Result:
             "computed_at": timezone.now(),
         },
     )
+    _implementation_sync(envelope, winners)
     audit_record(
         action="budget.tallied",
         actor=actor,

@@ -24,6 +24,8 @@ from cocity.budgeting.forms import (
     EligibilityForm,
     EnvelopeForm,
     IdeaForm,
+    ImplementationForm,
+    MergeForm,
     PhaseForm,
     PhoneCodeForm,
     PhoneForm,
@@ -32,12 +34,20 @@ from cocity.budgeting.forms import (
     SplitForm,
     ballot_choices,
 )
-from cocity.budgeting.models import BallotKind, Envelope, Idea, Phase, Process
+from cocity.budgeting.models import (
+    BallotKind,
+    Envelope,
+    Idea,
+    ImplementationProject,
+    MergeProposal,
+    Phase,
+    Process,
+)
 from cocity.compute.pb.pabulib import format_pb
 from cocity.core.errors import DomainError
 from cocity.core.models import User
 
-CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 26, 220
+CHART_WIDTH, ROW_HEIGHT = 360, 40
 
 
 def _process(slug: str) -> Process:
@@ -81,6 +91,8 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "envelopes": selectors.envelopes(process),
             "can_manage": request.user.has_perm("budgeting.manage"),
             "channel_rule": _(services.CHANNEL_RULE),
+            "tracked": list(selectors.implementation_projects(process)),
+            "booth_helper": services.is_booth_helper(request.user, process),
         },
     )
 
@@ -268,20 +280,153 @@ def tally(request: HttpRequest, slug: str) -> HttpResponse:
 def envelope_detail(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
     process = _process(slug)
     env = _envelope(process, envelope)
-    ideas = list(selectors.ideas(env))
+    ideas = list(selectors.ideas_with_supports(env))
+    phase = process.phase()
+    support_open = phase == Phase.SUPPORT and process.shortlist_published_at is None
+    mine = selectors.supported_by(request.user, env) if support_open else set()
     return render(
         request,
         "budgeting/envelope_detail.html",
         {
             "process": process,
-            "phase": process.phase(),
+            "phase": phase,
             "envelope": env,
             "projects": [i for i in ideas if i.status == Idea.Status.ACCEPTED],
             "submitted": [i for i in ideas if i.status == Idea.Status.SUBMITTED],
             "rejected": [i for i in ideas if i.status == Idea.Status.REJECTED],
+            "dropped": [i for i in ideas if i.status == Idea.Status.NOT_SHORTLISTED],
+            "merged": [i for i in ideas if i.status == Idea.Status.MERGED],
+            "support_open": support_open,
+            "show_supports": support_open or process.shortlist_published_at is not None,
+            "mine": mine,
             "result": selectors.result_find(env),
         },
     )
+
+
+@login_required
+@require_POST
+def idea_support(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Support a project in the support round (or take the support back)."""
+    process = _process(slug)
+    try:
+        idea = selectors.idea_get(process, pk)
+    except Idea.DoesNotExist:
+        raise Http404 from None
+    try:
+        services.idea_support(
+            user=request.user,  # type: ignore[arg-type]
+            idea=idea,
+            support=request.POST.get("action") != "withdraw",
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("budgeting:envelope", slug=slug, envelope=idea.envelope.slug)
+
+
+@login_required
+@require_POST
+def shortlist(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    try:
+        services.shortlist_publish(actor=request.user, process=process)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The shortlist is published."))
+    return redirect("budgeting:manage", slug=slug)
+
+
+@login_required
+@require_POST
+def merge_propose(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    try:
+        idea = selectors.idea_get(process, pk)
+    except Idea.DoesNotExist:
+        raise Http404 from None
+    form = MergeForm(request.POST, candidates=selectors.merge_candidates(idea))
+    if form.is_valid():
+        try:
+            proposal = services.merge_propose(
+                actor=request.user,  # type: ignore[arg-type]
+                target=idea,
+                others=form.cleaned_data["ideas"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The authors are asked whether they agree."))
+            return redirect("budgeting:merge", slug=slug, pk=proposal.pk)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+    return redirect("budgeting:idea", slug=slug, pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A merge proposal: the ideas, each author's answer, and (once merged) the supports moved.
+    The authors answer here."""
+    process = _process(slug)
+    try:
+        proposal = selectors.merge_get(process, pk)
+    except MergeProposal.DoesNotExist:
+        raise Http404 from None
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            services.merge_answer(
+                user=request.user,
+                proposal=proposal,
+                accept=request.POST.get("action") == "accept",
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your answer is recorded."))
+        return redirect("budgeting:merge", slug=slug, pk=pk)
+    consents = list(proposal.consents.select_related("idea", "author"))
+    user: Any = request.user
+    waiting_for_me = proposal.status == MergeProposal.Status.OPEN and any(
+        c.author_id == user.pk and c.decision == "pending" for c in consents
+    )
+    return render(
+        request,
+        "budgeting/merge.html",
+        {
+            "process": process,
+            "proposal": proposal,
+            "rows": [{"consent": c, "moved": proposal.moved.get(str(c.idea_id))} for c in consents],
+            "waiting_for_me": waiting_for_me,
+        },
+    )
+
+
+@login_required
+@require_POST
+def implementation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    try:
+        project = ImplementationProject.objects.get(idea__envelope__process=process, idea_id=pk)
+    except ImplementationProject.DoesNotExist:
+        raise Http404 from None
+    form = ImplementationForm(request.POST)
+    if form.is_valid():
+        services.implementation_update(
+            actor=request.user,  # type: ignore[arg-type]
+            project=project,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+            initiative=form.cleaned_data["initiative"],
+        )
+        messages.success(request, _("The progress is saved."))
+    return redirect("budgeting:idea", slug=slug, pk=pk)
 
 
 @login_required
@@ -321,7 +466,10 @@ def idea_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         idea = selectors.idea_get(process, pk)
     except Idea.DoesNotExist:
         raise Http404 from None
-    can_review = request.user.has_perm("budgeting.manage") and not process.voting_has_opened()
+    manager = request.user.has_perm("budgeting.manage")
+    can_review = manager and not process.voting_has_opened()
+    candidates = selectors.merge_candidates(idea) if can_review else None
+    tracked = ImplementationProject.objects.select_related("initiative").filter(idea=idea).first()
     return render(
         request,
         "budgeting/idea_detail.html",
@@ -330,6 +478,18 @@ def idea_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "idea": idea,
             "can_review": can_review,
             "form": ReviewForm(initial=ReviewForm.initial_from(idea)) if can_review else None,
+            "merge_form": MergeForm(candidates=candidates) if candidates else None,
+            "merges": selectors.merges_of(idea),
+            "tracked": tracked,
+            "implementation_form": ImplementationForm(
+                initial={
+                    "status": tracked.status,
+                    "note": tracked.note,
+                    "initiative": tracked.initiative,
+                }
+            )
+            if tracked and manager
+            else None,
         },
     )
 
@@ -657,27 +817,28 @@ def receipt(request: HttpRequest) -> HttpResponse:
 
 
 def _chart(projects: list[Idea], votes: dict[str, int], winners: set[str]) -> dict[str, Any]:
+    """Bars with their label above them, so the chart stays narrow enough to read on a phone
+    (the viewBox is 360 wide; a 375 px screen shows it near full size)."""
     most = max([votes.get(str(p.pk), 0) for p in projects] + [1])
+    room = CHART_WIDTH - 56  # space for the number after the longest bar
     bars = []
     for n, p in enumerate(sorted(projects, key=lambda p: -votes.get(str(p.pk), 0))):
         v = votes.get(str(p.pk), 0)
+        width = round(room * v / most, 1)
+        top = n * ROW_HEIGHT
         bars.append(
             {
-                "y": n * BAR_HEIGHT + 4,
-                "text_y": n * BAR_HEIGHT + 19,
-                "width": round((CHART_WIDTH - LABEL_WIDTH - 60) * v / most, 1),
-                "value_x": LABEL_WIDTH + round((CHART_WIDTH - LABEL_WIDTH - 60) * v / most, 1) + 6,
-                "label": p.title if len(p.title) <= 30 else p.title[:29] + "…",
+                "label_y": top + 14,
+                "y": top + 19,
+                "text_y": top + 32,
+                "width": width,
+                "value_x": width + 6,
+                "label": p.title if len(p.title) <= 48 else p.title[:47] + "…",
                 "votes": v,
                 "won": str(p.pk) in winners,
             }
         )
-    return {
-        "width": CHART_WIDTH,
-        "height": len(bars) * BAR_HEIGHT + 8,
-        "label_width": LABEL_WIDTH,
-        "bars": bars,
-    }
+    return {"width": CHART_WIDTH, "height": len(bars) * ROW_HEIGHT + 4, "bars": bars}
 
 
 def results(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
@@ -690,6 +851,12 @@ def results(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
         winners = set(result.winners)
         greedy = set(result.greedy_winners)
         titles = {str(p.pk): p.title for p in projects}
+        tracked = {
+            str(t.idea_id): t
+            for t in ImplementationProject.objects.filter(idea__envelope=env).select_related(
+                "initiative"
+            )
+        }
         rows = []
         for p in sorted(projects, key=lambda p: (-result.votes.get(str(p.pk), 0), p.pk)):
             pid = str(p.pk)
@@ -701,6 +868,7 @@ def results(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
                     "won": pid in winners,
                     "greedy": pid in greedy,
                     "why": result.explanations.get(pid),
+                    "tracked": tracked.get(pid),
                 }
             )
         context.update(
@@ -710,6 +878,7 @@ def results(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
             differs=winners != greedy,
             chart=_chart(projects, result.votes, winners),
             cumulative=process.ballot_kind == BallotKind.CUMULATIVE,
+            tracked=tracked,
             ejr=result.ejr or {},
             ejr_violations=[
                 {**v, "titles": [titles.get(pid, pid) for pid in v["projects"]]}

@@ -67,4 +67,5 @@ def test_ejr_audit_agrees_with_pabutools() -> None:
         assert ok == theirs, (costs, ballots, budget, winners)
         violated += not ok
         satisfied += ok
-    assert violated > 5 and satisfied > 5  # both verdicts were compared
+    assert violated > 5
+    assert satisfied > 5
