@@ -2,7 +2,8 @@
 submit ideas in three districts, an official reviews them, 50 people vote — 40 with one-time
 codes (the official prints the codes from the manage page), 10 on paper entered twice by two
 officials (one sheet whose entries differ is resolved by a third) — the tally runs and the
-results page shows the winners and the explanations, in English and Spanish.
+results page shows the winners, the explanations and the EJR audit, in English and Spanish, and
+fits a phone.
 
 The browser does the representative steps (an idea, a review, generating codes, voting with a
 code with and without JavaScript, both entries of a paper sheet, the count, the pages); the rest
@@ -134,7 +135,7 @@ def test_ideas_codes_and_paper_to_an_explained_result(
     page.get_by_label("Your voting code").fill(codes["n1"][0])
     page.get_by_label("Safe crossing", exact=True).check()
     page.get_by_label("Benches", exact=True).check()
-    assert "60 of 100" in page.locator("#ballot-totals").inner_text()
+    assert "€60 of €100" in page.locator("#ballot-totals").inner_text()
     axe(page)
     shot(page, "budget-code-ballot")
     with page.expect_navigation():
@@ -247,3 +248,14 @@ def test_ideas_codes_and_paper_to_an_explained_result(
         shot(page, f"budget-channels-results-{language}")
         context.close()
     assert any(r.explanations for r in Result.objects.all())
+
+    # the EJR audit and the funded projects' progress; the results fit a 375 px phone
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{base}/budgets/pb/n1/results/")
+    assert "EJR up to one project" in page.locator("#ejr-verdict").inner_text()
+    assert "Funded projects and their progress" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    axe(page)
+    shot(page, "budget-results-phone")
+    context.close()

@@ -19,6 +19,7 @@ from cocity.budgeting.models import (
     Ballot,
     Envelope,
     Idea,
+    ImplementationProject,
     PaperSheet,
     Process,
     VoterMark,
@@ -271,6 +272,11 @@ def seed_budgeting(ctx: SeedContext) -> None:
             officials=officials,
         )
     services.process_tally(actor=official, process=done)
+    # the funded projects as the city carries them out: one done, one under way per district
+    for envelope in done.envelopes.order_by("slug"):
+        tracked = ImplementationProject.objects.filter(idea__envelope=envelope).order_by("idea")
+        for project, status in zip(tracked, ("done", "in_progress"), strict=False):
+            services.implementation_update(actor=official, project=project, status=status)
     running = _build(
         ctx,
         official,

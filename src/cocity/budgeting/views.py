@@ -833,7 +833,7 @@ def _chart(projects: list[Idea], votes: dict[str, int], winners: set[str]) -> di
                 "text_y": top + 32,
                 "width": width,
                 "value_x": width + 6,
-                "label": p.title if len(p.title) <= 48 else p.title[:47] + "…",
+                "label": p.title if len(p.title) <= 40 else p.title[:39] + "…",
                 "votes": v,
                 "won": str(p.pk) in winners,
             }
