@@ -95,6 +95,7 @@ def test_phone_page_without_javascript(
     ballot_url = f"/budgets/{process.slug}/{env.slug}/vote/"
     assert 'id="phone-needed"' in client.get(ballot_url).content.decode()
     url = f"/budgets/{process.slug}/phone/"
+    assert "Send me a code" in client.get(url).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         res = client.post(url, {"action": "send", "phone": "+34 611 222 333", "next": ballot_url})
     assert res.status_code == 302

@@ -128,6 +128,8 @@ def test_merge_needs_every_authors_consent_and_moves_supports_visibly(
     assert moved.moved_from_id == b.pk
     assert Support.objects.filter(idea=a).count() == 2
     assert Idea.objects.get(pk=b.pk).merged_into_id == a.pk
+    with pytest.raises(Conflict):  # a merged idea cannot be put back on the ballot
+        services.idea_review(actor=official, idea=b, accept=True, cost=10)
     assert Notification.objects.filter(verb="budget.support_moved", recipient=supporter).exists()
     page = Client().get(f"/budgets/pb-2027/merges/{second.pk}/").content.decode()
     assert "All three ask for trees." in page
@@ -172,6 +174,10 @@ def test_winners_become_tracked_projects_and_money_has_its_currency(
     )
     assert res.status_code == 302
     assert ImplementationProject.objects.get().status == "in_progress"
+    assert (
+        "Planting in March."
+        in client.get(f"/budgets/pb-2027/ideas/{ideas['Trees'].pk}/").content.decode()
+    )
     services.envelope_tally(actor=official, envelope=env)  # a recount keeps the tracking
     assert ImplementationProject.objects.get().status == "in_progress"
     results = Client().get("/budgets/pb-2027/city/results/").content.decode()

@@ -284,6 +284,8 @@ def test_api_lists_processes_with_phase_and_result_hash(
     rows = rows["results"] if isinstance(rows, dict) else rows
     hashes = {e["slug"]: e["result_sha256"] for e in rows[0]["envelopes"]}
     assert hashes["city"] == result.result_sha256
+    ejr = {e["slug"]: e["ejr_satisfied"] for e in rows[0]["envelopes"]}
+    assert ejr == {"city": True, "n1": None, "n2": None}  # Equal Shares satisfies it
 
 
 def test_list_page_queries_do_not_grow_with_processes(

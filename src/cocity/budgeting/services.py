@@ -380,6 +380,10 @@ def idea_review(
     idea = Idea.objects.select_related("envelope__process").select_for_update().get(pk=idea.pk)
     envelope = idea.envelope
     _ensure_not_frozen(envelope.process)
+    if idea.status in (Idea.Status.MERGED, Idea.Status.NOT_SHORTLISTED):
+        raise Conflict(
+            _("This idea was merged or left the ballot in the support round."), code="closed"
+        )
     if accept:
         if not cost or cost <= 0:
             message = _("An accepted idea needs a cost estimate.")

@@ -467,7 +467,11 @@ def idea_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except Idea.DoesNotExist:
         raise Http404 from None
     manager = request.user.has_perm("budgeting.manage")
-    can_review = manager and not process.voting_has_opened()
+    can_review = (
+        manager
+        and not process.voting_has_opened()
+        and idea.status not in (Idea.Status.MERGED, Idea.Status.NOT_SHORTLISTED)
+    )
     candidates = selectors.merge_candidates(idea) if can_review else None
     tracked = ImplementationProject.objects.select_related("initiative").filter(idea=idea).first()
     return render(
