@@ -57,6 +57,9 @@ def test_demo_has_a_counted_three_district_process_and_one_open_for_voting() -> 
         assert process.titles.get("es")
         assert process.descriptions.get("es")
     assert not Result.objects.filter(envelope__process=running).exists()
+    organiser = Client()
+    organiser.force_login(User.objects.get(email="organiser@demo.cocity.city"))
+    assert organiser.get("/budgets/budget-2027/city/assisted/").status_code == 200
     # the demo resident can vote in the running process
     client = Client()
     client.force_login(User.objects.get(email="resident@demo.cocity.city"))

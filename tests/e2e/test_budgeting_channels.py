@@ -275,6 +275,27 @@ def test_ideas_codes_and_paper_to_an_explained_result(
     assert Ballot.objects.filter(channel="paper").count() == 10
     assert Ballot.objects.count() == 50
 
+    # 5b. the official names an organisation member booth helper; the booth's page is ready
+    #     (nobody else votes there: the 50 voters are the ones above)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, base, official.email)
+    page.goto(base + "/budgets/pb/manage/")
+    page.get_by_label("E-mail of the organisation member").fill(users["organisation_member"].email)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add the booth helper").click()
+    assert "can now record assisted ballots" in page.content()
+    context.close()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, base, users["organisation_member"].email)
+    page.goto(base + "/budgets/pb/")
+    page.get_by_role("link", name="Booth: assisted ballot").first.click()
+    assert page.get_by_label("Voter's one-time code (if they bring one)").count() == 1
+    axe(page)
+    shot(page, "budget-assisted-booth")
+    context.close()
+
     # the process page: the channel rule and turnout per channel
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()

@@ -292,6 +292,9 @@ def seed_budgeting(ctx: SeedContext) -> None:
         max_choices=3,
     )
     Envelope.objects.filter(process=running, slug="city").update(names={"es": "Toda la ciudad"})
+    organiser = User.objects.filter(email="organiser@demo.cocity.city").first()
+    if organiser is not None:  # the demo's organisation member helps at a voting booth
+        services.booth_helper_grant(actor=official, process=running, user=organiser)
     _ballots(ctx, running.envelopes.get(), 40 * ctx.scale, {t: p for t, _c, p in CITY_IDEAS})
     ctx.log(
         f"budgeting: {done.slug} counted ({Ballot.objects.filter(envelope__process=done).count()} "
