@@ -253,6 +253,19 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "investment:offering": ("GET", EVERYONE, {"slug": "offering"}),
     "investment:offering_request": ("POST", SIGNED_IN, {"slug": "offering"}),
     "investment:offering_allocate": ("POST", OFFICIALS, {"slug": "offering"}),
+    # the world's organisation member helps at the process's booths
+    "budgeting:assisted": (
+        "GET",
+        frozenset({Role.ORGANISATION_MEMBER}),
+        {"slug": "process", "envelope": "envelope"},
+    ),
+    "budgeting:booth_helpers": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:phone": ("GET", SIGNED_IN, {"slug": "process"}),  # the process asks for SMS
+    "budgeting:idea_support": ("POST", SIGNED_IN, {"slug": "process", "pk": "idea"}),
+    "budgeting:shortlist": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:merge": ("GET", EVERYONE, {"slug": "process", "pk": "merge"}),
+    "budgeting:merge_propose": ("POST", OFFICIALS, {"slug": "process", "pk": "idea"}),
+    "budgeting:implementation": ("POST", OFFICIALS, {"slug": "process", "pk": "idea"}),
 }
 
 
@@ -362,6 +375,7 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
 
 def _budget_world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the fixture's value
     from cocity.budgeting import services as budgeting
+    from cocity.budgeting.models import ImplementationProject
 
     official = needs["users"]["official"]
     now = timezone.now()
@@ -373,6 +387,7 @@ def _budget_world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the 
         review_opens_at=now + timedelta(days=1),
         voting_opens_at=now + timedelta(days=2),
         voting_closes_at=now + timedelta(days=3),
+        sms_verification=True,
     )
     envelope = budgeting.envelope_create(
         actor=official, process=process, slug="city", name="City", amount=1000
@@ -381,11 +396,20 @@ def _budget_world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the 
         author=needs["users"]["resident"], envelope=envelope, title="Trees", body="More trees."
     )
     budgeting.idea_review(actor=official, idea=idea, accept=True, cost=100)
+    alike = budgeting.idea_submit(
+        author=needs["users"]["resident"], envelope=envelope, title="Trees", body="Trees too."
+    )
+    merge = budgeting.merge_propose(actor=official, target=idea, others=[alike], reason="Alike")
+    budgeting.booth_helper_grant(
+        actor=official, process=process, user=needs["users"]["organisation_member"]
+    )
     budgeting.process_set_phase(actor=official, process=process, phase="tally")
+    ImplementationProject.objects.create(idea=idea)  # as if it had won
     return {
         "process": process.slug,
         "envelope": envelope.slug,
         "idea": str(idea.pk),
+        "merge": str(merge.pk),
     }
 
 
