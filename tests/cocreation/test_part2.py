@@ -16,7 +16,7 @@ from tests.cocreation.test_api import token_client
 from tests.cocreation.test_services import _initiative_in_pilot, _propose
 
 from cocity.cocreation import selectors, services
-from cocity.cocreation.models import Amendment, Challenge, Indicator, Measurement, Stage
+from cocity.cocreation.models import Challenge, Indicator, Measurement, ProposalAmendment, Stage
 from cocity.compute.cocreation import similar_items
 from cocity.core.errors import Conflict, DomainError, NotAllowed
 from cocity.core.models import Notification, User
@@ -57,7 +57,7 @@ def test_an_accepted_amendment_becomes_a_version_credited_to_its_author(
     amendment.refresh_from_db()
     assert proposal.version == 2
     assert "schools first" in proposal.body
-    assert amendment.status == Amendment.Status.ACCEPTED
+    assert amendment.status == ProposalAmendment.Status.ACCEPTED
     assert amendment.version is not None
     assert amendment.version.number == 2
     assert amendment.version.editor == users["moderator"]
@@ -94,12 +94,14 @@ def test_amendments_through_the_pages_and_the_api(
     users = needs["users"]
     proposal = _propose(challenge, users["resident"])
     response = _login(users["moderator"]).post(
-        reverse("cocreation:amendment_create", args=[proposal.pk]),
+        reverse("cocreation:proposal_amendment_create", args=[proposal.pk]),
         {"title": proposal.title, "body": "Install lamps near the school."},
     )
     assert response.status_code == 302
-    amendment = Amendment.objects.get()
-    page = Client().get(reverse("cocreation:amendment", args=[amendment.pk])).content.decode()
+    amendment = ProposalAmendment.objects.get()
+    page = (
+        Client().get(reverse("cocreation:proposal_amendment", args=[amendment.pk])).content.decode()
+    )
     assert "<ins" in page
     assert "<del" in page
     listed = APIClient().get(f"/api/cocreation/proposals/{proposal.pk}/amendments/").json()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from tests.e2e.test_needs import sign_in, sign_out, t
 
 from cocity.cocreation import services
-from cocity.cocreation.models import Amendment, Meeting
+from cocity.cocreation.models import Meeting, ProposalAmendment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -105,7 +105,7 @@ def test_amendment_workshop_and_gate_survey(
 
     # the author accepts the amendment, finds the workshop full, answers the gate's survey
     sign_in(page, base, users["resident"].email)
-    amendment = Amendment.objects.get()
+    amendment = ProposalAmendment.objects.get()
     page.goto(f"{base}/challenges/amendments/{amendment.pk}/")
     assert "school" in " ".join(page.locator("ins").all_inner_texts())
     axe(page)

@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 
 from cocity.cocreation import selectors, services
 from cocity.cocreation.models import (
-    Amendment,
     Challenge,
     GateDecision,
     Indicator,
@@ -26,6 +25,7 @@ from cocity.cocreation.models import (
     Meeting,
     Milestone,
     Proposal,
+    ProposalAmendment,
     ProposalVersion,
 )
 from cocity.core.errors import DomainError
@@ -241,7 +241,7 @@ def _get(getter: Any, pk: int) -> Any:
         Challenge.DoesNotExist,
         Proposal.DoesNotExist,
         Initiative.DoesNotExist,
-        Amendment.DoesNotExist,
+        ProposalAmendment.DoesNotExist,
         Meeting.DoesNotExist,
     ):
         raise Http404 from None
@@ -415,7 +415,7 @@ class MeasurementList(APIView):
 # --- amendments -------------------------------------------------------------------------------
 
 
-class AmendmentSerializer(serializers.ModelSerializer[Amendment]):
+class AmendmentSerializer(serializers.ModelSerializer[ProposalAmendment]):
     author = serializers.CharField(
         source="author.public_name", read_only=True, default=None, allow_null=True
     )
@@ -424,7 +424,7 @@ class AmendmentSerializer(serializers.ModelSerializer[Amendment]):
     )
 
     class Meta:
-        model = Amendment
+        model = ProposalAmendment
         fields = [
             "id",
             "proposal",

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from cocity.cocreation import api
 
@@ -28,4 +28,6 @@ urlpatterns = [
     ),
     path("initiatives/<int:pk>/survey/", api.SurveyAnswer.as_view(), name="api-survey"),
     path("indicators/<int:pk>/", api.IndicatorDetail.as_view(), name="api-indicator"),
+    # co-written plans (issue 18)
+    path("plans/", include("cocity.cocreation.plans.api_urls")),
 ]

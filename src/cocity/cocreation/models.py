@@ -360,7 +360,7 @@ class Milestone(models.Model):
 # --- amendments, meetings, gate surveys, the similar-idea index (issue 15, second part) --------
 
 
-class Amendment(models.Model):
+class ProposalAmendment(models.Model):
     """Replacement text for a proposal, proposed by anyone signed in; the proposal's authors
     accept it (it becomes a new version, crediting its author) or reject it with a reason."""
 
@@ -395,7 +395,7 @@ class Amendment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "accepted", "rejected"]),
-                name="amendment_status_valid",
+                name="proposal_amendment_status_valid",
             )
         ]
 
@@ -531,3 +531,14 @@ class ProposalWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+# Co-written plans (issue 18) live in their own module; imported here so Django finds them.
+from cocity.cocreation.models_plans import (  # noqa: E402, F401
+    Amendment,
+    AmendmentSupport,
+    Plan,
+    PlanComment,
+    PlanSection,
+    PlanVersion,
+)

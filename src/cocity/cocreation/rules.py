@@ -58,3 +58,6 @@ def is_meeting_host(user: Any, meeting: Any) -> bool:
 
 
 rules.add_perm("cocreation.host_meeting", is_meeting_host | is_official | is_admin)
+# Co-written plans: officials publish and decide; any signed-in person comments and amends.
+rules.add_perm("cocreation.manage_plan", is_official | is_admin)
+rules.add_perm("cocreation.contribute_plan", is_resident)

@@ -24,13 +24,13 @@ from django.utils import timezone
 
 from cocity.cocreation import selectors, services
 from cocity.cocreation.models import (
-    Amendment,
     Challenge,
     Comment,
     Initiative,
     Meeting,
     MeetingRegistration,
     Proposal,
+    ProposalAmendment,
     ProposalVersion,
 )
 from cocity.core.errors import DomainError
@@ -346,7 +346,7 @@ def _air_quality(ctx: SeedContext, now: datetime) -> None:
         reason="The buses idling at the gate are half of the problem.",
     )
     services.amendment_decide(amendment=amendment, actor=resident, accept=True)
-    Amendment.objects.filter(pk=amendment.pk).update(
+    ProposalAmendment.objects.filter(pk=amendment.pk).update(
         created_at=start + timedelta(days=4), decided_at=start + timedelta(days=5)
     )
     ProposalVersion.objects.filter(proposal=proposal, number=2).update(

@@ -14,7 +14,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cocity.cocreation.models import (
-    Amendment,
     Challenge,
     ChallengeFollow,
     Comment,
@@ -27,6 +26,7 @@ from cocity.cocreation.models import (
     MeetingRegistration,
     Milestone,
     Proposal,
+    ProposalAmendment,
     ProposalVersion,
     ProposalWord,
     SurveyResponse,
@@ -338,8 +338,8 @@ def initiative_timeline(initiative: Initiative) -> list[Event]:
             reverse("cocreation:proposal", args=[a.proposal_id]),
             a.author.public_name if a.author else "",
         )
-        for a in Amendment.objects.filter(
-            proposal=initiative.proposal, status=Amendment.Status.ACCEPTED
+        for a in ProposalAmendment.objects.filter(
+            proposal=initiative.proposal, status=ProposalAmendment.Status.ACCEPTED
         ).select_related("author")
     )
     events.append(
@@ -399,14 +399,14 @@ def sensor_mean(*, indicator: Indicator, day: date) -> Decimal | None:
 # --- amendments -------------------------------------------------------------------------------
 
 
-def amendments(proposal: Proposal) -> QuerySet[Amendment]:
+def amendments(proposal: Proposal) -> QuerySet[ProposalAmendment]:
     return proposal.amendments.select_related("author", "decided_by", "version").order_by(
         "created_at", "id"
     )
 
 
-def amendment_get(pk: int) -> Amendment:
-    return Amendment.objects.select_related("proposal", "author").get(pk=pk)
+def amendment_get(pk: int) -> ProposalAmendment:
+    return ProposalAmendment.objects.select_related("proposal", "author").get(pk=pk)
 
 
 # --- meetings ---------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from cocity.cocreation.emails import email_followers_task
 from cocity.cocreation.models import (
     GATES,
     GOALS_OPEN,
-    Amendment,
     Challenge,
     ChallengeFollow,
     Comment,
@@ -33,6 +32,7 @@ from cocity.cocreation.models import (
     MeetingRegistration,
     Milestone,
     Proposal,
+    ProposalAmendment,
     ProposalVersion,
     ProposalWord,
     Stage,
@@ -871,7 +871,7 @@ def _tell(
 @transaction.atomic
 def amendment_propose(
     *, proposal: Proposal, author: User, title: str, body: str, reason: str = ""
-) -> Amendment:
+) -> ProposalAmendment:
     """Anyone signed in proposes replacement text for a proposal; its authors decide."""
     _require(author, "cocreation.propose")
     if author.has_perm("cocreation.edit_proposal", proposal):
@@ -881,7 +881,7 @@ def amendment_propose(
     title, body = _clean_text(title), _clean_text(body)
     if title == proposal.title and body == proposal.body:
         raise DomainError(_("Nothing changed: this is the current text."), code="unchanged")
-    amendment = Amendment(
+    amendment = ProposalAmendment(
         proposal=proposal,
         author=author,
         title=title,
@@ -909,14 +909,14 @@ def amendment_propose(
 
 @transaction.atomic
 def amendment_decide(
-    *, amendment: Amendment, actor: User, accept: bool, reason: str = ""
-) -> Amendment:
+    *, amendment: ProposalAmendment, actor: User, accept: bool, reason: str = ""
+) -> ProposalAmendment:
     """The proposal's author or a co-author accepts an amendment (its text becomes a new
     version, credited to the amendment's author) or rejects it with a reason."""
-    amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
+    amendment = ProposalAmendment.objects.select_for_update().get(pk=amendment.pk)
     proposal = Proposal.objects.select_for_update().get(pk=amendment.proposal_id)
     _require(actor, "cocreation.edit_proposal", proposal)
-    if amendment.status != Amendment.Status.PENDING:
+    if amendment.status != ProposalAmendment.Status.PENDING:
         raise Conflict(_("This amendment was already decided."), code="already_decided")
     reason = rejection_reason_clean(reason, rejecting=not accept)
     amendment.decided_by = actor
@@ -940,10 +940,10 @@ def amendment_decide(
             note=note[:200],
         )
         proposal_index_words(proposal)
-        amendment.status = Amendment.Status.ACCEPTED
+        amendment.status = ProposalAmendment.Status.ACCEPTED
         amendment.version = version
     else:
-        amendment.status = Amendment.Status.REJECTED
+        amendment.status = ProposalAmendment.Status.REJECTED
         amendment.rejection_reason = reason
     amendment.save()
     audit_record(
@@ -1218,7 +1218,7 @@ def personal_data(user: User) -> dict[str, Any]:
                 "status": a.status,
                 "at": a.created_at.isoformat(),
             }
-            for a in Amendment.objects.filter(author=user).order_by("created_at")
+            for a in ProposalAmendment.objects.filter(author=user).order_by("created_at")
         ],
         "meeting_registrations": [
             {"meeting": r.meeting_id, "waiting": r.waiting, "attended": r.attended}

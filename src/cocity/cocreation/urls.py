@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from cocity.cocreation import views
 
@@ -30,9 +30,9 @@ urlpatterns = [
     path("milestones/<int:pk>/done/", views.milestone_done, name="milestone_done"),
     path("indicators/<int:pk>/series.csv", views.indicator_csv, name="indicator_csv"),
     # amendments, meetings, gate surveys, goal edits (issue 15, second part)
-    path("proposals/<int:pk>/amend/", views.amendment_create, name="amendment_create"),
-    path("amendments/<int:pk>/", views.amendment_detail, name="amendment"),
-    path("amendments/<int:pk>/decide/", views.amendment_decide, name="amendment_decide"),
+    path("proposals/<int:pk>/amend/", views.amendment_create, name="proposal_amendment_create"),
+    path("amendments/<int:pk>/", views.amendment_detail, name="proposal_amendment"),
+    path("amendments/<int:pk>/decide/", views.amendment_decide, name="proposal_amendment_decide"),
     path("meetings/", views.meeting_list, name="meetings"),
     path("<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
@@ -43,4 +43,6 @@ urlpatterns = [
     path("initiatives/<int:pk>/measure/", views.measurements_fill, name="measurements_fill"),
     path("indicators/<int:pk>/edit/", views.indicator_edit, name="indicator_edit"),
     path("milestones/<int:pk>/edit/", views.milestone_edit, name="milestone_edit"),
+    # co-written plans (issue 18)
+    path("plans/", include("cocity.cocreation.plans.urls")),
 ]

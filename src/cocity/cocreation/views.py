@@ -37,7 +37,6 @@ from cocity.cocreation.forms import (
 from cocity.cocreation.models import (
     GATES,
     GOALS_OPEN,
-    Amendment,
     Challenge,
     Comment,
     Indicator,
@@ -45,6 +44,7 @@ from cocity.cocreation.models import (
     Meeting,
     Milestone,
     Proposal,
+    ProposalAmendment,
     Stage,
 )
 from cocity.cocreation.tasks import measurements_fill_task
@@ -62,7 +62,7 @@ def _get(getter: Any, pk: int) -> Any:
         Challenge.DoesNotExist,
         Proposal.DoesNotExist,
         Initiative.DoesNotExist,
-        Amendment.DoesNotExist,
+        ProposalAmendment.DoesNotExist,
         Meeting.DoesNotExist,
     ):
         raise Http404 from None
@@ -577,7 +577,7 @@ def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "proposal": proposal,
             "title_diff": word_diff(old_title, amendment.title),
             "body_diff": word_diff(old_body, amendment.body),
-            "can_decide": amendment.status == Amendment.Status.PENDING
+            "can_decide": amendment.status == ProposalAmendment.Status.PENDING
             and request.user.has_perm("cocreation.edit_proposal", proposal),
         },
     )
@@ -597,7 +597,7 @@ def amendment_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("cocreation:amendment", pk=amendment.pk)
+        return redirect("cocreation:proposal_amendment", pk=amendment.pk)
     messages.success(
         request,
         _("The amendment is accepted: it is the new version.")
