@@ -126,3 +126,31 @@ class Reading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sensor_id} {self.quantity}={self.value} @ {self.observed_at:%Y-%m-%d %H:%M}"
+
+
+class Subscription(models.Model):
+    """An NGSI-LD subscription (ETSI GS CIM 009 §5.2.12): what to watch and where to POST
+    notifications. ``doc`` keeps it as sent (without ``id``/``type``/``@context``), so it is
+    returned as the client wrote it; the columns are what the notifier needs."""
+
+    sub_id = models.CharField(max_length=200, unique=True)
+    key = models.ForeignKey(SensorKey, on_delete=models.CASCADE, related_name="subscriptions")
+    doc = models.JSONField(default=dict)
+    endpoint = models.URLField(max_length=500)
+    is_active = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    throttling = models.PositiveIntegerField(default=0)  # seconds between notifications
+    time_interval = models.PositiveIntegerField(default=0)  # seconds; periodic when > 0
+    times_sent = models.PositiveIntegerField(default=0)
+    times_failed = models.PositiveIntegerField(default=0)
+    last_notification = models.DateTimeField(null=True, blank=True)
+    last_success = models.DateTimeField(null=True, blank=True)
+    last_failure = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.sub_id

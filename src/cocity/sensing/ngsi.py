@@ -28,6 +28,7 @@ from cocity.compute.sensing.quality import flag_names
 from cocity.core.errors import DomainError
 from cocity.needs import selectors as needs_selectors
 from cocity.sensing import selectors, services
+from cocity.sensing import subscriptions as subs
 from cocity.sensing.entities import (
     CORE_CONTEXT,
     OPEN311_TYPE,
@@ -44,7 +45,7 @@ from cocity.sensing.entities import (
     short_type,
     split_id,
 )
-from cocity.sensing.models import Sensor, SensorKey, SensorType
+from cocity.sensing.models import Sensor, SensorKey, SensorType, Subscription
 
 ERRORS = "https://uri.etsi.org/ngsi-ld/errors/"
 #: the error types ETSI GS CIM 009 names; the others (401, 403, 406, 415) are cocity's own
@@ -424,7 +425,13 @@ def _query(request: HttpRequest) -> HttpResponse:
 
 
 def _store(key: SensorKey, data: EntityInput, *, create_only: bool = False) -> bool:
-    """Create the sensor or update it; True when it was created."""
+    """Create the sensor or update it; True when it was created. Subscriptions are told."""
+    changed = {*data.attrs, *(m.quantity for m in data.measures)}
+    if data.lat is not None:
+        changed.add("location")
+    if data.name is not None:
+        changed.add("name")
+    services.entities_changed({f"urn:ngsi-ld:{data.entity_type}:{data.device_id}": changed})
     sensor = selectors.sensor_get(device_id=data.device_id)
     if sensor is None:
         services.sensor_register(
@@ -640,3 +647,54 @@ def temporal_entity(request: HttpRequest, entity_id: str) -> HttpResponse:
 
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- subscriptions --------------------------------------------------------------------------
+
+
+def _subscription(request: HttpRequest, sub_id: str) -> Subscription:
+    sub = selectors.subscription_get(sub_id=sub_id)
+    if sub is None:
+        raise NgsiError("ResourceNotFound", f"No subscription {sub_id}.", 404)
+    return sub
+
+
+@ngsi_view(("GET", "POST"))
+def subscriptions_view(request: HttpRequest) -> HttpResponse:
+    """Subscriptions belong to the key that made them: listing, like writing, needs it."""
+    key = _key(request)
+    now = timezone.now()
+    if request.method == "GET":
+        limit = _int_param(request, "limit", 20, 0) or 0
+        offset = _int_param(request, "offset", 0, 0) or 0
+        if limit > MAX_LIMIT:
+            raise NgsiError("BadRequestData", f"limit is at most {MAX_LIMIT}.")
+        rows = list(selectors.subscription_list(key=key))
+        headers = (
+            {"NGSILD-Results-Count": str(len(rows))} if request.GET.get("count") == "true" else {}
+        )
+        page = rows[offset : offset + limit]
+        return _respond(request, [subs.render(s, now=now) for s in page], headers=headers)
+    body = _body(request, entities=True)
+    data = subs.parse(body)
+    sub = services.subscription_create(key=key, data=data)
+    response = HttpResponse(status=201)
+    response["Location"] = f"/ngsi-ld/v1/subscriptions/{sub.sub_id}"
+    return response
+
+
+@ngsi_view(("GET", "PATCH", "DELETE"))
+def subscription_view(request: HttpRequest, sub_id: str) -> HttpResponse:
+    key = _key(request)
+    sub = _subscription(request, sub_id)
+    if sub.key_id != key.pk:
+        raise NgsiError("ResourceNotFound", f"No subscription {sub_id}.", 404)
+    if request.method == "GET":
+        return _respond(request, subs.render(sub, now=timezone.now()))
+    if request.method == "DELETE":
+        services.subscription_delete(sub=sub, key=key)
+        return HttpResponse(status=204)
+    body = _body(request, entities=True)
+    data = subs.parse(body, existing=sub.doc, sub_id=sub.sub_id)
+    services.subscription_update(sub=sub, key=key, data=data)
+    return HttpResponse(status=204)

@@ -18,4 +18,6 @@ urlpatterns = [
         name="batch",
     ),
     re_path(rf"^temporal/entities/{ID}/?$", ngsi.temporal_entity, name="temporal_entity"),
+    re_path(r"^subscriptions/?$", ngsi.subscriptions_view, name="subscriptions"),
+    re_path(r"^subscriptions/(?P<sub_id>[^/]+)/?$", ngsi.subscription_view, name="subscription"),
 ]

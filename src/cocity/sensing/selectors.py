@@ -149,3 +149,15 @@ def area_quantities(area: Area) -> list[str]:
     for quantities in Sensor.objects.filter(area=area).values_list("quantities", flat=True):
         present.update(quantities)
     return [name for name in QUANTITIES if name in present]
+
+
+def subscription_get(*, sub_id: str) -> Any:
+    from cocity.sensing.models import Subscription
+
+    return Subscription.objects.filter(sub_id=sub_id).first()
+
+
+def subscription_list(*, key: SensorKey) -> Any:
+    from cocity.sensing.models import Subscription
+
+    return Subscription.objects.filter(key=key).order_by("created_at", "pk")

@@ -222,3 +222,70 @@ def sensors_check_quality(*, now: datetime | None = None) -> int:
         sensor_check_quality(sensor=sensor, now=now)
         count += 1
     return count
+
+
+# --- NGSI-LD subscriptions (docs/sensing.md) ---------------------------------------------------
+
+
+def _subscription_owned(sub: Any, key: SensorKey) -> None:
+    if sub.key_id != key.pk:
+        raise DomainError(
+            "This key may not change this subscription.", code="not_owner", status=403
+        )
+
+
+@transaction.atomic
+def subscription_create(*, key: SensorKey, data: Any) -> Any:
+    """Store a subscription (``data``: ``subscriptions.SubscriptionInput``); ``Conflict`` when
+    its id is taken."""
+    from cocity.sensing.models import Subscription
+
+    if Subscription.objects.filter(sub_id=data.sub_id).exists():
+        raise Conflict(f"The subscription {data.sub_id} already exists.", code="already_exists")
+    sub = Subscription(
+        sub_id=data.sub_id,
+        key=key,
+        doc=data.doc,
+        endpoint=data.endpoint,
+        is_active=data.is_active,
+        expires_at=data.expires_at,
+        throttling=data.throttling,
+        time_interval=data.time_interval,
+    )
+    full_clean(sub)
+    sub.save()
+    audit_record(action="sensing.subscription_created", obj=sub, data={"id": sub.sub_id})
+    return sub
+
+
+@transaction.atomic
+def subscription_update(*, sub: Any, key: SensorKey, data: Any) -> Any:
+    _subscription_owned(sub, key)
+    sub.doc = data.doc
+    sub.endpoint = data.endpoint
+    sub.is_active = data.is_active
+    sub.expires_at = data.expires_at
+    sub.throttling = data.throttling
+    sub.time_interval = data.time_interval
+    full_clean(sub)
+    sub.save()
+    return sub
+
+
+@transaction.atomic
+def subscription_delete(*, sub: Any, key: SensorKey) -> None:
+    _subscription_owned(sub, key)
+    audit_record(action="sensing.subscription_deleted", data={"id": sub.sub_id})
+    sub.delete()
+
+
+def entities_changed(changes: Mapping[str, Iterable[str]]) -> None:
+    """Tell the subscriptions, once the transaction commits, that these entities changed
+    (entity id → names of the attributes written). A task matches and notifies."""
+    from cocity.sensing.models import Subscription
+    from cocity.sensing.tasks import subscriptions_notify_task
+
+    payload = {eid: sorted(set(attrs)) for eid, attrs in changes.items()}
+    if not payload or not Subscription.objects.filter(is_active=True, time_interval=0).exists():
+        return
+    transaction.on_commit(lambda: subscriptions_notify_task.enqueue(payload))
