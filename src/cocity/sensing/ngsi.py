@@ -698,3 +698,41 @@ def subscription_view(request: HttpRequest, sub_id: str) -> HttpResponse:
     data = subs.parse(body, existing=sub.doc, sub_id=sub.sub_id)
     services.subscription_update(sub=sub, key=key, data=data)
     return HttpResponse(status=204)
+
+
+# --- notifications from a city's own broker ------------------------------------------------
+
+
+@ngsi_view(("POST",))
+def notifications_in(request: HttpRequest) -> HttpResponse:
+    """A Notification (§5.3.1) POSTed by the city's own context broker (Orion-LD, Stellio) for
+    a subscription made there: each entity in ``data`` is stored like an upsert, so readings
+    land once (the (sensor, quantity, observed time) is unique). The key comes in ``X-Api-Key``
+    (the broker's ``receiverInfo``). 200 with what was stored and what was not."""
+    key = _key(request)
+    body = _body(request, entities=False)
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise NgsiError("BadRequestData", "A notification is an object with a data list.")
+    stored: list[str] = []
+    ignored: list[dict[str, Any]] = []
+    for item in body["data"]:
+        entity_id = item.get("id") if isinstance(item, dict) else None
+        try:
+            with transaction.atomic():
+                data = parse_entity(item)
+                _store(key, data)
+            stored.append(f"urn:ngsi-ld:{data.entity_type}:{data.device_id}")
+        except (NgsiError, EntityError, DomainError) as exc:
+            if isinstance(exc, EntityError):
+                problem = _from_entity(exc)
+            elif isinstance(exc, DomainError):
+                problem = _from_domain(exc)
+            else:
+                problem = exc
+            ignored.append(
+                {"entityId": entity_id if isinstance(entity_id, str) else "", "reason": problem.detail}
+            )
+    return _respond(
+        request,
+        {"subscriptionId": body.get("subscriptionId"), "stored": stored, "notStored": ignored},
+    )
