@@ -55,6 +55,8 @@ def test_a_brokers_notification_is_stored_once(sensing: dict[str, Any], client: 
 
 def test_notifications_need_a_key(sensing: dict[str, Any], client: Client) -> None:
     r = post(client, "/notifications", notification(), None)
-    assert r.status_code == 401 and error_type(r) == "Unauthorized"
+    assert r.status_code == 401
+    assert error_type(r) == "Unauthorized"
     r = post(client, "/notifications/", {"data": "x"}, sensing["key"])
-    assert r.status_code == 400 and error_type(r) == "BadRequestData"
+    assert r.status_code == 400
+    assert error_type(r) == "BadRequestData"

@@ -730,7 +730,10 @@ def notifications_in(request: HttpRequest) -> HttpResponse:
             else:
                 problem = exc
             ignored.append(
-                {"entityId": entity_id if isinstance(entity_id, str) else "", "reason": problem.detail}
+                {
+                    "entityId": entity_id if isinstance(entity_id, str) else "",
+                    "reason": problem.detail,
+                }
             )
     return _respond(
         request,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import urllib.parse
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -70,8 +71,12 @@ def _check_entities(entities: Any) -> list[dict[str, Any]]:
         raise _bad("entities is a non-empty list of {type, id?, idPattern?}.")
     out = []
     for item in entities:
-        if not isinstance(item, Mapping) or not isinstance(item.get("type"), str):
-            raise _bad("Each entry of entities has a type.")
+        if not isinstance(item, Mapping) or not (
+            isinstance(item.get("type"), str)
+            or isinstance(item.get("id"), str)
+            or isinstance(item.get("idPattern"), str)
+        ):
+            raise _bad("Each entry of entities has a type, an id or an idPattern.")
         if "idPattern" in item:
             try:
                 re.compile(str(item["idPattern"]))
@@ -122,7 +127,7 @@ def parse(
         raise _bad("A subscription needs entities or watchedAttributes.")
     if "q" in merged:
         try:
-            qlang.parse(str(merged["q"]))
+            qlang.parse(_q_text(merged["q"]))
         except qlang.QueryError as exc:
             raise _bad(f"q: {exc}") from exc
     notification = merged.get("notification")
@@ -205,7 +210,7 @@ def watches(doc: Mapping[str, Any], entity: Mapping[str, Any], changed: Iterable
     if entities:
         etype, eid = entity["type"], entity["id"]
         for selector in entities:
-            if short_type(selector["type"]) != etype:
+            if "type" in selector and short_type(selector["type"]) != etype:
                 continue
             if "id" in selector and selector["id"] != eid:
                 continue
@@ -223,7 +228,14 @@ def watches(doc: Mapping[str, Any], entity: Mapping[str, Any], changed: Iterable
 def matches_q(doc: Mapping[str, Any], entity: Mapping[str, Any]) -> bool:
     if "q" not in doc:
         return True
-    return qlang.evaluate(qlang.parse(str(doc["q"])), functools.partial(lookup, entity))
+    return qlang.evaluate(qlang.parse(_q_text(doc["q"])), functools.partial(lookup, entity))
+
+
+def _q_text(value: Any) -> str:
+    """``q`` as text; some clients send it URL-encoded (as in a query string), so it is decoded
+    when it holds a ``%`` escape."""
+    text = str(value)
+    return urllib.parse.unquote(text) if re.search(r"%[0-9A-Fa-f]{2}", text) else text
 
 
 def notification_body(

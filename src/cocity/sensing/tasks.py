@@ -113,9 +113,10 @@ def subscriptions_send_periodic(*, now: datetime | None = None) -> int:
             and sub.last_notification + timedelta(seconds=sub.time_interval) > now
         ):
             continue
-        types = [e["type"] for e in sub.doc.get("entities") or []]
+        selectors = sub.doc.get("entities") or []
+        types = [e["type"] for e in selectors if "type" in e]
         sensors = Sensor.objects.select_related("area")
-        if types:
+        if types and len(types) == len(selectors):
             sensors = sensors.filter(entity_type__in=[subs.short_type(t) for t in types])
         from cocity.sensing.entities import sensor_entity
 
