@@ -289,3 +289,80 @@ def entities_changed(changes: Mapping[str, Iterable[str]]) -> None:
     if not payload or not Subscription.objects.filter(is_active=True, time_interval=0).exists():
         return
     transaction.on_commit(lambda: subscriptions_notify_task.enqueue(payload))
+
+
+# --- batch upload by data stewards (docs/sensing.md) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    rows: int
+    new: int
+    sensors: int
+
+
+@transaction.atomic
+def readings_upload(
+    *, data: bytes, name: str = "", key: SensorKey | None = None, actor: User | None = None
+) -> UploadResult:
+    """Store an uploaded CSV/JSON file of readings, all or nothing: any line in error (unreadable,
+    an unknown device, a quantity its type does not carry, a device the key may not write)
+    raises one ``DomainError`` whose ``fields`` list every problem by line. Readings already
+    stored are skipped (exactly once). ``key``: the API's sensor key; ``actor``: a steward in
+    the browser (who may write every sensor)."""
+    from django.utils.translation import gettext as _
+
+    from cocity.compute.sensing.quantities import TYPE_QUANTITIES
+    from cocity.sensing.models import Reading
+    from cocity.sensing.uploads import UploadError, parse
+
+    try:
+        rows, errors = parse(data, name=name)
+    except UploadError as exc:
+        raise DomainError(str(exc), code="upload_invalid") from exc
+    sensors = {
+        s.device_id: s for s in Sensor.objects.filter(device_id__in={r.device_id for r in rows})
+    }
+    by_sensor: dict[str, list[Measure]] = {}
+    for row in rows:
+        label = _("line %(number)s") % {"number": row.line}
+        sensor = sensors.get(row.device_id)
+        problem = None
+        if sensor is None:
+            problem = _("no sensor “%(device)s”.") % {"device": row.device_id}
+        elif row.quantity not in TYPE_QUANTITIES.get(sensor.entity_type, ()):
+            problem = _("a %(type)s sensor does not measure %(quantity)s.") % {
+                "type": sensor.entity_type,
+                "quantity": row.quantity,
+            }
+        elif key is not None and sensor.owner_id is not None and sensor.owner_id != key.pk:
+            problem = _("this key may not write the sensor “%(device)s”.") % {
+                "device": row.device_id
+            }
+        if problem:
+            errors.setdefault(label, []).append(problem)
+            continue
+        by_sensor.setdefault(row.device_id, []).append(
+            Measure(row.quantity, row.observed_at, row.value)
+        )
+    if errors:
+        lines = len(errors)
+        raise DomainError(
+            _("%(count)s line(s) are wrong; nothing was stored.") % {"count": lines},
+            code="upload_invalid",
+            fields=errors,
+        )
+    touched = [sensors[d] for d in by_sensor]
+    before = Reading.objects.filter(sensor__in=touched).count()
+    for device_id, measures in by_sensor.items():
+        readings_store(sensor=sensors[device_id], measures=measures)
+    new = Reading.objects.filter(sensor__in=touched).count() - before
+    entities_changed(
+        {sensors[d].entity_id: {m.quantity for m in measures} for d, measures in by_sensor.items()}
+    )
+    audit_record(
+        action="sensing.readings_uploaded",
+        actor=actor,
+        data={"rows": len(rows), "new": new, "key": key.name if key else None},
+    )
+    return UploadResult(rows=len(rows), new=new, sensors=len(touched))

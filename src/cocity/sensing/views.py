@@ -4,15 +4,23 @@ by day with coverage. Server-rendered; no JavaScript needed."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cocity.compute.sensing.quantities import QUANTITIES
 from cocity.core import selectors as core_selectors
+from cocity.core.errors import DomainError
+from cocity.core.models import User
 from cocity.needs import selectors as needs_selectors
-from cocity.sensing import charts, selectors
+from cocity.sensing import charts, selectors, services
+from cocity.sensing.forms import UploadForm
 from cocity.sensing.labels import flag_reasons, quantity_label
 from cocity.sensing.models import Sensor
 
@@ -112,3 +120,34 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         "sensing/area_detail.html",
         {"area": area, "sensors": sensors, "tables": tables, "start": start, "end": end},
     )
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    """A data steward's CSV/JSON upload: every line checked, nothing stored unless all are right."""
+    if not request.user.has_perm("sensing.upload_readings"):
+        raise PermissionDenied
+    form = UploadForm(request.POST or None, request.FILES or None)
+    line_errors: list[tuple[str, list[str]]] = []
+    if request.method == "POST" and form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        try:
+            result = services.readings_upload(
+                data=upload_file.read(),
+                name=upload_file.name,
+                actor=cast(User, request.user),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            line_errors = list(exc.fields.items())
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(rows)s readings accepted for %(sensors)s sensors; %(new)s were new "
+                    "(the others were stored already)."
+                )
+                % {"rows": result.rows, "sensors": result.sensors, "new": result.new},
+            )
+            return redirect("sensing:upload")
+    return render(request, "sensing/upload.html", {"form": form, "line_errors": line_errors})
