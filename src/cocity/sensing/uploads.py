@@ -73,11 +73,9 @@ def _row(line: int, raw: dict[str, Any], errors: dict[str, list[str]]) -> Row | 
     except ValueError:
         problems.append(_("the value “%(value)s” is not a number.") % {"value": raw_value})
         value = None
-    if problems:
+    if problems or when is None or value is None:
         errors[_("line %(number)s") % {"number": line}] = problems
         return None
-    assert when is not None
-    assert value is not None
     return Row(line, device, quantity, when, value)
 
 
