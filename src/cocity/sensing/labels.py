@@ -15,10 +15,11 @@ QUANTITY_LABELS: dict[str, str | Promise] = {
     "so2": "SO₂",
     "co": "CO",
     "temperature": _("Temperature"),
-    "relativeHumidity": _("Relative humidity"),
+    "relativeHumidity": _("Relative humidity (fraction)"),
     "LAeq": _("Noise (LAeq)"),
     "LAmax": _("Noise peak (LAmax)"),
     "LAS": _("Noise (LAS)"),
+    "LAeq_d": _("Daily noise (LAeq,d)"),
 }
 
 FLAG_LABELS: dict[int, str | Promise] = {
