@@ -21,7 +21,8 @@ def test_units_and_names_follow_the_schemas() -> None:
         "pm25", "pm10", "no2", "o3", "so2", "co", "temperature", "relativeHumidity"
     }  # fmt: skip
     assert set(TYPE_QUANTITIES["NoiseLevelObserved"]) == {"LAeq", "LAmax", "LAS", "LAeq_d"}
-    assert QUANTITIES["co"].unit_code == "GP" and QUANTITIES["no2"].unit_code == "GQ"
+    assert QUANTITIES["co"].unit_code == "GP"
+    assert QUANTITIES["no2"].unit_code == "GQ"
     # relative humidity is a fraction in the schema (0.54, not 54 %)
     assert (QUANTITIES["relativeHumidity"].low, QUANTITIES["relativeHumidity"].high) == (0, 1)
 
