@@ -27,6 +27,7 @@ FLAG_LABELS: dict[int, str | Promise] = {
     quality.STUCK: _("stuck: the same value many times in a row"),
     quality.SPIKE: _("spike: far from the readings around it"),
     quality.GAP: _("first reading after a gap"),
+    quality.DRIFT: _("drift: moving away from the sensors nearby"),
 }
 
 

@@ -194,6 +194,7 @@ def sensor_check_quality(*, sensor: Sensor, now: datetime | None = None) -> floa
         series = [(r.observed_at.timestamp(), r.value) for r in readings]
         flags = quality.check(series, low=q.low, high=q.high)
         for reading, f in zip(readings, flags, strict=True):
+            f |= reading.flags & quality.DRIFT  # set by sensors_check_drift, kept here
             if reading.flags != f:
                 reading.flags = f
                 changed.append(reading)
@@ -366,3 +367,68 @@ def readings_upload(
         data={"rows": len(rows), "new": new, "key": key.name if key else None},
     )
     return UploadResult(rows=len(rows), new=new, sensors=len(touched))
+
+
+# --- drift against neighbouring sensors (docs/sensing.md) -----------------------------------------
+
+#: the quantities checked for drift, with the smallest move (in their unit) that counts
+DRIFT_MIN_OFFSET = {"pm25": 5.0, "pm10": 8.0, "no2": 10.0, "o3": 10.0, "LAeq": 3.0}
+DRIFT_DAYS = 30
+
+
+def sensors_check_drift(*, now: datetime | None = None, days: int = DRIFT_DAYS) -> dict[str, int]:
+    """Compare each sensor's daily means with its nearest neighbours' over the last ``days``
+    (``cocity.compute.sensing.drift``) and set or clear the ``drift`` flag on its readings of
+    each day that drifts. Readings flagged for other reasons do not count in the means. Returns
+    the number of drifting days per device id (only those with some)."""
+    from cocity.compute.sensing import drift as drift_check
+
+    now = now or timezone.now()
+    end = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    start = end - timedelta(days=days)
+    doubted = quality.RANGE | quality.STUCK | quality.SPIKE
+    found: dict[str, int] = {}
+    for name, min_offset in DRIFT_MIN_OFFSET.items():
+        sensors = {
+            s.pk: s
+            for s in Sensor.objects.filter(lat__isnull=False, lon__isnull=False)
+            if name in s.quantities
+        }
+        if len(sensors) < 3:
+            continue
+        rows = list(
+            Reading.objects.filter(
+                sensor_id__in=list(sensors),
+                quantity=name,
+                observed_at__gte=start,
+                observed_at__lt=end,
+            ).values_list("pk", "sensor_id", "observed_at", "value", "flags")
+        )
+        sums: dict[int, list[float]] = {pk: [0.0] * days for pk in sensors}
+        counts: dict[int, list[int]] = {pk: [0] * days for pk in sensors}
+        for _pk, sensor_id, when, value, flags in rows:
+            if flags & doubted:
+                continue
+            d = int((when - start).total_seconds() // 86400)
+            sums[sensor_id][d] += value
+            counts[sensor_id][d] += 1
+        daily = {
+            str(pk): [sums[pk][d] / counts[pk][d] if counts[pk][d] else None for d in range(days)]
+            for pk in sensors
+        }
+        positions = {str(pk): (s.lat or 0.0, s.lon or 0.0) for pk, s in sensors.items()}
+        result = drift_check.drift(daily, positions, drift_check.DriftParams(min_offset=min_offset))
+        changed = []
+        for pk, sensor_id, when, _value, flags in rows:
+            d = int((when - start).total_seconds() // 86400)
+            drifts = result[str(sensor_id)][d] is not None
+            want = flags | quality.DRIFT if drifts else flags & ~quality.DRIFT
+            if want != flags:
+                changed.append(Reading(pk=pk, flags=want))
+        Reading.objects.bulk_update(changed, ["flags"], batch_size=1000)
+        for key_text, moved in result.items():
+            n = sum(1 for m in moved if m is not None)
+            if n:
+                device = sensors[int(key_text)].device_id
+                found[device] = found.get(device, 0) + n
+    return found

@@ -28,7 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "check":
             count = services.sensors_check_quality()
-            self.stdout.write(f"checked {count} sensors")
+            drifting = services.sensors_check_drift()
+            self.stdout.write(f"checked {count} sensors; drifting: {len(drifting)}")
             return
         try:
             _, key = services.sensor_key_create(
