@@ -432,3 +432,217 @@ def sensors_check_drift(*, now: datetime | None = None, days: int = DRIFT_DAYS) 
                 device = sensors[int(key_text)].device_id
                 found[device] = found.get(device, 0) + n
     return found
+
+
+# --- evidence: readings that suggest needs (docs/sensing.md) -------------------------------------
+
+#: the rules every city starts with (officials change them in the admin)
+DEFAULT_RULES = (
+    # WHO global air quality guidelines (2021): PM2.5 24-hour mean 15 µg/m³, not to be
+    # exceeded on more than 3 or 4 days a year
+    ("PM2.5 above the WHO daily guideline", "pm25", "daily_mean", 15.0, 3, 14),
+    # the EU Environmental Noise Directive's night indicator is commonly judged against 55 dB
+    ("Night noise above 55 dB", "LAeq", "night_mean", 55.0, 3, 14),
+)
+
+
+def evidence_rules_defaults() -> int:
+    """Create the default rules that do not exist yet (by name). Returns how many."""
+    from cocity.sensing.models import EvidenceRule
+
+    made = 0
+    for name, quantity, statistic, threshold, min_days, window in DEFAULT_RULES:
+        _rule, created = EvidenceRule.objects.get_or_create(
+            name=name,
+            defaults={
+                "quantity": quantity,
+                "statistic": statistic,
+                "threshold": threshold,
+                "min_days": min_days,
+                "window_days": window,
+            },
+        )
+        made += created
+    return made
+
+
+def _night_means(*, area: Any, quantity: str, start: datetime, days: int) -> list[float | None]:
+    """Per night (22:00 of each day to 06:00 the next, local time): the mean of the usable
+    readings of the district's sensors."""
+    rows = Reading.objects.filter(
+        sensor__area=area,
+        quantity=quantity,
+        observed_at__gte=start + timedelta(hours=22),
+        observed_at__lt=start + timedelta(days=days, hours=6),
+    ).values_list("observed_at", "value", "flags")
+    sums = [0.0] * days
+    counts = [0] * days
+    for when, value, flags in rows:
+        if not quality.is_usable(flags):
+            continue
+        k = int((when - start - timedelta(hours=22)).total_seconds() // 86400)
+        offset = (when - start).total_seconds() - k * 86400
+        if 0 <= k < days and 22 * 3600 <= offset < 30 * 3600:
+            sums[k] += value
+            counts[k] += 1
+    return [sums[k] / counts[k] if counts[k] else None for k in range(days)]
+
+
+@transaction.atomic
+def evidence_evaluate(*, now: datetime | None = None) -> int:
+    """Evaluate every active rule in every district with sensors of its quantity: where it
+    holds, open a suggestion (or refresh the open one). A district whose suggestion an official
+    decided within the rule's window is left alone. Returns how many suggestions were opened."""
+    from cocity.core.models import Area
+    from cocity.sensing import selectors
+    from cocity.sensing.models import EvidenceRule, EvidenceSuggestion, SuggestionStatus
+
+    now = now or timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    opened = 0
+    for rule in EvidenceRule.objects.filter(active=True):
+        start = today - timedelta(days=rule.window_days)  # whole days up to yesterday
+        areas = Area.objects.filter(
+            pk__in=Sensor.objects.filter(area__isnull=False).values("area")
+        ).order_by("code")
+        for area in areas:
+            if rule.statistic == EvidenceRule.Statistic.NIGHT_MEAN:
+                values = _night_means(
+                    area=area, quantity=rule.quantity, start=start, days=rule.window_days
+                )
+            else:
+                values = [
+                    d.mean
+                    for d in selectors.area_daily(
+                        area=area, quantity=rule.quantity, start=start, days=rule.window_days
+                    )
+                ]
+            over: list[tuple[str, float]] = [
+                ((start + timedelta(days=k)).date().isoformat(), round(v, 1))
+                for k, v in enumerate(values)
+                if v is not None and v > rule.threshold
+            ]
+            if len(over) < rule.min_days:
+                continue
+            existing = EvidenceSuggestion.objects.filter(rule=rule, area=area)
+            open_one = existing.filter(status=SuggestionStatus.OPEN).first()
+            if open_one is not None:
+                open_one.days = [list(day) for day in over]
+                open_one.peak = max(v for _, v in over)
+                open_one.save(update_fields=["days", "peak", "updated_at"])
+                continue
+            if existing.filter(decided_at__gte=start).exists():
+                continue
+            EvidenceSuggestion.objects.create(
+                rule=rule, area=area, days=[list(day) for day in over], peak=max(v for _, v in over)
+            )
+            opened += 1
+    return opened
+
+
+def _suggestion_open(suggestion: Any, actor: User | None) -> Any:
+    from cocity.sensing.models import EvidenceSuggestion, SuggestionStatus
+
+    if actor is None or not actor.has_perm("sensing.review_evidence"):
+        raise DomainError("Only officials decide on evidence.", code="forbidden", status=403)
+    locked = EvidenceSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if locked.status != SuggestionStatus.OPEN:
+        raise Conflict("This suggestion was decided already.", code="already_decided")
+    return locked
+
+
+def evidence_text(suggestion: Any) -> str:
+    """What a need made from the evidence says (in the site's language)."""
+    from django.utils.translation import gettext as _
+
+    from cocity.sensing.labels import quantity_label
+
+    rule = suggestion.rule
+    unit = QUANTITIES[rule.quantity].unit if rule.quantity in QUANTITIES else ""
+    return _(
+        "Sensor evidence: %(quantity)s (%(statistic)s) was above %(threshold)s %(unit)s in "
+        "%(area)s on %(days)s days (%(first)s to %(last)s), up to %(peak)s %(unit)s. Readings "
+        "flagged by the quality checks are left out."
+    ) % {
+        "quantity": quantity_label(rule.quantity),
+        "statistic": rule.get_statistic_display().lower(),
+        "threshold": f"{rule.threshold:g}",
+        "unit": unit,
+        "area": suggestion.area.name,
+        "days": len(suggestion.days),
+        "first": suggestion.days[0][0],
+        "last": suggestion.days[-1][0],
+        "peak": f"{suggestion.peak:g}",
+    }
+
+
+@transaction.atomic
+def evidence_confirm(
+    *, suggestion: Any, actor: User | None, category: Any = None, description: str = ""
+) -> Any:
+    """An official confirms the evidence as a new need: a needs report (through the needs
+    services) in the district's centre, in the rule's category unless another is given."""
+    from cocity.needs import services as needs_services
+    from cocity.sensing.models import SuggestionStatus
+
+    locked = _suggestion_open(suggestion, actor)
+    category = category or locked.rule.category
+    if category is None:
+        raise DomainError(
+            "Choose the category of the need.",
+            code="invalid",
+            fields={"category": ["Required."]},
+        )
+    text = evidence_text(locked)
+    report = needs_services.report_submit(
+        category=category,
+        description=f"{description.strip()}\n\n{text}".strip(),
+        lat=locked.area.centroid_lat,
+        lon=locked.area.centroid_lon,
+        reporter=actor,
+    )
+    locked.status = SuggestionStatus.CONFIRMED
+    locked.report = report
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.save()
+    audit_record(
+        action="sensing.evidence_confirmed",
+        actor=actor,
+        obj=locked,
+        data={"report": report.pk, "rule": locked.rule.name},
+    )
+    return locked
+
+
+@transaction.atomic
+def evidence_attach(*, suggestion: Any, actor: User | None, report: Any) -> Any:
+    """Attach the evidence to an existing need: a public update on that report with the
+    evidence (the official must be allowed to update it)."""
+    from cocity.needs import services as needs_services
+    from cocity.sensing.models import SuggestionStatus
+
+    locked = _suggestion_open(suggestion, actor)
+    needs_services.report_add_note(report=report, actor=actor, text=evidence_text(locked))
+    locked.status = SuggestionStatus.ATTACHED
+    locked.report = report
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.save()
+    audit_record(
+        action="sensing.evidence_attached", actor=actor, obj=locked, data={"report": report.pk}
+    )
+    return locked
+
+
+@transaction.atomic
+def evidence_dismiss(*, suggestion: Any, actor: User | None) -> Any:
+    from cocity.sensing.models import SuggestionStatus
+
+    locked = _suggestion_open(suggestion, actor)
+    locked.status = SuggestionStatus.DISMISSED
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.save()
+    audit_record(action="sensing.evidence_dismissed", actor=actor, obj=locked)
+    return locked

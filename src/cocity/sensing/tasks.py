@@ -127,3 +127,11 @@ def subscriptions_send_periodic(*, now: datetime | None = None) -> int:
             send(sub, matched, now=now)
             sent += 1
     return sent
+
+
+@task()
+def evidence_evaluate_task() -> int:
+    """The evidence rules, evaluated (``services.evidence_evaluate``)."""
+    from cocity.sensing import services
+
+    return services.evidence_evaluate()

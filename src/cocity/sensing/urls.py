@@ -9,4 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.sensor_detail, name="detail"),
     path("districts/<slug:code>/", views.area_detail, name="area"),
     path("upload/", views.upload, name="upload"),
+    path("evidence/", views.evidence, name="evidence"),
+    path("evidence/<int:pk>/<slug:action>/", views.evidence_decide, name="evidence_decide"),
 ]
