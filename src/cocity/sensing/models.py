@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cocity.compute.sensing.quantities import QUANTITIES
+
 
 def sensor_key_hash(key: str) -> str:
     """What a sensor API key is stored as: its hex SHA-256 (the key itself is shown once)."""
@@ -166,7 +168,7 @@ class EvidenceRule(models.Model):
         NIGHT_MEAN = "night_mean", _("Night mean (22:00 to 06:00)")
 
     name = models.CharField(_("name"), max_length=120)
-    quantity = models.CharField(_("quantity"), max_length=40)
+    quantity = models.CharField(_("quantity"), max_length=40, choices=[(q, q) for q in QUANTITIES])
     statistic = models.CharField(
         _("statistic"), max_length=20, choices=Statistic.choices, default=Statistic.DAILY_MEAN
     )

@@ -312,6 +312,7 @@ def readings_upload(
     stored are skipped (exactly once). ``key``: the API's sensor key; ``actor``: a steward in
     the browser (who may write every sensor)."""
     from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
 
     from cocity.compute.sensing.quantities import TYPE_QUANTITIES
     from cocity.sensing.models import Reading
@@ -349,7 +350,12 @@ def readings_upload(
     if errors:
         lines = len(errors)
         raise DomainError(
-            _("%(count)s line(s) are wrong; nothing was stored.") % {"count": lines},
+            ngettext(
+                "%(count)s line is wrong; nothing was stored.",
+                "%(count)s lines are wrong; nothing was stored.",
+                lines,
+            )
+            % {"count": lines},
             code="upload_invalid",
             fields=errors,
         )

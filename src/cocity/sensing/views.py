@@ -166,6 +166,7 @@ def evidence(request: HttpRequest) -> HttpResponse:
     items = [
         (
             s,
+            QUANTITIES[s.rule.quantity].unit if s.rule.quantity in QUANTITIES else "",
             ConfirmEvidenceForm(prefix=f"c{s.pk}", initial={"category": s.rule.category_id}),
             AttachEvidenceForm(prefix=f"a{s.pk}"),
         )
