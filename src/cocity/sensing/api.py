@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cocity.core.errors import DomainError
+from cocity.core.schema import problems
 from cocity.sensing import selectors, services
 
 
@@ -43,7 +44,7 @@ class ReadingsUpload(APIView):
 
     @extend_schema(
         request={"text/csv": OpenApiTypes.STR, "application/json": OpenApiTypes.OBJECT},
-        responses={201: UploadResultSerializer},
+        responses={201: UploadResultSerializer, **problems(401)},
         parameters=[
             OpenApiParameter("X-Api-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)
         ],
