@@ -117,6 +117,10 @@ def test_officials_confirm_attach_and_dismiss(
     assert services.evidence_evaluate(now=NOW + timedelta(days=1)) == 0
     page = client.get("/sensors/evidence/").content.decode()
     assert "No suggestions are waiting." in page
+    # the district's public page tells what the sensors suggested and what became of it
+    public = Client().get("/sensors/districts/n1/").content.decode()
+    assert "PM2.5 above the WHO daily guideline" in public
+    assert f"report #{report.pk}" in public
 
 
 def test_dismiss_and_coverage(evidence: dict[str, Any], client: Client) -> None:

@@ -217,3 +217,15 @@ def evidence_get(pk: Any) -> Any:
         return EvidenceSuggestion.objects.select_related("rule", "area").filter(pk=int(pk)).first()
     except (TypeError, ValueError):
         return None
+
+
+def evidence_for_area(area: Area, limit: int = 10) -> Any:
+    """The district's latest suggestions (open or decided), for its public page."""
+    from cocity.sensing.models import EvidenceSuggestion, SuggestionStatus
+
+    return list(
+        EvidenceSuggestion.objects.filter(area=area)
+        .exclude(status=SuggestionStatus.DISMISSED)
+        .select_related("rule")
+        .order_by("-updated_at")[:limit]
+    )

@@ -118,7 +118,14 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "sensing/area_detail.html",
-        {"area": area, "sensors": sensors, "tables": tables, "start": start, "end": end},
+        {
+            "area": area,
+            "sensors": sensors,
+            "tables": tables,
+            "start": start,
+            "end": end,
+            "evidence": selectors.evidence_for_area(area),
+        },
     )
 
 
