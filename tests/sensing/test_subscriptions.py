@@ -193,3 +193,21 @@ def test_periodic_subscriptions(sensing: dict[str, Any], receiver: dict[str, Any
     assert tasks.subscriptions_send_periodic(now=now + timedelta(seconds=60)) == 0
     assert tasks.subscriptions_send_periodic(now=now + timedelta(seconds=601)) == 1
     assert [b["data"][0]["pm25"]["value"] for _, b in receiver["got"]] == [3.0, 3.0]
+
+
+def test_a_batch_is_one_notification(
+    sensing: dict[str, Any],
+    client: Client,
+    receiver: dict[str, Any],
+    immediate: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    key, (lat, lon) = sensing["key"], sensing["points"]["n1"]
+    assert post(client, "/subscriptions", subscription(receiver["url"]), key).status_code == 201
+    batch = [air("b1", lat, lon, pm25=1.0), air("b2", lat, lon, pm25=2.0), {"id": "bad"}]
+    with django_capture_on_commit_callbacks(execute=True):
+        r = post(client, "/entityOperations/upsert", batch, key)
+    assert r.status_code == 207
+    assert len(receiver["got"]) == 1
+    sent = sorted(e["id"].rsplit(":", 1)[-1] for e in receiver["got"][0][1]["data"])
+    assert sent == ["b1", "b2"]

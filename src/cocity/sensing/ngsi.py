@@ -424,14 +424,31 @@ def _query(request: HttpRequest) -> HttpResponse:
     return _respond(request, [_render(request, e, attrs) for e in page], headers=headers)
 
 
-def _store(key: SensorKey, data: EntityInput, *, create_only: bool = False) -> bool:
-    """Create the sensor or update it; True when it was created. Subscriptions are told."""
+def _changed(data: EntityInput) -> dict[str, set[str]]:
+    """The entity and the attributes a write changes, for the subscriptions."""
     changed = {*data.attrs, *(m.quantity for m in data.measures)}
     if data.lat is not None:
         changed.add("location")
     if data.name is not None:
         changed.add("name")
-    services.entities_changed({f"urn:ngsi-ld:{data.entity_type}:{data.device_id}": changed})
+    return {f"urn:ngsi-ld:{data.entity_type}:{data.device_id}": changed}
+
+
+def _store(
+    key: SensorKey,
+    data: EntityInput,
+    *,
+    create_only: bool = False,
+    changes: dict[str, set[str]] | None = None,
+) -> bool:
+    """Create the sensor or update it; True when it was created. Subscriptions are told (once
+    the transaction commits), or the change is added to ``changes`` for the caller to tell them
+    once for a whole batch."""
+    if changes is None:
+        services.entities_changed(_changed(data))
+    else:
+        for entity_id, attrs in _changed(data).items():
+            changes.setdefault(entity_id, set()).update(attrs)
     sensor = selectors.sensor_get(device_id=data.device_id)
     if sensor is None:
         services.sensor_register(
@@ -543,6 +560,7 @@ def batch(request: HttpRequest, operation: str) -> HttpResponse:
     success: list[str] = []
     created: list[str] = []
     errors: list[dict[str, Any]] = []
+    changes: dict[str, set[str]] = {}
     for item in body:
         if operation == "delete":
             entity_id = item
@@ -560,10 +578,13 @@ def batch(request: HttpRequest, operation: str) -> HttpResponse:
                 ident = f"urn:ngsi-ld:{data.entity_type}:{data.device_id}"
                 if operation == "update" and selectors.sensor_get(device_id=data.device_id) is None:
                     raise NgsiError("ResourceNotFound", f"No entity {ident}.", 404)
-                was_created = _store(key, data, create_only=operation == "create")
+                stored: dict[str, set[str]] = {}
+                was_created = _store(key, data, create_only=operation == "create", changes=stored)
                 success.append(ident)
                 if was_created:
                     created.append(ident)
+                for entity_id, attrs in stored.items():
+                    changes.setdefault(entity_id, set()).update(attrs)
         except (NgsiError, EntityError, DomainError) as exc:
             if isinstance(exc, EntityError):
                 problem = _from_entity(exc)
@@ -577,6 +598,7 @@ def batch(request: HttpRequest, operation: str) -> HttpResponse:
                     "error": problem.problem(),
                 }
             )
+    services.entities_changed(changes)  # one task for the batch
     if errors:
         return _respond(request, {"success": success, "errors": errors}, status=207)
     if operation == "create" or (operation == "upsert" and created):
@@ -715,12 +737,16 @@ def notifications_in(request: HttpRequest) -> HttpResponse:
         raise NgsiError("BadRequestData", "A notification is an object with a data list.")
     stored: list[str] = []
     ignored: list[dict[str, Any]] = []
+    changes: dict[str, set[str]] = {}
     for item in body["data"]:
         entity_id = item.get("id") if isinstance(item, dict) else None
         try:
             with transaction.atomic():
                 data = parse_entity(item)
-                _store(key, data)
+                written: dict[str, set[str]] = {}
+                _store(key, data, changes=written)
+            for changed_id, attrs in written.items():
+                changes.setdefault(changed_id, set()).update(attrs)
             stored.append(f"urn:ngsi-ld:{data.entity_type}:{data.device_id}")
         except (NgsiError, EntityError, DomainError) as exc:
             if isinstance(exc, EntityError):
@@ -735,6 +761,7 @@ def notifications_in(request: HttpRequest) -> HttpResponse:
                     "reason": problem.detail,
                 }
             )
+    services.entities_changed(changes)
     return _respond(
         request,
         {"subscriptionId": body.get("subscriptionId"), "stored": stored, "notStored": ignored},
