@@ -18,7 +18,7 @@ from cocity.needs.models import Report
 from cocity.sensing.models import EvidenceSuggestion, Reading, SuggestionStatus
 from cocity.sensing.seeders import seed_sensing, seed_sensing_evidence
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def test_evidence_and_upload_in_the_browser(
