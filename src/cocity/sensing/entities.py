@@ -113,10 +113,13 @@ def parse_attrs(
     (observed at their ``observedAt``, else the entity's ``dateObserved``/``dateObservedTo``,
     else ``now``), everything else kept as sent."""
     default_time = now
-    for name in ("dateObserved", "dateObservedTo"):
+    for name in ("dateObservedTo", "dateObserved"):
         if name in doc:
-            attr = _normalized(doc[name])
-            default_time = parse_time(attr.get("value"))
+            value = _normalized(doc[name]).get("value")
+            if isinstance(value, str) and "/" in value:
+                # Smart Data Models allow an ISO 8601 interval ("start/end"): its end
+                value = value.rsplit("/", 1)[1]
+            default_time = parse_time(value)
             break
     allowed = TYPE_QUANTITIES.get(entity_type, ())
     for name, raw in doc.items():
@@ -203,6 +206,9 @@ def sensor_entity(sensor: Sensor) -> dict[str, Any]:
         newest = max(newest, latest["observedAt"])
     if newest:
         entity["dateObserved"] = _time_value(newest)
+        if sensor.entity_type == SensorType.NOISE:
+            # NoiseLevelObserved requires the observation period's end
+            entity["dateObservedTo"] = _time_value(newest)
     return entity
 
 

@@ -28,6 +28,7 @@ from cocity.compute.sensing.quality import flag_names
 from cocity.core.errors import DomainError
 from cocity.needs import selectors as needs_selectors
 from cocity.sensing import selectors, services
+from cocity.sensing import subscriptions as subs
 from cocity.sensing.entities import (
     CORE_CONTEXT,
     OPEN311_TYPE,
@@ -44,7 +45,7 @@ from cocity.sensing.entities import (
     short_type,
     split_id,
 )
-from cocity.sensing.models import Sensor, SensorKey, SensorType
+from cocity.sensing.models import Sensor, SensorKey, SensorType, Subscription
 
 ERRORS = "https://uri.etsi.org/ngsi-ld/errors/"
 #: the error types ETSI GS CIM 009 names; the others (401, 403, 406, 415) are cocity's own
@@ -423,8 +424,31 @@ def _query(request: HttpRequest) -> HttpResponse:
     return _respond(request, [_render(request, e, attrs) for e in page], headers=headers)
 
 
-def _store(key: SensorKey, data: EntityInput, *, create_only: bool = False) -> bool:
-    """Create the sensor or update it; True when it was created."""
+def _changed(data: EntityInput) -> dict[str, set[str]]:
+    """The entity and the attributes a write changes, for the subscriptions."""
+    changed = {*data.attrs, *(m.quantity for m in data.measures)}
+    if data.lat is not None:
+        changed.add("location")
+    if data.name is not None:
+        changed.add("name")
+    return {f"urn:ngsi-ld:{data.entity_type}:{data.device_id}": changed}
+
+
+def _store(
+    key: SensorKey,
+    data: EntityInput,
+    *,
+    create_only: bool = False,
+    changes: dict[str, set[str]] | None = None,
+) -> bool:
+    """Create the sensor or update it; True when it was created. Subscriptions are told (once
+    the transaction commits), or the change is added to ``changes`` for the caller to tell them
+    once for a whole batch."""
+    if changes is None:
+        services.entities_changed(_changed(data))
+    else:
+        for entity_id, attrs in _changed(data).items():
+            changes.setdefault(entity_id, set()).update(attrs)
     sensor = selectors.sensor_get(device_id=data.device_id)
     if sensor is None:
         services.sensor_register(
@@ -536,6 +560,7 @@ def batch(request: HttpRequest, operation: str) -> HttpResponse:
     success: list[str] = []
     created: list[str] = []
     errors: list[dict[str, Any]] = []
+    changes: dict[str, set[str]] = {}
     for item in body:
         if operation == "delete":
             entity_id = item
@@ -553,10 +578,13 @@ def batch(request: HttpRequest, operation: str) -> HttpResponse:
                 ident = f"urn:ngsi-ld:{data.entity_type}:{data.device_id}"
                 if operation == "update" and selectors.sensor_get(device_id=data.device_id) is None:
                     raise NgsiError("ResourceNotFound", f"No entity {ident}.", 404)
-                was_created = _store(key, data, create_only=operation == "create")
+                stored: dict[str, set[str]] = {}
+                was_created = _store(key, data, create_only=operation == "create", changes=stored)
                 success.append(ident)
                 if was_created:
                     created.append(ident)
+                for entity_id, attrs in stored.items():
+                    changes.setdefault(entity_id, set()).update(attrs)
         except (NgsiError, EntityError, DomainError) as exc:
             if isinstance(exc, EntityError):
                 problem = _from_entity(exc)
@@ -570,6 +598,7 @@ def batch(request: HttpRequest, operation: str) -> HttpResponse:
                     "error": problem.problem(),
                 }
             )
+    services.entities_changed(changes)  # one task for the batch
     if errors:
         return _respond(request, {"success": success, "errors": errors}, status=207)
     if operation == "create" or (operation == "upsert" and created):
@@ -640,3 +669,100 @@ def temporal_entity(request: HttpRequest, entity_id: str) -> HttpResponse:
 
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- subscriptions --------------------------------------------------------------------------
+
+
+def _subscription(request: HttpRequest, sub_id: str) -> Subscription:
+    sub = selectors.subscription_get(sub_id=sub_id)
+    if sub is None:
+        raise NgsiError("ResourceNotFound", f"No subscription {sub_id}.", 404)
+    return sub
+
+
+@ngsi_view(("GET", "POST"))
+def subscriptions_view(request: HttpRequest) -> HttpResponse:
+    """Subscriptions belong to the key that made them: listing, like writing, needs it."""
+    key = _key(request)
+    now = timezone.now()
+    if request.method == "GET":
+        limit = _int_param(request, "limit", 20, 0) or 0
+        offset = _int_param(request, "offset", 0, 0) or 0
+        if limit > MAX_LIMIT:
+            raise NgsiError("BadRequestData", f"limit is at most {MAX_LIMIT}.")
+        rows = list(selectors.subscription_list(key=key))
+        headers = (
+            {"NGSILD-Results-Count": str(len(rows))} if request.GET.get("count") == "true" else {}
+        )
+        page = rows[offset : offset + limit]
+        return _respond(request, [subs.render(s, now=now) for s in page], headers=headers)
+    body = _body(request, entities=True)
+    data = subs.parse(body)
+    sub = services.subscription_create(key=key, data=data)
+    response = HttpResponse(status=201)
+    response["Location"] = f"/ngsi-ld/v1/subscriptions/{sub.sub_id}"
+    return response
+
+
+@ngsi_view(("GET", "PATCH", "DELETE"))
+def subscription_view(request: HttpRequest, sub_id: str) -> HttpResponse:
+    key = _key(request)
+    sub = _subscription(request, sub_id)
+    if sub.key_id != key.pk:
+        raise NgsiError("ResourceNotFound", f"No subscription {sub_id}.", 404)
+    if request.method == "GET":
+        return _respond(request, subs.render(sub, now=timezone.now()))
+    if request.method == "DELETE":
+        services.subscription_delete(sub=sub, key=key)
+        return HttpResponse(status=204)
+    body = _body(request, entities=True)
+    data = subs.parse(body, existing=sub.doc, sub_id=sub.sub_id)
+    services.subscription_update(sub=sub, key=key, data=data)
+    return HttpResponse(status=204)
+
+
+# --- notifications from a city's own broker ------------------------------------------------
+
+
+@ngsi_view(("POST",))
+def notifications_in(request: HttpRequest) -> HttpResponse:
+    """A Notification (§5.3.1) POSTed by the city's own context broker (Orion-LD, Stellio) for
+    a subscription made there: each entity in ``data`` is stored like an upsert, so readings
+    land once (the (sensor, quantity, observed time) is unique). The key comes in ``X-Api-Key``
+    (the broker's ``receiverInfo``). 200 with what was stored and what was not."""
+    key = _key(request)
+    body = _body(request, entities=False)
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise NgsiError("BadRequestData", "A notification is an object with a data list.")
+    stored: list[str] = []
+    ignored: list[dict[str, Any]] = []
+    changes: dict[str, set[str]] = {}
+    for item in body["data"]:
+        entity_id = item.get("id") if isinstance(item, dict) else None
+        try:
+            with transaction.atomic():
+                data = parse_entity(item)
+                written: dict[str, set[str]] = {}
+                _store(key, data, changes=written)
+            for changed_id, attrs in written.items():
+                changes.setdefault(changed_id, set()).update(attrs)
+            stored.append(f"urn:ngsi-ld:{data.entity_type}:{data.device_id}")
+        except (NgsiError, EntityError, DomainError) as exc:
+            if isinstance(exc, EntityError):
+                problem = _from_entity(exc)
+            elif isinstance(exc, DomainError):
+                problem = _from_domain(exc)
+            else:
+                problem = exc
+            ignored.append(
+                {
+                    "entityId": entity_id if isinstance(entity_id, str) else "",
+                    "reason": problem.detail,
+                }
+            )
+    services.entities_changed(changes)
+    return _respond(
+        request,
+        {"subscriptionId": body.get("subscriptionId"), "stored": stored, "notStored": ignored},
+    )

@@ -91,3 +91,12 @@ def seed_sensing(ctx: SeedContext) -> None:
         f"{len(plans)} sensors with {DAYS} days of hourly readings "
         f"(faults put in on {', '.join(faults) or 'none'})"
     )
+
+
+@register("sensing-evidence", order=45)
+def seed_sensing_evidence(ctx: SeedContext) -> None:
+    """After the sensors: drift flags, the default evidence rules, and their suggestions."""
+    drifting = services.sensors_check_drift()
+    services.evidence_rules_defaults()
+    opened = services.evidence_evaluate()
+    ctx.log(f"{len(drifting)} drifting sensors; {opened} needs suggested by the evidence rules")

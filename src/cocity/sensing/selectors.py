@@ -149,3 +149,83 @@ def area_quantities(area: Area) -> list[str]:
     for quantities in Sensor.objects.filter(area=area).values_list("quantities", flat=True):
         present.update(quantities)
     return [name for name in QUANTITIES if name in present]
+
+
+def subscription_get(*, sub_id: str) -> Any:
+    from cocity.sensing.models import Subscription
+
+    return Subscription.objects.filter(sub_id=sub_id).first()
+
+
+def subscription_list(*, key: SensorKey) -> Any:
+    from cocity.sensing.models import Subscription
+
+    return Subscription.objects.filter(key=key).order_by("created_at", "pk")
+
+
+def coverage_by_area() -> list[dict[str, Any]]:
+    """Per district: its sensors, residents, sensors per 10,000 residents and data coverage
+    (the mean quality score of its sensors, in %: the share of expected readings of the last
+    14 days that arrived and count). For the equity analysis; districts without sensors too."""
+    from django.db.models import Avg, Count
+
+    rows = (
+        Area.objects.filter(kind=Area.Kind.DISTRICT)
+        .annotate(n_sensors=Count("sensors"), score=Avg("sensors__quality_score"))
+        .order_by("code")
+    )
+    out = []
+    for area in rows:
+        n = area.n_sensors
+        out.append(
+            {
+                "area": area.code,
+                "name": area.name,
+                "sensors": n,
+                "residents": area.population,
+                "sensors_per_10k": round(n * 10_000 / area.population, 2)
+                if area.population
+                else None,
+                "coverage_percent": round(area.score * 100, 1) if area.score is not None else None,
+            }
+        )
+    return out
+
+
+def evidence_open() -> Any:
+    from cocity.sensing.models import EvidenceSuggestion, SuggestionStatus
+
+    return EvidenceSuggestion.objects.filter(status=SuggestionStatus.OPEN).select_related(
+        "rule", "area", "rule__category"
+    )
+
+
+def evidence_decided(limit: int = 20) -> Any:
+    from cocity.sensing.models import EvidenceSuggestion, SuggestionStatus
+
+    return (
+        EvidenceSuggestion.objects.exclude(status=SuggestionStatus.OPEN)
+        .select_related("rule", "area", "report", "decided_by")
+        .order_by("-decided_at")[:limit]
+    )
+
+
+def evidence_get(pk: Any) -> Any:
+    from cocity.sensing.models import EvidenceSuggestion
+
+    try:
+        return EvidenceSuggestion.objects.select_related("rule", "area").filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def evidence_for_area(area: Area, limit: int = 10) -> Any:
+    """The district's latest suggestions (open or decided), for its public page."""
+    from cocity.sensing.models import EvidenceSuggestion, SuggestionStatus
+
+    return list(
+        EvidenceSuggestion.objects.filter(area=area)
+        .exclude(status=SuggestionStatus.DISMISSED)
+        .select_related("rule")
+        .order_by("-updated_at")[:limit]
+    )
