@@ -525,6 +525,16 @@ def entity_attrs(request: HttpRequest, entity_id: str) -> HttpResponse:
 # --- batch operations -----------------------------------------------------------------------
 
 
+def _batch_error(entity_id: Any, exc: NgsiError | EntityError | DomainError) -> dict[str, Any]:
+    if isinstance(exc, EntityError):
+        problem = _from_entity(exc)
+    elif isinstance(exc, DomainError):
+        problem = _from_domain(exc)
+    else:
+        problem = exc
+    return {"entityId": entity_id if isinstance(entity_id, str) else "", "error": problem.problem()}
+
+
 @ngsi_view(("POST",))
 def batch(request: HttpRequest, operation: str) -> HttpResponse:
     key = _key(request)
@@ -536,40 +546,35 @@ def batch(request: HttpRequest, operation: str) -> HttpResponse:
     success: list[str] = []
     created: list[str] = []
     errors: list[dict[str, Any]] = []
-    for item in body:
-        if operation == "delete":
-            entity_id = item
-        else:
-            entity_id = item.get("id") if isinstance(item, dict) else None
-        try:
-            with transaction.atomic():
-                if operation == "delete":
+    if operation == "delete":
+        for item in body:
+            try:
+                with transaction.atomic():
                     sensor = _sensor(str(item))
                     services.sensor_writable(sensor=sensor, key=key)
                     services.sensor_delete(sensor=sensor)
-                    success.append(str(item))
-                    continue
-                data = parse_entity(item)
-                ident = f"urn:ngsi-ld:{data.entity_type}:{data.device_id}"
-                if operation == "update" and selectors.sensor_get(device_id=data.device_id) is None:
-                    raise NgsiError("ResourceNotFound", f"No entity {ident}.", 404)
-                was_created = _store(key, data, create_only=operation == "create")
-                success.append(ident)
-                if was_created:
-                    created.append(ident)
-        except (NgsiError, EntityError, DomainError) as exc:
-            if isinstance(exc, EntityError):
-                problem = _from_entity(exc)
-            elif isinstance(exc, DomainError):
-                problem = _from_domain(exc)
-            else:
-                problem = exc
-            errors.append(
-                {
-                    "entityId": entity_id if isinstance(entity_id, str) else "",
-                    "error": problem.problem(),
-                }
-            )
+                success.append(str(item))
+            except (NgsiError, DomainError) as exc:
+                errors.append(_batch_error(item, exc))
+    else:
+        # every entity parsed and checked first; the valid ones written in one transaction
+        now = timezone.now()
+        parsed: list[EntityInput] = []
+        for item in body:
+            try:
+                parsed.append(parse_entity(item, now=now))
+            except EntityError as exc:
+                entity_id = item.get("id") if isinstance(item, dict) else None
+                errors.append(_batch_error(entity_id, exc))
+        outcomes = services.sensors_write_batch(key=key, items=parsed, mode=operation)
+        for data, outcome in zip(parsed, outcomes, strict=True):
+            ident = f"urn:ngsi-ld:{data.entity_type}:{data.device_id}"
+            if outcome.error is not None:
+                errors.append(_batch_error(ident, outcome.error))
+                continue
+            success.append(ident)
+            if outcome.created:
+                created.append(ident)
     if errors:
         return _respond(request, {"success": success, "errors": errors}, status=207)
     if operation == "create" or (operation == "upsert" and created):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cocity.compute.sensing import quality
@@ -21,6 +21,8 @@ from cocity.sensing.models import Reading, Sensor, SensorKey, SensorType, sensor
 
 #: how far back the quality checks look each time they run
 QUALITY_WINDOW = timedelta(days=14)
+#: from this many readings in one write, PostgreSQL loads them with COPY (see ``_insert``)
+COPY_MIN_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -142,24 +144,55 @@ def readings_store(*, sensor: Sensor, measures: Iterable[Measure]) -> int:
     """Store readings exactly once: a (sensor, quantity, time) already stored is skipped, so a
     redelivered message changes nothing. Returns how many rows the batch offered (the database
     does not say which were skipped). The sensor's latest value per quantity follows."""
-    rows = []
-    latest: dict[str, Measure] = {}
-    for m in measures:
-        if m.quantity not in QUANTITIES:
-            raise DomainError(f"Unknown quantity {m.quantity!r}.", code="unknown_quantity")
-        if timezone.is_naive(m.observed_at):
-            raise DomainError("Observation times need a time zone.", code="naive_time")
-        rows.append(
-            Reading(sensor=sensor, quantity=m.quantity, observed_at=m.observed_at, value=m.value)
-        )
-        if m.quantity not in latest or m.observed_at > latest[m.quantity].observed_at:
-            latest[m.quantity] = m
+    return readings_store_many([(sensor, list(measures))])
+
+
+ReadingRow = tuple[int, str, datetime, float]
+
+
+@transaction.atomic
+def readings_store_many(batch: Sequence[tuple[Sensor, Sequence[Measure]]]) -> int:
+    """``readings_store`` for many sensors in one transaction: one bulk insert of every reading
+    (COPY on PostgreSQL when there are many) and one update of the sensors whose latest values
+    moved. Returns how many readings were offered."""
+    rows: list[ReadingRow] = []
+    latest: dict[int, dict[str, Measure]] = {}
+    for sensor, measures in batch:
+        mine = latest.setdefault(sensor.pk, {})
+        for m in measures:
+            if m.quantity not in QUANTITIES:
+                raise DomainError(f"Unknown quantity {m.quantity!r}.", code="unknown_quantity")
+            if timezone.is_naive(m.observed_at):
+                raise DomainError("Observation times need a time zone.", code="naive_time")
+            rows.append((sensor.pk, m.quantity, m.observed_at, m.value))
+            if m.quantity not in mine or m.observed_at > mine[m.quantity].observed_at:
+                mine[m.quantity] = m
     if not rows:
         return 0
-    Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    locked = Sensor.objects.select_for_update().only("quantities").get(pk=sensor.pk)
-    quantities = dict(locked.quantities)
-    for name, m in latest.items():
+    _insert(rows)
+    wanted = sorted(pk for pk, mine in latest.items() if mine)
+    # locked in primary-key order, so two concurrent batches cannot deadlock on them
+    locked = Sensor.objects.select_for_update().only("quantities").filter(pk__in=wanted)
+    current = {s.pk: s for s in locked.order_by("pk")}
+    changed = []
+    for pk in wanted:
+        row = current.get(pk)
+        if row is None:
+            continue
+        quantities = _merge_latest(row.quantities, latest[pk])
+        if quantities != row.quantities:
+            row.quantities = quantities
+            changed.append(row)
+    Sensor.objects.bulk_update(changed, ["quantities"], batch_size=200)
+    for sensor, _ in batch:
+        if sensor.pk in current:
+            sensor.quantities = current[sensor.pk].quantities
+    return len(rows)
+
+
+def _merge_latest(known_all: Mapping[str, Any], newest: Mapping[str, Measure]) -> dict[str, Any]:
+    quantities = dict(known_all)
+    for name, m in newest.items():
         known = quantities.get(name) or {}
         unit = m.unit_code or known.get("unitCode") or QUANTITIES[name].unit_code
         if not known.get("observedAt") or _iso(m.observed_at) >= known["observedAt"]:
@@ -168,10 +201,153 @@ def readings_store(*, sensor: Sensor, measures: Iterable[Measure]) -> int:
                 "value": m.value,
                 "observedAt": _iso(m.observed_at),
             }
-    if quantities != locked.quantities:
-        Sensor.objects.filter(pk=sensor.pk).update(quantities=quantities)
-    sensor.quantities = quantities
-    return len(rows)
+    return quantities
+
+
+_READING_FIELDS = ("sensor", "quantity", "observed_at", "value")
+
+
+def _insert(rows: list[ReadingRow]) -> None:
+    """Insert readings, skipping those already stored (the unique sensor, quantity, time).
+    On PostgreSQL a big batch is copied into a temporary table (psycopg's COPY through Django's
+    connection) and moved with ``INSERT … ON CONFLICT DO NOTHING``; otherwise ``bulk_create``."""
+    if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
+        Reading.objects.bulk_create(
+            [Reading(sensor_id=s, quantity=q, observed_at=t, value=v) for s, q, t, v in rows],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        return
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(Reading._meta.get_field(name).column) for name in _READING_FIELDS)
+    conflict = ", ".join(
+        qn(Reading._meta.get_field(name).column) for name in ("sensor", "quantity", "observed_at")
+    )
+    sensor, quantity, observed_at, value = (
+        qn(Reading._meta.get_field(name).column) for name in _READING_FIELDS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS sensing_reading_load ({sensor} bigint, "
+            f"{quantity} varchar(40), {observed_at} timestamptz, {value} double precision) "
+            "ON COMMIT DELETE ROWS"
+        )
+        with cursor.cursor.copy(f"COPY sensing_reading_load ({columns}) FROM STDIN") as copy:
+            copy.set_types(["int8", "text", "timestamptz", "float8"])
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {qn(Reading._meta.db_table)} ({columns}, {qn('flags')}) "
+            f"SELECT {columns}, 0 FROM sensing_reading_load "
+            f"ON CONFLICT ({conflict}) DO NOTHING"
+        )
+        cursor.execute("DELETE FROM sensing_reading_load")
+
+
+class SensorFields(Protocol):
+    """What a batch write says about one sensor (``entities.EntityInput``)."""
+
+    device_id: str
+    entity_type: str
+    lat: float | None
+    lon: float | None
+    name: str | None
+    attrs: dict[str, Any]
+    measures: list[Measure]
+
+
+@dataclass
+class BatchOutcome:
+    """One entity of a batch write: ``created`` when it was new, or the ``error`` it got."""
+
+    device_id: str
+    created: bool = False
+    error: DomainError | None = None
+
+
+@transaction.atomic
+def sensors_write_batch(
+    *, key: SensorKey, items: Sequence[SensorFields], mode: str
+) -> list[BatchOutcome]:
+    """A batch of sensors and their readings in one transaction (NGSI-LD ``entityOperations``):
+    ``mode`` is ``create`` (new sensors only), ``update`` (existing only) or ``upsert``. Every
+    entity is checked first; one that cannot be written gets its error in the outcome and
+    changes nothing, the others are written together: the new sensors in one insert, the
+    changed ones in one update, all the readings in one insert."""
+    devices = {item.device_id for item in items}
+    known = {
+        s.device_id: s
+        for s in Sensor.objects.select_for_update().filter(device_id__in=devices).order_by("pk")
+    }
+    outcomes: list[BatchOutcome] = []
+    new: dict[str, Sensor] = {}
+    changed: dict[str, Sensor] = {}
+    writes: list[tuple[Sensor, Sequence[Measure]]] = []
+    for item in items:
+        outcome = BatchOutcome(item.device_id)
+        outcomes.append(outcome)
+        sensor = known.get(item.device_id) or new.get(item.device_id)
+        try:
+            if sensor is None:
+                if mode == "update":
+                    raise DomainError("No such entity.", code="not_found", status=404)
+                if not key.may_register:
+                    raise DomainError(
+                        "This key may not register new devices.",
+                        code="register_forbidden",
+                        status=403,
+                    )
+                sensor = Sensor(
+                    device_id=item.device_id,
+                    entity_type=item.entity_type,
+                    owner=key,
+                    lat=item.lat,
+                    lon=item.lon,
+                    name=item.name or "",
+                    attrs=dict(item.attrs),
+                )
+                _locate(sensor)
+                if len(item.device_id) > 120:
+                    raise DomainError("The device id is too long.", code="invalid")
+                # the unique device id and the keys were checked above (no query per sensor)
+                full_clean(sensor, exclude=["device_id", "owner", "area"], validate_constraints=False)
+                new[item.device_id] = sensor
+                outcome.created = True
+            else:
+                if mode == "create" or sensor.entity_type != item.entity_type:
+                    raise Conflict(
+                        f"The entity {sensor.entity_id} already exists.", code="already_exists"
+                    )
+                sensor_writable(sensor=sensor, key=key)
+                if _apply(sensor, item) and sensor.device_id not in new:
+                    changed[sensor.device_id] = sensor
+        except DomainError as exc:
+            outcome.error = exc
+            continue
+        writes.append((sensor, item.measures))
+    Sensor.objects.bulk_create(list(new.values()), batch_size=500)
+    if changed:
+        Sensor.objects.bulk_update(
+            list(changed.values()), ["lat", "lon", "area", "name", "attrs"], batch_size=200
+        )
+    readings_store_many(writes)
+    return outcomes
+
+
+def _apply(sensor: Sensor, item: SensorFields) -> bool:
+    """Put the item's location, name and attributes on the sensor; True when one changed."""
+    before = (sensor.lat, sensor.lon, sensor.name, sensor.attrs)
+    if item.lat is not None and item.lon is not None and (item.lat, item.lon) != (
+        sensor.lat,
+        sensor.lon,
+    ):
+        sensor.lat, sensor.lon = item.lat, item.lon
+        _locate(sensor)
+    if item.name is not None:
+        sensor.name = item.name
+    if item.attrs:
+        sensor.attrs = {**sensor.attrs, **item.attrs}
+    return (sensor.lat, sensor.lon, sensor.name, sensor.attrs) != before
 
 
 @transaction.atomic
