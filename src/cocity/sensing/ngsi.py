@@ -615,7 +615,7 @@ def temporal_entity(request: HttpRequest, entity_id: str) -> HttpResponse:
             raise NgsiError("BadRequestData", "timerel is before, after or between.")
     last_n = _int_param(request, "lastN", None, 1)
     names = [a for a in attrs if a in sensor.quantities] if attrs is not None else None
-    series = selectors.readings(
+    series = selectors.reading_series(
         sensor=sensor, quantities=names, start=start, end=end, last_n=last_n
     )
     simplified = bool({"temporalValues", "keyValues", "simplified"} & _options(request))
@@ -625,19 +625,19 @@ def temporal_entity(request: HttpRequest, entity_id: str) -> HttpResponse:
         if simplified:
             body[name] = {
                 "type": "Property",
-                "values": [[r.value, _iso(r.observed_at)] for r in rows],
+                "values": [[value, when] for when, value, _ in rows],
             }
             continue
         instances = []
-        for r in rows:
+        for when, value, flags in rows:
             instance: dict[str, Any] = {
                 "type": "Property",
-                "value": r.value,
-                "observedAt": _iso(r.observed_at),
+                "value": value,
+                "observedAt": when,
                 "unitCode": unit,
             }
-            if r.flags:
-                instance["qualityFlags"] = {"type": "Property", "value": flag_names(r.flags)}
+            if flags:
+                instance["qualityFlags"] = {"type": "Property", "value": flag_names(flags)}
             instances.append(instance)
         body[name] = instances
     return _respond(request, body)
