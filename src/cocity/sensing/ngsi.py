@@ -17,6 +17,7 @@ from typing import Any
 
 import shapely
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -27,7 +28,7 @@ from cocity.compute.sensing import q as qlang
 from cocity.compute.sensing.quality import flag_names
 from cocity.core.errors import DomainError
 from cocity.needs import selectors as needs_selectors
-from cocity.sensing import selectors, services
+from cocity.sensing import queries, selectors, services
 from cocity.sensing.entities import (
     CORE_CONTEXT,
     OPEN311_TYPE,
@@ -281,7 +282,12 @@ def _render(request: HttpRequest, entity: dict[str, Any], attrs: list[str] | Non
 # --- geo-queries ---------------------------------------------------------------------------
 
 
-def _geo_filter(request: HttpRequest) -> Callable[[dict[str, Any]], bool] | None:
+GeoTest = Callable[[dict[str, Any]], bool]
+
+
+def _geo_filter(request: HttpRequest) -> tuple[GeoTest, Q | None] | None:
+    """The exact test on a rendered entity, and a box the sensors it keeps lie in (None: no
+    box, as for ``disjoint`` or ``minDistance``)."""
     georel = request.GET.get("georel")
     if georel is None:
         return None
@@ -325,7 +331,10 @@ def _geo_filter(request: HttpRequest) -> Callable[[dict[str, Any]], bool] | None
             metres = _metres(centre.y, centre.x, p.y, p.x)
             return metres <= limit if match.group(1) == "maxDistance" else metres >= limit
 
-        return near
+        box = None
+        if match.group(1) == "maxDistance" and prop == "location":
+            box = queries.near_filter(centre.y, centre.x, limit)
+        return near, box
     tests: dict[str, Callable[[shapely.Point], bool]] = {
         "within": lambda p: bool(geom.covers(p)),
         "intersects": lambda p: bool(geom.intersects(p)),
@@ -337,7 +346,11 @@ def _geo_filter(request: HttpRequest) -> Callable[[dict[str, Any]], bool] | None
     if relation not in tests or modifiers:
         raise NgsiError("BadRequestData", f"Unknown georel {georel!r}.")
     test = tests[relation]
-    return lambda entity: (p := point(entity)) is not None and test(p)
+    box = None
+    if relation in ("within", "intersects", "equals", "contains") and prop == "location":
+        west, south, east, north = geom.bounds
+        box = queries.box_filter(south, west, north, east)
+    return (lambda entity: (p := point(entity)) is not None and test(p)), box
 
 
 def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -374,7 +387,8 @@ def _query(request: HttpRequest) -> HttpResponse:
         id_regex = re.compile(pattern) if pattern is not None else None
     except re.error as exc:
         raise NgsiError("BadRequestData", "idPattern is not a regular expression.") from exc
-    near = _geo_filter(request)
+    geo = _geo_filter(request)
+    near = geo[0] if geo is not None else None
     limit = _int_param(request, "limit", 20, 0) or 0
     offset = _int_param(request, "offset", 0, 0) or 0
     count = request.GET.get("count") == "true"
@@ -385,7 +399,9 @@ def _query(request: HttpRequest) -> HttpResponse:
     wanted = {short_type(t) for t in types} if types else None
     candidates: list[dict[str, Any]] = []
     sensor_types = [t for t in SensorType.values if wanted is None or t in wanted]
+    with_reports = wanted is not None and OPEN311_TYPE in wanted
     if sensor_types:
+        # the database keeps only the sensors that can match (``queries``)
         qs = selectors.sensor_list().filter(entity_type__in=sensor_types)
         if ids is not None:
             devices = []
@@ -395,8 +411,27 @@ def _query(request: HttpRequest) -> HttpResponse:
                 except EntityError:
                     continue
             qs = qs.filter(device_id__in=devices)
+        narrowing: list[Q | None] = []
+        if query is not None:
+            narrowing.append(queries.q_filter(query))
+        if attrs is not None:
+            narrowing.append(queries.attrs_filter(attrs))
+        if geo is not None:
+            narrowing.append(geo[1])
+        for where in narrowing:
+            if where is not None:
+                qs = qs.filter(where)
+        if not with_reports and query is None and attrs is None and id_regex is None and (
+            near is None
+        ):
+            # nothing left to decide on the entities: the database counts and pages
+            headers = {"NGSILD-Results-Count": str(qs.count())} if count else {}
+            page = [sensor_entity(s) for s in qs[offset : offset + limit]] if limit else []
+            if ids is not None:
+                page = [e for e in page if e["id"] in ids]
+            return _respond(request, [_render(request, e, attrs) for e in page], headers=headers)
         candidates.extend(sensor_entity(s) for s in qs)
-    if wanted is not None and OPEN311_TYPE in wanted:
+    if with_reports:
         report_ids = None
         if ids is not None:
             report_ids = [

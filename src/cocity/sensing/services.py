@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from django.db import connection, transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from cocity.compute.sensing import quality
@@ -238,7 +239,7 @@ def _insert(rows: list[ReadingRow]) -> None:
     """Insert readings, skipping those already stored (the unique sensor, quantity, time).
     On PostgreSQL a big batch is copied into a temporary table (psycopg's COPY through Django's
     connection) and moved with ``INSERT … ON CONFLICT DO NOTHING``; otherwise ``bulk_create``."""
-    if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
+    if len(rows) < COPY_MIN_ROWS:
         Reading.objects.bulk_create(
             [Reading(sensor_id=s, quantity=q, observed_at=t, value=v) for s, q, t, v in rows],
             ignore_conflicts=True,
@@ -247,6 +248,19 @@ def _insert(rows: list[ReadingRow]) -> None:
         return
     qn = connection.ops.quote_name
     columns = ", ".join(qn(Reading._meta.get_field(name).column) for name in _READING_FIELDS)
+    flags = qn(Reading._meta.get_field("flags").column)
+    if connection.vendor != "postgresql":
+        # SQLite: the statement bulk_create(ignore_conflicts=True) makes, run over plain
+        # tuples (no model instance per reading)
+        adapt = functools.lru_cache(maxsize=8192)(connection.ops.adapt_datetimefield_value)
+        insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"{insert} {qn(Reading._meta.db_table)} ({columns}, {flags}) "
+                "VALUES (%s, %s, %s, %s, 0)",
+                [(s, q, adapt(t), v) for s, q, t, v in rows],
+            )
+        return
     conflict = ", ".join(
         qn(Reading._meta.get_field(name).column) for name in ("sensor", "quantity", "observed_at")
     )
@@ -264,7 +278,7 @@ def _insert(rows: list[ReadingRow]) -> None:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
-            f"INSERT INTO {qn(Reading._meta.db_table)} ({columns}, {qn('flags')}) "
+            f"INSERT INTO {qn(Reading._meta.db_table)} ({columns}, {flags}) "
             f"SELECT {columns}, 0 FROM sensing_reading_load "
             f"ON CONFLICT ({conflict}) DO NOTHING"
         )
@@ -378,28 +392,31 @@ def _apply(sensor: Sensor, item: SensorFields) -> bool:
 
 
 @transaction.atomic
-def sensor_check_quality(*, sensor: Sensor, now: datetime | None = None) -> float | None:
-    """Run the quality checks over the sensor's last ``QUALITY_WINDOW``: store each reading's
-    flags and the sensor's quality score (the mean over its quantities). Returns the score."""
+def sensor_check_quality(
+    *, sensor: Sensor, now: datetime | None = None, window: timedelta = QUALITY_WINDOW
+) -> float | None:
+    """Run the quality checks over the sensor's last ``window``: store each reading's flags and
+    the sensor's quality score (the mean over its quantities). Returns the score."""
     now = now or timezone.now()
-    start = now - QUALITY_WINDOW
+    start = now - window
     scores = []
-    changed: list[Reading] = []
+    changed: dict[int, list[int]] = {}  # new flags → the readings that get them
     for name in sorted(sensor.quantities):
         q = QUANTITIES.get(name)
         if q is None:
             continue
-        readings = list(
+        rows = list(
             Reading.objects.filter(
                 sensor=sensor, quantity=name, observed_at__gte=start, observed_at__lte=now
-            ).order_by("observed_at")
+            )
+            .order_by("observed_at")
+            .values_list("pk", "observed_at", "value", "flags")
         )
-        series = [(r.observed_at.timestamp(), r.value) for r in readings]
+        series = [(t.timestamp(), v) for _, t, v, _ in rows]
         flags = quality.check(series, low=q.low, high=q.high)
-        for reading, f in zip(readings, flags, strict=True):
-            if reading.flags != f:
-                reading.flags = f
-                changed.append(reading)
+        for (pk, _, _, old), f in zip(rows, flags, strict=True):
+            if old != f:
+                changed.setdefault(f, []).append(pk)
         interval = quality.usual_interval(series)
         if series:
             score = quality.quality_score(
@@ -411,7 +428,9 @@ def sensor_check_quality(*, sensor: Sensor, now: datetime | None = None) -> floa
             )
             if score is not None:
                 scores.append(score)
-    Reading.objects.bulk_update(changed, ["flags"], batch_size=1000)
+    for f, pks in changed.items():  # a few distinct flag sets: one UPDATE each
+        for i in range(0, len(pks), 1000):
+            Reading.objects.filter(pk__in=pks[i : i + 1000]).update(flags=f)
     score_all = round(sum(scores) / len(scores), 3) if scores else None
     Sensor.objects.filter(pk=sensor.pk).update(quality_score=score_all)
     sensor.quality_score = score_all
