@@ -134,7 +134,9 @@ def upsert(key: str, batches: int, clients: int = 4) -> dict[str, Any]:
         batch = [entity(i, when, rng) for i in range(SENSORS)]
         bodies.append(json.dumps(batch).encode())
         if k:
-            rows.extend((i, q, when, e[q]["value"]) for i, e in enumerate(batch) for q in QUANTITIES)
+            rows.extend(
+                (i, q, when, e[q]["value"]) for i, e in enumerate(batch) for q in QUANTITIES
+            )
     headers = {"Content-Type": "application/json", "X-Api-Key": key}
     path = "/ngsi-ld/v1/entityOperations/upsert"
     port = _server.free_port()
@@ -177,9 +179,12 @@ def upsert(key: str, batches: int, clients: int = 4) -> dict[str, Any]:
         cursor.execute("CREATE TABLE bench_copy (LIKE sensing_reading INCLUDING ALL)")
     with psycopg.connect(ARGS.postgres) as raw:
         t = time.perf_counter()
-        with raw.cursor() as cur, cur.copy(
-            "COPY bench_copy (sensor_id, quantity, observed_at, value, flags) FROM STDIN"
-        ) as copy:
+        with (
+            raw.cursor() as cur,
+            cur.copy(
+                "COPY bench_copy (sensor_id, quantity, observed_at, value, flags) FROM STDIN"
+            ) as copy,
+        ):
             for r in copy_rows:
                 copy.write_row((*r, 0))
         raw.commit()
@@ -348,9 +353,12 @@ def load_readings(n: int) -> tuple[list[int], float]:
     with psycopg.connect(ARGS.postgres) as raw:
         raw.execute("ALTER TABLE sensing_reading DROP CONSTRAINT reading_once")
         raw.execute("DROP INDEX IF EXISTS reading_time")
-        with raw.cursor() as cur, cur.copy(
-            "COPY sensing_reading (sensor_id, quantity, observed_at, value, flags) FROM STDIN"
-        ) as copy:
+        with (
+            raw.cursor() as cur,
+            cur.copy(
+                "COPY sensing_reading (sensor_id, quantity, observed_at, value, flags) FROM STDIN"
+            ) as copy,
+        ):
             for k, pk in enumerate(ids):
                 buf = io.StringIO()
                 for h, stamp in enumerate(stamps):

@@ -116,7 +116,7 @@ def test_a_bridge_killed_mid_stream_loses_nothing_and_stores_nothing_twice(
             bridge_cmd,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=open(tmp_path / "bridge.log", "ab"),  # noqa: SIM115
+            stderr=open(tmp_path / "bridge.log", "ab"),
         )
 
     publisher = mqtt.Client(

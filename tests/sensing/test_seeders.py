@@ -11,8 +11,8 @@ import pytest
 from cocity.compute.sensing import quality
 from cocity.core.seeders import seed_core
 from cocity.core.seeding import SeedContext
-from cocity.sensing.models import Reading, Sensor
 from cocity.sensing import seeders
+from cocity.sensing.models import Reading, Sensor
 from cocity.sensing.seeders import seed_sensing
 
 pytestmark = pytest.mark.django_db

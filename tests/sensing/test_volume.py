@@ -115,9 +115,9 @@ QUERIES = [
     "floor>=4|pm25<5",
     "(pm25>70|pm10<10);no2<100",
     "name",
-    "name==\"Station 8\"",
-    "pm25.observedAt>=\"2026-03-01T10:00:00Z\"",
-    "pm25>30|name==\"Station 4\"",
+    'name=="Station 8"',
+    'pm25.observedAt>="2026-03-01T10:00:00Z"',
+    'pm25>30|name=="Station 4"',
     "o3",
 ]
 

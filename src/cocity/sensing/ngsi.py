@@ -421,9 +421,8 @@ def _query(request: HttpRequest) -> HttpResponse:
         for where in narrowing:
             if where is not None:
                 qs = qs.filter(where)
-        if not with_reports and query is None and attrs is None and id_regex is None and (
-            near is None
-        ):
+        decided = query is None and attrs is None and id_regex is None and near is None
+        if decided and not with_reports:
             # nothing left to decide on the entities: the database counts and pages
             headers = {"NGSILD-Results-Count": str(qs.count())} if count else {}
             page = [sensor_entity(s) for s in qs[offset : offset + limit]] if limit else []

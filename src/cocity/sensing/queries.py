@@ -92,12 +92,12 @@ def q_filter(node: qlang.Node) -> Q | None:
         for p in known[1:]:
             out &= p
         return out
-    if any(p is None for p in parts):
-        return None  # one branch of the "or" cannot be narrowed: neither can the whole
-    out = Q()
-    for p in parts:
-        out |= p  # type: ignore[operator]
-    return out
+    either = Q()
+    for part in parts:
+        if part is None:
+            return None  # one branch of the "or" cannot be narrowed: neither can the whole
+        either |= part
+    return either
 
 
 def attrs_filter(attrs: list[str]) -> Q | None:

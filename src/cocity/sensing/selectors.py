@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, F, Func, QuerySet
+from django.db.models import Avg, CharField, Count, F, Func, Max, Min, Q, QuerySet
+from django.db.models.functions import TruncDay, TruncHour
 
 from cocity.compute.sensing import quality
 from cocity.compute.sensing.quantities import QUANTITIES
@@ -204,3 +205,92 @@ def area_quantities(area: Area) -> list[str]:
     for quantities in Sensor.objects.filter(area=area).values_list("quantities", flat=True):
         present.update(quantities)
     return [name for name in QUANTITIES if name in present]
+
+
+# --- aggregates computed by the database -----------------------------------------------------
+
+#: flags that leave a reading out of aggregates (a gap's first reading still counts)
+EXCLUDED = quality.RANGE | quality.STUCK | quality.SPIKE
+BUCKETS = {"hour": HOUR, "day": DAY}
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One hour or day (UTC) of a sensor's or a district's readings of one quantity."""
+
+    start: datetime
+    mean: float | None
+    low: float | None
+    high: float | None
+    count: int  # readings that count
+    flagged: int  # readings left out (range, stuck, spike)
+    coverage: float  # readings that count / readings expected (0 to 1)
+
+
+def aggregates(
+    *,
+    quantity: str,
+    start: datetime,
+    end: datetime,
+    bucket: str = "day",
+    sensor: Sensor | None = None,
+    area: Area | None = None,
+    interval: float = HOUR,
+) -> list[Aggregate]:
+    """Hourly or daily mean, min and max of one sensor's readings, or of all the readings of a
+    district's sensors, from ``start`` to ``end`` (UTC hours or days; every bucket is listed,
+    an empty one with coverage 0), computed by the database in one grouped query: flagged
+    readings left out and counted. Coverage: the readings that count over those expected, one
+    per ``interval`` per sensor reporting the quantity."""
+    if bucket not in BUCKETS:
+        raise ValueError(f"bucket is one of {', '.join(BUCKETS)}")
+    if (sensor is None) == (area is None):
+        raise ValueError("aggregates of a sensor or of an area")
+    size = BUCKETS[bucket]
+    trunc = TruncHour if bucket == "hour" else TruncDay
+    qs = Reading.objects.filter(quantity=quantity, observed_at__gte=start, observed_at__lt=end)
+    if sensor is not None:
+        qs = qs.filter(sensor=sensor)
+        sensors = 1
+    else:
+        qs = qs.filter(sensor__area=area)
+        sensors = Sensor.objects.filter(area=area, quantities__has_key=quantity).count()
+    counts = Q(bad=0)
+    rows = (
+        qs.annotate(at=trunc("observed_at", tzinfo=UTC), bad=F("flags").bitand(EXCLUDED))
+        .values("at")
+        .annotate(
+            mean=Avg("value", filter=counts),
+            low=Min("value", filter=counts),
+            high=Max("value", filter=counts),
+            count=Count("id", filter=counts),
+            flagged=Count("id", filter=~counts),
+        )
+        .order_by("at")
+    )
+    found = {row["at"]: row for row in rows}
+    expected = sensors * size / interval
+    first = start.astimezone(UTC)
+    first = (
+        first.replace(minute=0, second=0, microsecond=0)
+        if bucket == "hour"
+        else first.replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+    out = []
+    at = first
+    while at < end:
+        row = found.get(at)
+        count = row["count"] if row else 0
+        out.append(
+            Aggregate(
+                at,
+                row["mean"] if row else None,
+                row["low"] if row else None,
+                row["high"] if row else None,
+                count,
+                row["flagged"] if row else 0,
+                min(1.0, count / expected) if expected else 0.0,
+            )
+        )
+        at += timedelta(seconds=size)
+    return out

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
@@ -182,8 +182,8 @@ def readings_store_many(
         current = {s.pk: s for s, _ in batch}
     else:
         # locked in primary-key order, so two concurrent batches cannot deadlock on them
-        rows = Sensor.objects.select_for_update().only("quantities").filter(pk__in=wanted)
-        current = {s.pk: s for s in rows.order_by("pk")}
+        fresh = Sensor.objects.select_for_update().only("quantities").filter(pk__in=wanted)
+        current = {s.pk: s for s in fresh.order_by("pk")}
     changed = []
     for pk in wanted:
         row = current.get(pk)
@@ -220,19 +220,29 @@ def _update_quantities(sensors: list[Sensor]) -> None:
     if connection.vendor != "postgresql" or len(sensors) < 50:
         Sensor.objects.bulk_update(sensors, ["quantities"], batch_size=200)
         return
-    qn = connection.ops.quote_name
-    table = qn(Sensor._meta.db_table)
-    pk = qn(Sensor._meta.pk.column)  # type: ignore[union-attr]
-    column = qn(Sensor._meta.get_field("quantities").column)
+    table = _qn(Sensor._meta.db_table)
+    pk, column = _column(Sensor, "id"), _column(Sensor, "quantities")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {column} = new.value FROM jsonb_each(%s::jsonb) AS new "
+            f"UPDATE {table} SET {column} = new.value FROM jsonb_each(%s::jsonb) AS new "  # noqa: S608 — quoted model names; values bound
             f"WHERE {table}.{pk} = new.key::bigint",
             [json.dumps({str(s.pk): s.quantities for s in sensors})],
         )
 
 
 _READING_FIELDS = ("sensor", "quantity", "observed_at", "value")
+
+
+def _qn(name: str) -> str:
+    return str(connection.ops.quote_name(name))
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    """A field's quoted column name (SQL below names every column it writes)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{name} is not a column")
+    return _qn(field.column)
 
 
 def _insert(rows: list[ReadingRow]) -> None:
@@ -246,9 +256,9 @@ def _insert(rows: list[ReadingRow]) -> None:
             batch_size=1000,
         )
         return
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(Reading._meta.get_field(name).column) for name in _READING_FIELDS)
-    flags = qn(Reading._meta.get_field("flags").column)
+    table = _qn(Reading._meta.db_table)
+    columns = ", ".join(_column(Reading, name) for name in _READING_FIELDS)
+    flags = _column(Reading, "flags")
     if connection.vendor != "postgresql":
         # SQLite: the statement bulk_create(ignore_conflicts=True) makes, run over plain
         # tuples (no model instance per reading)
@@ -256,17 +266,12 @@ def _insert(rows: list[ReadingRow]) -> None:
         insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"{insert} {qn(Reading._meta.db_table)} ({columns}, {flags}) "
-                "VALUES (%s, %s, %s, %s, 0)",
+                f"{insert} {table} ({columns}, {flags}) VALUES (%s, %s, %s, %s, 0)",
                 [(s, q, adapt(t), v) for s, q, t, v in rows],
             )
         return
-    conflict = ", ".join(
-        qn(Reading._meta.get_field(name).column) for name in ("sensor", "quantity", "observed_at")
-    )
-    sensor, quantity, observed_at, value = (
-        qn(Reading._meta.get_field(name).column) for name in _READING_FIELDS
-    )
+    conflict = ", ".join(_column(Reading, name) for name in ("sensor", "quantity", "observed_at"))
+    sensor, quantity, observed_at, value = (_column(Reading, name) for name in _READING_FIELDS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS sensing_reading_load ({sensor} bigint, "
@@ -278,7 +283,7 @@ def _insert(rows: list[ReadingRow]) -> None:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
-            f"INSERT INTO {qn(Reading._meta.db_table)} ({columns}, {flags}) "
+            f"INSERT INTO {table} ({columns}, {flags}) "  # noqa: S608 — quoted model names
             f"SELECT {columns}, 0 FROM sensing_reading_load "
             f"ON CONFLICT ({conflict}) DO NOTHING"
         )
@@ -351,7 +356,9 @@ def sensors_write_batch(
                 if len(item.device_id) > 120:
                     raise DomainError("The device id is too long.", code="invalid")
                 # the unique device id and the keys were checked above (no query per sensor)
-                full_clean(sensor, exclude=["device_id", "owner", "area"], validate_constraints=False)
+                full_clean(
+                    sensor, exclude=["device_id", "owner", "area"], validate_constraints=False
+                )
                 new[item.device_id] = sensor
                 outcome.created = True
             else:
@@ -378,10 +385,8 @@ def sensors_write_batch(
 def _apply(sensor: Sensor, item: SensorFields) -> bool:
     """Put the item's location, name and attributes on the sensor; True when one changed."""
     before = (sensor.lat, sensor.lon, sensor.name, sensor.attrs)
-    if item.lat is not None and item.lon is not None and (item.lat, item.lon) != (
-        sensor.lat,
-        sensor.lon,
-    ):
+    moved = (item.lat, item.lon) != (sensor.lat, sensor.lon)
+    if item.lat is not None and item.lon is not None and moved:
         sensor.lat, sensor.lon = item.lat, item.lon
         _locate(sensor)
     if item.name is not None:
