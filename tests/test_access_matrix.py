@@ -172,6 +172,32 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "cocreation:milestone_add": ("POST", OFFICIALS, {"pk": "initiative"}),
     "cocreation:milestone_done": ("POST", OFFICIALS, {"pk": "milestone"}),
     "cocreation:indicator_csv": ("GET", EVERYONE, {"pk": "indicator"}),
+    # co-written plans
+    "cocreation:plans": ("GET", EVERYONE, {}),
+    "cocreation:plan_create": ("GET", OFFICIALS, {}),
+    "cocreation:plan_mine": ("GET", SIGNED_IN, {}),
+    "cocreation:plan": ("GET", EVERYONE, {"pk": "plan"}),
+    "cocreation:plan_open": ("POST", OFFICIALS, {"pk": "plan"}),
+    "cocreation:plan_publish": ("POST", OFFICIALS, {"pk": "plan"}),
+    "cocreation:plan_csv": ("GET", EVERYONE, {"pk": "plan"}),
+    "cocreation:plan_version": ("GET", EVERYONE, {"pk": "plan", "number": "1"}),
+    "cocreation:plan_version_md": ("GET", EVERYONE, {"pk": "plan", "number": "1"}),
+    "cocreation:plan_section": ("GET", EVERYONE, {"pk": "plan", "sid": "plan_section"}),
+    "cocreation:plan_comment": ("POST", SIGNED_IN, {"pk": "plan", "sid": "plan_section"}),
+    "cocreation:plan_amend": ("POST", SIGNED_IN, {"pk": "plan", "sid": "plan_section"}),
+    "cocreation:plan_section_edit": ("POST", OFFICIALS, {"pk": "plan", "sid": "plan_section"}),
+    "cocreation:amendment_support": ("POST", SIGNED_IN, {"aid": "amendment"}),
+    "cocreation:amendment_decide": ("POST", OFFICIALS, {"aid": "amendment"}),
+    "cocreation:plan_comment_address": ("POST", OFFICIALS, {"cid": "plan_comment"}),
+    "api-plans": ("GET", EVERYONE, {}),
+    "api-plan": ("GET", EVERYONE, {"pk": "plan"}),
+    "api-plan-versions": ("GET", EVERYONE, {"pk": "plan"}),
+    "api-plan-version": ("GET", EVERYONE, {"pk": "plan", "number": "1"}),
+    "api-plan-comments": ("GET", EVERYONE, {"pk": "plan_section"}),
+    "api-plan-groups": ("GET", EVERYONE, {"pk": "plan_section"}),
+    "api-plan-amendments": ("GET", EVERYONE, {"pk": "plan_section"}),
+    "api-amendment-support": ("POST", SIGNED_IN, {"pk": "amendment"}),
+    "api-amendment-decision": ("POST", OFFICIALS, {"pk": "amendment"}),
     # budgeting (the world's process is counting: its ballots can be downloaded)
     "api-budgets": ("GET", EVERYONE, {}),
     "budgeting:list": ("GET", EVERYONE, {}),
@@ -206,6 +232,40 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "budgeting:ballot_code": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
     "budgeting:paper": ("GET", OFFICIALS, {"slug": "process", "envelope": "envelope"}),
     "budgeting:codes": ("POST", OFFICIALS, {"slug": "process", "envelope": "envelope"}),
+    # investment (the world's call is open, its campaign takes pledges, its offering requests)
+    "api-invest-calls": ("GET", EVERYONE, {}),
+    "api-invest-call": ("GET", EVERYONE, {"slug": "call"}),
+    "api-invest-call-pledges": ("GET", EVERYONE, {"slug": "call"}),
+    "api-invest-campaigns": ("GET", EVERYONE, {}),
+    "api-invest-campaign": ("GET", EVERYONE, {"slug": "campaign"}),
+    "api-invest-campaign-pledge": ("POST", SIGNED_IN, {"slug": "campaign"}),
+    "api-invest-offerings": ("GET", EVERYONE, {}),
+    "investment:index": ("GET", EVERYONE, {}),
+    "investment:campaign": ("GET", EVERYONE, {"slug": "campaign"}),
+    "investment:campaign_create": ("GET", CHALLENGE_HOSTS, {}),
+    "investment:role_add": ("POST", OFFICIALS, {"slug": "campaign"}),
+    "investment:pledge": ("POST", SIGNED_IN, {"slug": "campaign"}),
+    "investment:signup": ("POST", SIGNED_IN, {"slug": "campaign", "pk": "role"}),
+    "investment:collect": ("POST", OFFICIALS, {"slug": "campaign", "pk": "pledge"}),
+    "investment:call": ("GET", EVERYONE, {"slug": "call"}),
+    "investment:call_close": ("POST", OFFICIALS, {"slug": "call"}),
+    "investment:call_export": ("GET", EVERYONE, {"slug": "call", "fmt": "json"}),
+    "investment:offering": ("GET", EVERYONE, {"slug": "offering"}),
+    "investment:offering_request": ("POST", SIGNED_IN, {"slug": "offering"}),
+    "investment:offering_allocate": ("POST", OFFICIALS, {"slug": "offering"}),
+    # the world's organisation member helps at the process's booths
+    "budgeting:assisted": (
+        "GET",
+        frozenset({Role.ORGANISATION_MEMBER}),
+        {"slug": "process", "envelope": "envelope"},
+    ),
+    "budgeting:booth_helpers": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:phone": ("GET", SIGNED_IN, {"slug": "process"}),  # the process asks for SMS
+    "budgeting:idea_support": ("POST", SIGNED_IN, {"slug": "process", "pk": "idea"}),
+    "budgeting:shortlist": ("POST", OFFICIALS, {"slug": "process"}),
+    "budgeting:merge": ("GET", EVERYONE, {"slug": "process", "pk": "merge"}),
+    "budgeting:merge_propose": ("POST", OFFICIALS, {"slug": "process", "pk": "idea"}),
+    "budgeting:implementation": ("POST", OFFICIALS, {"slug": "process", "pk": "idea"}),
 }
 
 
@@ -276,6 +336,16 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         target_date=date(2027, 1, 1),
     )
     milestone = cocreation.milestone_add(initiative=initiative, actor=users["official"], title="M")
+    from cocity.cocreation.plans import services as plans
+
+    plan = plans.plan_import(actor=users["official"], markdown="# Plan\n\n## One\n\nText one.")
+    plan_section = plan.sections.get()
+    amendment = plans.amendment_propose(
+        section=plan_section, author=users["resident"], text="Text two."
+    )
+    plan_comment = plans.plan_comment_add(
+        section=plan_section, author=users["resident"], body="Good"
+    )
     sensor = sensing.sensor_register(
         device_id="s1", entity_type="AirQualityObserved", owner=None, lat=lat, lon=lon
     )
@@ -285,7 +355,12 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         "initiative": str(initiative.pk),
         "indicator": str(indicator.pk),
         "milestone": str(milestone.pk),
+        "plan": str(plan.pk),
+        "plan_section": str(plan_section.pk),
+        "amendment": str(amendment.pk),
+        "plan_comment": str(plan_comment.pk),
         **_budget_world(needs),
+        **_invest_world(needs),
         "entity": sensor.entity_id,
         "sensor": str(sensor.pk),
         "statement": str(conversation.statements.get().number),
@@ -300,6 +375,7 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
 
 def _budget_world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the fixture's value
     from cocity.budgeting import services as budgeting
+    from cocity.budgeting.models import ImplementationProject
 
     official = needs["users"]["official"]
     now = timezone.now()
@@ -311,6 +387,7 @@ def _budget_world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the 
         review_opens_at=now + timedelta(days=1),
         voting_opens_at=now + timedelta(days=2),
         voting_closes_at=now + timedelta(days=3),
+        sms_verification=True,
     )
     envelope = budgeting.envelope_create(
         actor=official, process=process, slug="city", name="City", amount=1000
@@ -319,11 +396,71 @@ def _budget_world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the 
         author=needs["users"]["resident"], envelope=envelope, title="Trees", body="More trees."
     )
     budgeting.idea_review(actor=official, idea=idea, accept=True, cost=100)
+    alike = budgeting.idea_submit(
+        author=needs["users"]["resident"], envelope=envelope, title="Trees", body="Trees too."
+    )
+    merge = budgeting.merge_propose(actor=official, target=idea, others=[alike], reason="Alike")
+    budgeting.booth_helper_grant(
+        actor=official, process=process, user=needs["users"]["organisation_member"]
+    )
     budgeting.process_set_phase(actor=official, process=process, phase="tally")
+    ImplementationProject.objects.create(idea=idea)  # as if it had won
     return {
         "process": process.slug,
         "envelope": envelope.slug,
         "idea": str(idea.pk),
+        "merge": str(merge.pk),
+    }
+
+
+def _invest_world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the fixture's value
+    from cocity.core.models import Organisation
+    from cocity.investment import services as invest
+
+    official = needs["users"]["official"]
+    organisation = Organisation.objects.order_by("pk").first()
+    now = timezone.now()
+    call = invest.call_create(
+        actor=official,
+        slug="fund",
+        title="Fund",
+        sponsor=organisation,  # type: ignore[arg-type]
+        rule={"kind": "fixed", "pot": 1000},
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=9),
+    )
+    campaign = invest.campaign_create(
+        actor=official,
+        slug="benches",
+        title="Benches",
+        organisation=organisation,
+        call=call,
+        deadline=call.closes_at,
+    )
+    role = invest.role_add(
+        actor=official, campaign=campaign, title="Paint", starts_at=call.closes_at, slots=50
+    )
+    pledge, _ = invest.pledge_make(pledger=official, campaign=campaign, amount=100)
+    offering = invest.offering_create(
+        actor=official,
+        slug="solar",
+        title="Solar",
+        organisation=organisation,
+        unit_price=100,
+        units=10,
+        cap_per_person=2,
+        term="1 year",
+        stated_return="none",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=1),
+        seed="s",
+    )
+    return {
+        "call": call.slug,
+        "campaign": campaign.slug,
+        "role": str(role.pk),
+        "pledge": str(pledge.pk),
+        "offering": offering.slug,
     }
 
 

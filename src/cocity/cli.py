@@ -1,6 +1,7 @@
 """The ``cocity`` console command.
 
-``cocity pb ...`` and ``cocity opinion ...`` run pure algorithms without Django; every other
+``cocity pb ...``, ``cocity opinion ...`` and ``cocity invest ...`` run pure algorithms without
+Django; every other
 sub-command is a Django management command (``cocity demo``, ``cocity serve``,
 ``cocity migrate``...).
 """
@@ -23,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
         from cocity.compute.opinion.cli import main as opinion_main
 
         return opinion_main(args[1:])
+    if args and args[0] == "invest":
+        from cocity.compute.invest.cli import main as invest_main
+
+        return invest_main(args[1:])
     if args and args[0] in ALIASES:
         args[0] = ALIASES[args[0]]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cocity.settings")

@@ -357,6 +357,13 @@ COCITY_SMS_PROVIDER = env("COCITY_SMS_PROVIDER", "key")
 if COCITY_SMS_PROVIDER not in {"key", "twilio", "hmac"}:
     raise ImproperlyConfigured("COCITY_SMS_PROVIDER is one of key, twilio, hmac.")
 COCITY_SMS_SECRET = env("COCITY_SMS_SECRET")  # Twilio's auth token, or the HMAC secret
+# how pledged money is collected: a class with request/collected/refund (docs/investment.md)
+COCITY_PAYMENT_BACKEND = env("COCITY_PAYMENT_BACKEND", "cocity.investment.payments.OfflineBackend")
+# Outgoing SMS (voting codes of participatory budgets): the dotted path of a backend class;
+# the default writes each message to the log, like e-mail without SMTP.
+COCITY_SMS_BACKEND = env("COCITY_SMS_BACKEND", "cocity.budgeting.sms.LogSmsBackend")
+# The currency amounts are shown in (an ISO 4217 code such as EUR, USD, GBP).
+COCITY_CURRENCY = env("COCITY_CURRENCY", "EUR").upper()
 COCITY_TILE_URL = env("COCITY_TILE_URL")  # e.g. https://tiles.example.org/{z}/{x}/{y}.png
 COCITY_TILE_ATTRIBUTION = env("COCITY_TILE_ATTRIBUTION", "")
 # Scheme and host the site is reached at (e.g. https://participa.example.org): e-mails, sent by

@@ -123,7 +123,7 @@ def test_channel_rule_and_turnout_per_channel(client: Client, voting: dict[str, 
     by_slug = {e["slug"]: e["turnout"] for e in rows[0]["envelopes"]}
     assert by_slug["city"] == {
         "ballots": 4,
-        "by_channel": {"online": 1, "code": 1, "paper": 2},
+        "by_channel": {"online": 1, "code": 1, "paper": 2, "assisted": 0},
         "percent": None,
     }
     assert by_slug[env.slug]["ballots"] == 0

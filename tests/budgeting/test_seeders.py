@@ -3,7 +3,15 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from cocity.budgeting.models import Ballot, PaperSheet, Process, Result, VoterMark, VotingCode
+from cocity.budgeting.models import (
+    Ballot,
+    ImplementationProject,
+    PaperSheet,
+    Process,
+    Result,
+    VoterMark,
+    VotingCode,
+)
 from cocity.budgeting.seeders import seed_budgeting
 from cocity.core.models import User
 from cocity.core.seeders import seed_core
@@ -38,12 +46,20 @@ def test_demo_has_a_counted_three_district_process_and_one_open_for_voting() -> 
     assert VotingCode.objects.filter(envelope__process=done, spent_at__isnull=False).count() == 270
     assert VoterMark.objects.filter(envelope__process=done).count() == n
     assert sum(r.n_ballots for r in Result.objects.filter(envelope__process=done)) == n
+    for result in Result.objects.filter(envelope__process=done):  # audited, and tracked
+        assert result.ejr["checked"]
+        tracked = ImplementationProject.objects.filter(idea__envelope=result.envelope)
+        assert {str(t.idea_id) for t in tracked} == set(result.winners)
+        assert tracked.filter(status="done").count() == 1
     running = Process.objects.get(slug="budget-2027")
     assert running.phase() == "voting"
     for process in (done, running):  # the demo reads in both languages
         assert process.titles.get("es")
         assert process.descriptions.get("es")
     assert not Result.objects.filter(envelope__process=running).exists()
+    organiser = Client()
+    organiser.force_login(User.objects.get(email="organiser@demo.cocity.city"))
+    assert organiser.get("/budgets/budget-2027/city/assisted/").status_code == 200
     # the demo resident can vote in the running process
     client = Client()
     client.force_login(User.objects.get(email="resident@demo.cocity.city"))

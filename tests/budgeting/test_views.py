@@ -145,7 +145,7 @@ def test_ballot_check_without_javascript_then_cast_with_a_receipt(
     assert res.status_code == 400
     assert "Choose at most 2 projects." in body
     assert "3 projects chosen" in body
-    assert "total cost 120 of 100" in body
+    assert "total cost €120 of €100" in body
     assert body.count("checked") == 3  # the choices are kept
     res = client.post(url, {**every, "action": "cast"})
     assert res.status_code == 400
@@ -195,7 +195,7 @@ def _voted_and_counted(budget: dict[str, Any]) -> dict[str, Idea]:
 def test_results_page_chart_table_explanations_and_greedy(
     client: Client, budget: dict[str, Any]
 ) -> None:
-    _voted_and_counted(budget)
+    ideas = _voted_and_counted(budget)
     url = reverse("budgeting:results", args=["pb-2027", "city"])
     assert "have not been counted" in client.get(url).content.decode()
     login(client, budget["users"]["official"])
@@ -203,19 +203,31 @@ def test_results_page_chart_table_explanations_and_greedy(
     detail = Client().get(reverse("budgeting:detail", args=["pb-2027"])).content.decode()
     assert "20 ballots cast" in detail
     page = Client().get(url).content.decode()
-    assert '<svg viewBox="0 0 640' in page
+    assert '<svg viewBox="0 0 360' in page
     assert 'class="bar-won"' in page
     assert 'class="bar-lost"' in page
-    assert "Spent 60 of 100" in page
-    assert "left over: 40" in page
+    assert "Spent €60 of €100" in page
+    assert "left over: €40" in page
     # Trees (8 votes) lost under Equal Shares: its supporters' shares fell short
-    assert re.search(r"<strong>Trees</strong>: its 8 supporters had \d+ of their shares left", page)
+    shortfall = r"<strong>Trees</strong>: its 8 supporters had €\d+ of their shares left"
+    assert re.search(shortfall, page)
     assert "would be funded" in page  # greedy would have taken Trees
     result = budget["envelopes"]["city"].result
     assert result.result_sha256 in page
+    assert "The result satisfies EJR up to one project." in page
     page = es(Client()).get(url).content.decode()
     assert "Votos por proyecto" in page
     assert "recuento voraz" in page
+    # counted greedily, the six who voted only for Lights (30 = their 6/20 of 100) get nothing
+    Process.objects.filter(pk=budget["process"].pk).update(rule="greedy")
+    result = services.envelope_tally(actor=None, envelope=budget["envelopes"]["city"])
+    assert result.ejr == {
+        "checked": True,
+        "violations": [{"projects": [str(ideas["Lights"].pk)], "unsatisfied_supporters": 6}],
+    }
+    page = Client().get(url).content.decode()
+    assert "does not satisfy EJR" in page
+    assert "6 voters who all voted for Lights got less than their share." in page
 
 
 def test_downloaded_ballots_recount_to_the_published_hash(
@@ -272,6 +284,8 @@ def test_api_lists_processes_with_phase_and_result_hash(
     rows = rows["results"] if isinstance(rows, dict) else rows
     hashes = {e["slug"]: e["result_sha256"] for e in rows[0]["envelopes"]}
     assert hashes["city"] == result.result_sha256
+    ejr = {e["slug"]: e["ejr_satisfied"] for e in rows[0]["envelopes"]}
+    assert ejr == {"city": True, "n1": None, "n2": None}  # Equal Shares satisfies it
 
 
 def test_list_page_queries_do_not_grow_with_processes(

@@ -72,7 +72,7 @@ def test_residents_vote_and_everyone_sees_the_explained_result(
     shot(page, "budget-ballot-over")
     page.get_by_label("Lights", exact=True).uncheck()
     assert "over the limit" not in totals.inner_text()
-    assert "90 of 100" in totals.inner_text()
+    assert "€90 of €100" in totals.inner_text()
     axe(page)
     with page.expect_navigation():
         page.get_by_role("button", name="Cast my ballot").click()

@@ -1,12 +1,15 @@
 """A three-district budget from ideas to an explained result, with the ballot channels: residents
-submit ideas in three districts, an official reviews them, 50 people vote — 40 with one-time
-codes (the official prints the codes from the manage page), 10 on paper entered twice by two
-officials (one sheet whose entries differ is resolved by a third) — the tally runs and the
-results page shows the winners and the explanations, in English and Spanish.
+submit ideas in three districts, an official reviews them (and merges two alike ideas once both
+authors agree), residents support projects in the support round, 50 people vote — 40 with
+one-time codes (the official prints the codes from the manage page), 10 on paper entered twice
+by two officials (one sheet whose entries differ is resolved by a third) — the tally runs and the
+results page shows the winners, the explanations and the EJR audit, in English and Spanish, and
+fits a phone.
 
-The browser does the representative steps (an idea, a review, generating codes, voting with a
-code with and without JavaScript, both entries of a paper sheet, the count, the pages); the rest
-are posts of the same forms over HTTP in the same test. Screenshots; axe-core on each page."""
+The browser does the representative steps (an idea, a review, a merge agreed, a support, the
+shortlist, generating codes, voting with a code with and without JavaScript, both entries of a
+paper sheet, the count, the pages); the rest are posts of the same forms over HTTP in the same
+test. Screenshots; axe-core on each page."""
 
 from __future__ import annotations
 
@@ -21,7 +24,14 @@ from django.utils import timezone
 from tests.e2e.test_needs import PASSWORD, sign_in, t
 
 from cocity.budgeting import services
-from cocity.budgeting.models import Ballot, Idea, PaperSheet, Result
+from cocity.budgeting.models import (
+    Ballot,
+    Idea,
+    MergeProposal,
+    PaperSheet,
+    Result,
+    Support,
+)
 from cocity.core import services as core
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,6 +63,7 @@ def test_ideas_codes_and_paper_to_an_explained_result(
         titles={"es": "Presupuesto 2027"},
         ideas_opens_at=now - day,
         review_opens_at=now + day,
+        support_opens_at=now + 1.5 * day,
         voting_opens_at=now + 2 * day,
         voting_closes_at=now + 3 * day,
         max_choices=2,
@@ -83,7 +94,12 @@ def test_ideas_codes_and_paper_to_an_explained_result(
                 f"/budgets/pb/{code}/ideas/new/", {"title": title, "body": f"{title}, please."}
             )
             assert res.status_code == 302, res.content[:500]
-    assert Idea.objects.count() == 12
+    neighbour = core.user_create(email="nora@example.org", password=PASSWORD, display_name="Nora")
+    res = _client(neighbour).post(
+        "/budgets/pb/n1/ideas/new/", {"title": "More shade", "body": "Trees by the school."}
+    )
+    assert res.status_code == 302
+    assert Idea.objects.count() == 13
 
     # 2. the official reviews: one in the browser, the rest as posts
     services.process_set_phase(actor=official, process=process, phase="review")
@@ -97,13 +113,59 @@ def test_ideas_codes_and_paper_to_an_explained_result(
     with page.expect_navigation():
         page.get_by_role("button", name="Save the review").click()
     reviewer = _client(official)
-    costs = dict(IDEAS)
+    costs = {**dict(IDEAS), "More shade": 50}
     for idea in Idea.objects.exclude(pk=first.pk):
         res = reviewer.post(
             f"/budgets/pb/ideas/{idea.pk}/review/",
             {"decision": "accept", "cost": costs[idea.title]},
         )
         assert res.status_code == 302
+    assert Idea.objects.filter(status="accepted").count() == 13
+
+    # 2b. the official proposes to merge "More shade" into "Shade trees"; both authors agree
+    #     (the resident in the browser), and the support it had moves, visibly
+    extra = Idea.objects.get(title="More shade")
+    Support.objects.create(idea=extra, user=neighbour)
+    page.goto(f"{base}/budgets/pb/ideas/{first.pk}/")
+    page.get_by_label("More shade").check()
+    page.get_by_label("Why they belong together").fill("Both ask for shade in the square.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ask the authors").click()
+    proposal = MergeProposal.objects.get()
+    context.close()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, base, resident.email)
+    page.goto(f"{base}/budgets/pb/merges/{proposal.pk}/")
+    axe(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="I agree").click()
+    assert MergeProposal.objects.get().status == "open"  # Nora has not answered yet
+    res = _client(neighbour).post(f"/budgets/pb/merges/{proposal.pk}/", {"action": "accept"})
+    assert res.status_code == 302
+    page.reload()
+    assert "Merged" in page.locator("#merge-status").inner_text()
+    shot(page, "budget-merge-agreed")
+    assert Support.objects.get(user=neighbour).idea_id == first.pk
+    assert Idea.objects.filter(status="accepted").count() == 12
+
+    # 2c. the support round: residents support projects; the shortlist keeps them all
+    #     (no size or threshold in this process) and is published
+    services.process_set_phase(actor=official, process=process, phase="support")
+    page.goto(base + "/budgets/pb/n1/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Support: Safe crossing").click()
+    assert page.get_by_role("button", name="Withdraw my support: Safe crossing").count() == 1
+    axe(page)
+    shot(page, "budget-support-round")
+    context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, base, official.email)
+    page.goto(base + "/budgets/pb/manage/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publish the shortlist").click()
+    assert "The shortlist is published." in page.content()
     assert Idea.objects.filter(status="accepted").count() == 12
 
     # 3. voting opens; the official prints codes (CSV in the browser, 13 per district)
@@ -134,7 +196,7 @@ def test_ideas_codes_and_paper_to_an_explained_result(
     page.get_by_label("Your voting code").fill(codes["n1"][0])
     page.get_by_label("Safe crossing", exact=True).check()
     page.get_by_label("Benches", exact=True).check()
-    assert "60 of 100" in page.locator("#ballot-totals").inner_text()
+    assert "€60 of €100" in page.locator("#ballot-totals").inner_text()
     axe(page)
     shot(page, "budget-code-ballot")
     with page.expect_navigation():
@@ -213,6 +275,27 @@ def test_ideas_codes_and_paper_to_an_explained_result(
     assert Ballot.objects.filter(channel="paper").count() == 10
     assert Ballot.objects.count() == 50
 
+    # 5b. the official names an organisation member booth helper; the booth's page is ready
+    #     (nobody else votes there: the 50 voters are the ones above)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, base, official.email)
+    page.goto(base + "/budgets/pb/manage/")
+    page.get_by_label("E-mail of the organisation member").fill(users["organisation_member"].email)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add the booth helper").click()
+    assert "can now record assisted ballots" in page.content()
+    context.close()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, base, users["organisation_member"].email)
+    page.goto(base + "/budgets/pb/")
+    page.get_by_role("link", name="Booth: assisted ballot").first.click()
+    assert page.get_by_label("Voter's one-time code (if they bring one)").count() == 1
+    axe(page)
+    shot(page, "budget-assisted-booth")
+    context.close()
+
     # the process page: the channel rule and turnout per channel
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
@@ -247,3 +330,14 @@ def test_ideas_codes_and_paper_to_an_explained_result(
         shot(page, f"budget-channels-results-{language}")
         context.close()
     assert any(r.explanations for r in Result.objects.all())
+
+    # the EJR audit and the funded projects' progress; the results fit a 375 px phone
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{base}/budgets/pb/n1/results/")
+    assert "EJR up to one project" in page.locator("#ejr-verdict").inner_text()
+    assert "Funded projects and their progress" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    axe(page)
+    shot(page, "budget-results-phone")
+    context.close()

@@ -15,6 +15,7 @@ class ChannelCountsSerializer(serializers.Serializer[dict[str, int]]):
     online = serializers.IntegerField()
     code = serializers.IntegerField()
     paper = serializers.IntegerField()
+    assisted = serializers.IntegerField()
 
 
 class TurnoutSerializer(serializers.Serializer[dict[str, Any]]):
@@ -34,9 +35,29 @@ class EnvelopeSerializer(serializers.ModelSerializer[Envelope]):
         "population (percent; null for the whole city)."
     )
 
+    ejr_satisfied = serializers.SerializerMethodField(
+        help_text="Whether the counted outcome satisfies EJR up to one project "
+        "(docs/budgeting.md); null until tallied or when the audit could not run."
+    )
+
     class Meta:
         model = Envelope
-        fields = ["slug", "name", "area", "amount", "allocation", "result_sha256", "turnout"]
+        fields = [
+            "slug",
+            "name",
+            "area",
+            "amount",
+            "allocation",
+            "result_sha256",
+            "ejr_satisfied",
+            "turnout",
+        ]
+
+    def get_ejr_satisfied(self, envelope: Envelope) -> bool | None:
+        result = getattr(envelope, "result", None)
+        if result is None or not (result.ejr or {}).get("checked"):
+            return None
+        return not result.ejr.get("violations")
 
     @extend_schema_field(TurnoutSerializer)
     def get_turnout(self, envelope: Envelope) -> dict[str, Any]:

@@ -11,10 +11,12 @@ from cocity.budgeting.models import (
     CountingRule,
     Envelope,
     Idea,
+    ImplementationProject,
     Phase,
     Process,
     TieBreak,
 )
+from cocity.cocreation.models import Initiative
 from cocity.core.models import Area
 from cocity.needs.models import Report
 
@@ -60,8 +62,24 @@ class ProcessForm(forms.Form):
     rule = forms.ChoiceField(label=_("Counting rule"), choices=CountingRule.choices)
     tie_break = forms.ChoiceField(label=_("Tie-breaking"), choices=TieBreak.choices)
     tie_break_seed = forms.IntegerField(label=_("Seed of the lot"), min_value=0, initial=0)
+    shortlist_size = forms.IntegerField(
+        label=_("Support round: projects per budget that go to the ballot (0: no limit)"),
+        min_value=0,
+        max_value=1000,
+        initial=0,
+        required=False,
+    )
+    support_threshold = forms.IntegerField(
+        label=_("Support round: supports a project needs (0: none)"),
+        min_value=0,
+        initial=0,
+        required=False,
+    )
     require_eligibility = forms.BooleanField(
         label=_("Only people on the eligibility list may vote"), required=False
+    )
+    sms_verification = forms.BooleanField(
+        label=_("Online voters confirm a mobile number with a code sent by SMS"), required=False
     )
 
     def clean(self) -> dict[str, Any]:
@@ -74,6 +92,8 @@ class ProcessForm(forms.Form):
 
     def service_fields(self) -> dict[str, Any]:
         d = dict(self.cleaned_data)
+        d["shortlist_size"] = d.get("shortlist_size") or 0
+        d["support_threshold"] = d.get("support_threshold") or 0
         d.pop("slug", None)
         d["titles"] = {"es": d.pop("title_es")} if d.get("title_es") else {}
         d["descriptions"] = {"es": d.pop("description_es")} if d.get("description_es") else {}
@@ -207,4 +227,54 @@ class CodesForm(forms.Form):
     count = forms.IntegerField(label=_("Number of codes"), min_value=1, max_value=20000)
     format = forms.ChoiceField(
         label=_("Sheet"), choices=[("pdf", _("PDF to print")), ("csv", _("CSV"))]
+    )
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile number, with its country code"),
+        max_length=24,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code received by SMS"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class BoothHelperForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail of the organisation member"))
+
+
+class MergeForm(forms.Form):
+    ideas = forms.ModelMultipleChoiceField(
+        label=_("Similar ideas to merge into this one"),
+        queryset=Idea.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.CharField(
+        label=_("Why they belong together (shown to the authors and the public)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args: Any, candidates: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ideas_field: Any = self.fields["ideas"]
+        ideas_field.queryset = candidates if candidates is not None else Idea.objects.none()
+
+
+class ImplementationForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ImplementationProject.Status.choices)
+    note = forms.CharField(
+        label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    initiative = forms.ModelChoiceField(
+        label=_("Co-creation initiative that follows it (optional)"),
+        queryset=Initiative.objects.order_by("title"),
+        required=False,
     )

@@ -88,8 +88,18 @@ class Process(models.Model):
         _("tie-breaking"), max_length=20, choices=TieBreak.choices, default=TieBreak.LEXICO
     )
     tie_break_seed = models.PositiveIntegerField(_("seed of the lot"), default=0)
+    shortlist_size = models.PositiveSmallIntegerField(
+        _("projects per budget kept by the support round (0: no limit)"), default=0
+    )
+    support_threshold = models.PositiveIntegerField(
+        _("supports a project needs in the support round (0: none)"), default=0
+    )
+    shortlist_published_at = models.DateTimeField(null=True, blank=True)
     require_eligibility = models.BooleanField(
         _("only people on the eligibility list may vote"), default=False
+    )
+    sms_verification = models.BooleanField(
+        _("online voters confirm a mobile number with a code sent by SMS"), default=False
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -221,6 +231,8 @@ class Idea(models.Model):
         SUBMITTED = "submitted", _("Awaiting review")
         ACCEPTED = "accepted", _("On the ballot")
         REJECTED = "rejected", _("Not feasible")
+        NOT_SHORTLISTED = "not_shortlisted", _("Not enough support")
+        MERGED = "merged", _("Merged into another idea")
 
     envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="ideas")
     author = models.ForeignKey(
@@ -245,6 +257,9 @@ class Idea(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -315,6 +330,8 @@ class Result(models.Model):
     spent = models.PositiveBigIntegerField(default=0)
     n_ballots = models.PositiveIntegerField(default=0)
     result_sha256 = models.CharField(max_length=64)
+    #: The EJR-up-to-one audit: ``{"checked": bool, "violations": [...], "note": str}``.
+    ejr = models.JSONField(default=dict)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -329,6 +346,7 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("Online")
     CODE = "code", _("Voting code")
     PAPER = "paper", _("Paper")
+    ASSISTED = "assisted", _("Assisted at a booth")
 
 
 class EligibleVoter(models.Model):
@@ -414,3 +432,165 @@ class PaperSheet(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+class PhoneCheck(models.Model):
+    """A signed-in voter's mobile number, confirmed with a code sent by SMS: only keyed hashes of
+    the number and of the code are stored. One confirmed number per account and per process;
+    the number is the voter's key for "one ballot per person" when no identifier is known."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="phone_checks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    phone_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mobile number check")
+        verbose_name_plural = _("mobile number checks")
+        constraints = [
+            models.UniqueConstraint(fields=["process", "user"], name="phonecheck_one_per_user"),
+            models.UniqueConstraint(
+                fields=["process", "phone_hash"],
+                condition=Q(verified_at__isnull=False),
+                name="phonecheck_one_account_per_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.phone_hash[:12]
+
+
+class BoothHelper(models.Model):
+    """An organisation member an official has allowed to record assisted ballots at a booth
+    for this process."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="booth_helpers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("booth helper")
+        verbose_name_plural = _("booth helpers")
+        constraints = [
+            models.UniqueConstraint(fields=["process", "user"], name="boothhelper_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
+class Support(models.Model):
+    """A resident's support for a project in the support round. ``moved_from`` names the idea
+    the support was given to when a merge (agreed by the authors) moved it here."""
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    moved_from = models.ForeignKey(
+        Idea, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        constraints = [
+            models.UniqueConstraint(fields=["idea", "user"], name="support_once_per_idea"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.idea_id}"
+
+
+class MergeProposal(models.Model):
+    """An official's proposal to merge similar ideas into ``target``. Nothing moves until every
+    author has agreed; one refusal closes it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the authors")
+        MERGED = "merged", _("Merged")
+        DECLINED = "declined", _("Declined by an author")
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="merges")
+    target = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="merge_targets")
+    reason = models.TextField(_("why these ideas belong together"), max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    #: After the merge: ``{"<idea id>": supports moved from it}``, shown on the target's page.
+    moved = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("merge proposal")
+        verbose_name_plural = _("merge proposals")
+
+    def __str__(self) -> str:
+        return f"merge into {self.target_id}"
+
+
+class MergeConsent(models.Model):
+    """One idea of a merge proposal and its author's answer."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("No answer yet")
+        ACCEPTED = "accepted", _("Agreed")
+        DECLINED = "declined", _("Declined")
+
+    proposal = models.ForeignKey(MergeProposal, on_delete=models.CASCADE, related_name="consents")
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="merge_consents")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "idea"], name="mergeconsent_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.decision
+
+
+class ImplementationProject(models.Model):
+    """A funded project as the city carries it out: its status and, for accountability, the
+    co-creation initiative that follows it (if any)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+
+    idea = models.OneToOneField(Idea, on_delete=models.CASCADE, related_name="implementation")
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
+    note = models.TextField(_("progress note"), blank=True, max_length=2000)
+    initiative = models.ForeignKey(
+        "cocreation.Initiative",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="budget_projects",
+        verbose_name=_("co-creation initiative"),
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["idea"]
+        verbose_name = _("implementation project")
+        verbose_name_plural = _("implementation projects")
+
+    def __str__(self) -> str:
+        return f"{self.idea_id}: {self.status}"

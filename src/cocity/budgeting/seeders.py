@@ -19,6 +19,7 @@ from cocity.budgeting.models import (
     Ballot,
     Envelope,
     Idea,
+    ImplementationProject,
     PaperSheet,
     Process,
     VoterMark,
@@ -271,6 +272,11 @@ def seed_budgeting(ctx: SeedContext) -> None:
             officials=officials,
         )
     services.process_tally(actor=official, process=done)
+    # the funded projects as the city carries them out: one done, one under way per district
+    for envelope in done.envelopes.order_by("slug"):
+        tracked = ImplementationProject.objects.filter(idea__envelope=envelope).order_by("idea")
+        for project, status in zip(tracked, ("done", "in_progress"), strict=False):
+            services.implementation_update(actor=official, project=project, status=status)
     running = _build(
         ctx,
         official,
@@ -286,6 +292,9 @@ def seed_budgeting(ctx: SeedContext) -> None:
         max_choices=3,
     )
     Envelope.objects.filter(process=running, slug="city").update(names={"es": "Toda la ciudad"})
+    organiser = User.objects.filter(email="organiser@demo.cocity.city").first()
+    if organiser is not None:  # the demo's organisation member helps at a voting booth
+        services.booth_helper_grant(actor=official, process=running, user=organiser)
     _ballots(ctx, running.envelopes.get(), 40 * ctx.scale, {t: p for t, _c, p in CITY_IDEAS})
     ctx.log(
         f"budgeting: {done.slug} counted ({Ballot.objects.filter(envelope__process=done).count()} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -13,6 +14,8 @@ from cocity.budgeting.models import (
     BallotKind,
     Envelope,
     Idea,
+    ImplementationProject,
+    MergeProposal,
     PaperSheet,
     Process,
     Result,
@@ -23,7 +26,7 @@ from cocity.compute.pb.election import Election, Project
 from cocity.core.models import Area
 from cocity.needs.models import OPEN_STATUSES, Report
 
-CHANNELS = ("online", "code", "paper")
+CHANNELS = ("online", "code", "paper", "assisted")
 
 
 def _count_ballots(channel: str | None = None) -> Subquery:
@@ -34,7 +37,7 @@ def _count_ballots(channel: str | None = None) -> Subquery:
 
 
 def with_turnout(qs: QuerySet[Envelope]) -> QuerySet[Envelope]:
-    """``n_ballots`` and, per channel, ``n_online``, ``n_code`` and ``n_paper``."""
+    """``n_ballots`` and, per channel, ``n_online``, ``n_code``, ``n_paper`` and ``n_assisted``."""
     return qs.annotate(
         n_ballots=_count_ballots(), **{f"n_{c}": _count_ballots(c) for c in CHANNELS}
     )
@@ -79,6 +82,54 @@ def idea_get(process: Process, pk: int) -> Idea:
         Idea.objects.select_related("envelope__process", "envelope__area", "author")
         .prefetch_related("reports")
         .get(envelope__process=process, pk=pk)
+    )
+
+
+def ideas_with_supports(envelope: Envelope) -> QuerySet[Idea]:
+    return ideas(envelope).select_related("merged_into").annotate(n_supports=Count("supports"))
+
+
+def supported_by(user: Any, envelope: Envelope) -> set[int]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        Idea.objects.filter(envelope=envelope, supports__user=user).values_list("pk", flat=True)
+    )
+
+
+def merge_candidates(idea: Idea) -> QuerySet[Idea]:
+    """Ideas of the same budget that could be merged into ``idea``."""
+    return (
+        Idea.objects.filter(
+            envelope_id=idea.envelope_id,
+            status__in=(Idea.Status.SUBMITTED, Idea.Status.ACCEPTED),
+        )
+        .exclude(pk=idea.pk)
+        .order_by("pk")
+    )
+
+
+def merges_of(idea: Idea) -> QuerySet[MergeProposal]:
+    """The merge proposals ``idea`` is part of, newest first."""
+    return (
+        MergeProposal.objects.filter(consents__idea=idea)
+        .select_related("target")
+        .distinct()
+        .order_by("-created_at", "-pk")
+    )
+
+
+def merge_get(process: Process, pk: int) -> MergeProposal:
+    return MergeProposal.objects.select_related("target", "envelope").get(
+        envelope__process=process, pk=pk
+    )
+
+
+def implementation_projects(process: Process) -> QuerySet[ImplementationProject]:
+    return (
+        ImplementationProject.objects.filter(idea__envelope__process=process)
+        .select_related("idea__envelope", "initiative")
+        .order_by("idea__envelope__slug", "idea_id")
     )
 
 

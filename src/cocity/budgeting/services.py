@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,27 +21,34 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 import cocity
-from cocity.budgeting import selectors
+from cocity.budgeting import selectors, sms
 from cocity.budgeting.models import (
     Ballot,
+    BoothHelper,
     EligibleVoter,
     Envelope,
     Idea,
+    ImplementationProject,
+    MergeConsent,
+    MergeProposal,
     PaperSheet,
     Phase,
+    PhoneCheck,
     Process,
     Result,
+    Support,
     VoterMark,
     VotingCode,
 )
+from cocity.budgeting.money import format_money
 from cocity.compute.pb import allocation, canonical
 from cocity.compute.pb.ballot import check_ballot
 from cocity.compute.pb.election import PBError
-from cocity.compute.pb.explain import explain_project
+from cocity.compute.pb.explain import ejr_violations, explain_project
 from cocity.compute.pb.tally import tally
 from cocity.compute.pb.tiebreak import TieBreak
 from cocity.core.errors import Conflict, DomainError, NotAllowed, full_clean
-from cocity.core.models import Area, User
+from cocity.core.models import Area, Role, User
 from cocity.core.services import audit_record, names_clean, notification_send
 from cocity.needs.models import Report
 
@@ -55,6 +63,7 @@ FROZEN_FIELDS = (
     "tie_break",
     "tie_break_seed",
     "require_eligibility",
+    "sms_verification",
     "voting_opens_at",
 )
 PROCESS_FIELDS = (
@@ -69,12 +78,27 @@ PROCESS_FIELDS = (
     "voting_closes_at",
     "results_at",
     "implementation_at",
+    "shortlist_size",
+    "support_threshold",
     *FROZEN_FIELDS[:-1],
 )
 #: Slugs the URLs use for pages of their own.
 RESERVED_PROCESS_SLUGS = frozenset({"new", "receipt"})
 RESERVED_ENVELOPE_SLUGS = frozenset(
-    {"edit", "manage", "phase", "envelopes", "split", "tally", "ideas", "eligibility"}
+    {
+        "edit",
+        "manage",
+        "phase",
+        "envelopes",
+        "split",
+        "tally",
+        "ideas",
+        "eligibility",
+        "phone",
+        "booth-helpers",
+        "merges",
+        "shortlist",
+    }
 )
 IDEA_ACCEPTED = gettext_noop(
     "Your idea “%(title)s” is on the ballot, with an estimated cost of %(cost)s."
@@ -156,6 +180,7 @@ def _rules_of(process: Process) -> dict[str, Any]:
         "tie_break": process.tie_break,
         "tie_break_seed": process.tie_break_seed,
         "require_eligibility": process.require_eligibility,
+        "sms_verification": process.sms_verification,
     }
 
 
@@ -355,6 +380,10 @@ def idea_review(
     idea = Idea.objects.select_related("envelope__process").select_for_update().get(pk=idea.pk)
     envelope = idea.envelope
     _ensure_not_frozen(envelope.process)
+    if idea.status in (Idea.Status.MERGED, Idea.Status.NOT_SHORTLISTED):
+        raise Conflict(
+            _("This idea was merged or left the ballot in the support round."), code="closed"
+        )
     if accept:
         if not cost or cost <= 0:
             message = _("An accepted idea needs a cost estimate.")
@@ -384,7 +413,7 @@ def idea_review(
         accepted = idea.status == Idea.Status.ACCEPTED
         params = {
             "title": idea.title[:80],
-            "cost": f"{idea.cost or 0:,}",
+            "cost": format_money(idea.cost or 0),
             "reasons": idea.reasons[:160],
         }
         link = reverse("budgeting:idea", kwargs={"slug": envelope.process.slug, "pk": idea.pk})
@@ -424,7 +453,7 @@ BALLOT_PROBLEMS = {
     "too_many": lambda p, e: _("Choose at most %(n)d projects.") % {"n": p.max_choices},
     "over_budget": lambda p, e: (
         _("The projects you chose cost more than the budget of %(amount)s.")
-        % {"amount": f"{e.amount:,}"}
+        % {"amount": format_money(e.amount)}
     ),
     "too_many_points": lambda p, e: _("Give at most %(n)d points in all.") % {"n": p.points},
 }
@@ -575,9 +604,9 @@ def eligibility_of(user: User, process: Process) -> EligibleVoter | None:
 # --- ballots: every channel -------------------------------------------------------------------
 
 CHANNEL_RULE = gettext_noop(
-    "One ballot per person per budget, whatever the channel (online, voting code or paper): the "
-    "first ballot recorded counts; a later one from the same person is refused and the refusal "
-    "is logged."
+    "One ballot per person per budget, whatever the channel (online, voting code, paper or "
+    "assisted at a booth): the first ballot recorded counts; a later one from the same person is "
+    "refused and the refusal is logged."
 )
 
 
@@ -650,6 +679,13 @@ def ballot_cast(*, user: User, envelope: Envelope, choices: Mapping[str, int]) -
             if not _may_vote_in(user, envelope):
                 raise NotAllowed(_("This budget is for the residents of its district."))
             key = _eligible_for(process, envelope, eligibility_of(user, process))
+            if process.sms_verification:
+                phone = phone_verified(user, process)
+                if phone is None:
+                    raise NotAllowed(
+                        _("Confirm your mobile number first."), code="phone_unconfirmed"
+                    )
+                key = key or f"phone:{phone}"
             clean = _checked(envelope, choices)
             mark = _mark_hash(envelope, key) if key else voter_hash(envelope, user)
             return _store(envelope, clean, "online", mark)
@@ -702,6 +738,20 @@ def codes_generate(*, actor: User | None, envelope: Envelope, count: int) -> lis
     return codes
 
 
+def _code_row(envelope: Envelope, code: str) -> VotingCode:
+    """The unspent code row, locked until the transaction ends."""
+    vc = (
+        VotingCode.objects.select_for_update()
+        .filter(code_hash=code_hash(code), envelope=envelope)
+        .first()
+    )
+    if vc is None:
+        raise NotAllowed(_("This code is not valid for this budget."), code="bad_code")
+    if vc.spent_at is not None:
+        raise Conflict(_("This code has already been used."), code="code_spent")
+    return vc
+
+
 def ballot_cast_with_code(
     *,
     envelope: Envelope,
@@ -715,15 +765,7 @@ def ballot_cast_with_code(
     try:
         with transaction.atomic():
             process = _voting_open(envelope)
-            vc = (
-                VotingCode.objects.select_for_update()
-                .filter(code_hash=code_hash(code), envelope=envelope)
-                .first()
-            )
-            if vc is None:
-                raise NotAllowed(_("This code is not valid for this budget."), code="bad_code")
-            if vc.spent_at is not None:
-                raise Conflict(_("This code has already been used."), code="code_spent")
+            vc = _code_row(envelope, code)
             row = _eligible(process, identifier) if identifier.strip() else None
             key = _eligible_for(process, envelope, row) or f"code:{vc.code_hash}"
             clean = _checked(envelope, choices)
@@ -733,6 +775,189 @@ def ballot_cast_with_code(
             return ballot
     except _AlreadyVotedError:
         raise _refuse(envelope, "code") from None
+
+
+# --- SMS confirmation of a mobile number -----------------------------------------------------
+
+PHONE_CODE_TTL = timedelta(minutes=10)
+PHONE_RESEND_AFTER = timedelta(seconds=60)
+PHONE_MAX_ATTEMPTS = 5
+SMS_TEXT = gettext_noop("%(code)s is your code to confirm your number and vote in %(process)s.")
+
+
+def normalise_phone(raw: str) -> str:
+    """A mobile number in E.164 form (``+`` and 8 to 15 digits; ``00`` counts as ``+``)."""
+    text = str(raw).strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if text.startswith("00"):
+        digits = digits[2:]
+    elif not text.startswith("+"):
+        digits = ""
+    if not 8 <= len(digits) <= 15:
+        message = _("Give the number with its country code, e.g. +34 600 111 222.")
+        raise DomainError(message, code="invalid", fields={"phone": [message]})
+    return f"+{digits}"
+
+
+def phone_hash(process: Process, phone: str) -> str:
+    return salted_hmac(
+        "cocity.budgeting.phone", f"{process.pk}:{phone}", algorithm="sha256"
+    ).hexdigest()
+
+
+def _phone_code_hash(check_pk: int, code: str) -> str:
+    digits = "".join(ch for ch in str(code) if ch.isdigit())
+    mac = salted_hmac("cocity.budgeting.sms", f"{check_pk}:{digits}", algorithm="sha256")
+    return mac.hexdigest()
+
+
+def phone_verified(user: User, process: Process) -> str | None:
+    """The keyed hash of ``user``'s confirmed number in ``process``, if confirmed."""
+    return (
+        PhoneCheck.objects.filter(process=process, user=user, verified_at__isnull=False)
+        .values_list("phone_hash", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def phone_code_send(*, user: User, process: Process, phone: str) -> PhoneCheck:
+    """Send a six-digit code by SMS to confirm ``user``'s mobile number. Only keyed hashes of the
+    number and the code are stored; a number confirmed by another account is refused."""
+    if not user.has_perm("budgeting.vote"):
+        raise NotAllowed()
+    process = _current(process.pk)
+    if not process.sms_verification:
+        raise Conflict(_("This process does not confirm numbers by SMS."), code="no_sms")
+    if process.phase() != Phase.VOTING:
+        raise Conflict(_("Voting is not open."), code="phase_closed")
+    number = normalise_phone(phone)
+    h = phone_hash(process, number)
+    if (
+        PhoneCheck.objects.filter(process=process, phone_hash=h, verified_at__isnull=False)
+        .exclude(user=user)
+        .exists()
+    ):
+        raise Conflict(_("This number is already confirmed by another account."), code="taken")
+    check = PhoneCheck.objects.select_for_update().filter(process=process, user=user).first()
+    now = timezone.now()
+    if check is not None:
+        if check.verified_at is not None:
+            raise Conflict(_("Your number is already confirmed."), code="already_confirmed")
+        if now - check.sent_at < PHONE_RESEND_AFTER:
+            raise Conflict(_("Wait a minute before asking for another code."), code="too_soon")
+    else:
+        check = PhoneCheck(process=process, user=user)
+    code = f"{secrets.randbelow(10**6):06d}"
+    check.phone_hash, check.sent_at, check.attempts, check.code_hash = h, now, 0, "-"
+    check.save()
+    check.code_hash = _phone_code_hash(check.pk, code)
+    check.save(update_fields=["code_hash"])
+    audit_record(action="budget.sms_code_sent", actor=user, obj=process, data={})
+    text = _(SMS_TEXT) % {"code": code, "process": process.label}
+    transaction.on_commit(lambda: sms.send_sms(number, text))
+    return check
+
+
+def phone_code_confirm(*, user: User, process: Process, code: str) -> PhoneCheck:
+    """Confirm the number with the code sent: at most five tries, within ten minutes."""
+    with transaction.atomic():
+        check = PhoneCheck.objects.select_for_update().filter(process=process, user=user).first()
+        if check is None:
+            raise Conflict(_("Ask for a code first."), code="no_code")
+        if check.verified_at is not None:
+            return check
+        if check.attempts >= PHONE_MAX_ATTEMPTS or timezone.now() - check.sent_at > PHONE_CODE_TTL:
+            raise Conflict(_("This code has expired: ask for a new one."), code="code_expired")
+        right = secrets.compare_digest(check.code_hash, _phone_code_hash(check.pk, code))
+        if right:
+            check.verified_at = timezone.now()
+            try:
+                with transaction.atomic():
+                    check.save(update_fields=["verified_at"])
+            except IntegrityError:
+                raise Conflict(
+                    _("This number is already confirmed by another account."), code="taken"
+                ) from None
+            audit_record(action="budget.phone_confirmed", actor=user, obj=process, data={})
+            return check
+        check.attempts += 1
+        check.save(update_fields=["attempts"])
+    message = _("This code is not the one we sent.")
+    raise DomainError(message, code="wrong_code", fields={"code": [message]})
+
+
+# --- assisted voting at booths ----------------------------------------------------------------
+
+
+@transaction.atomic
+def booth_helper_grant(*, actor: User | None, process: Process, user: User) -> BoothHelper:
+    """An official lets an organisation member record assisted ballots for this process."""
+    _require_manager(actor)
+    if user.role != Role.ORGANISATION_MEMBER:
+        message = _("Only organisation members can help at booths.")
+        raise DomainError(message, code="invalid", fields={"email": [message]})
+    helper, _created = BoothHelper.objects.get_or_create(
+        process=process, user=user, defaults={"granted_by": actor}
+    )
+    audit_record(
+        action="budget.booth_helper_granted", actor=actor, obj=process, data={"user": user.pk}
+    )
+    return helper
+
+
+@transaction.atomic
+def booth_helper_revoke(*, actor: User | None, process: Process, user: User) -> None:
+    _require_manager(actor)
+    BoothHelper.objects.filter(process=process, user=user).delete()
+    audit_record(
+        action="budget.booth_helper_revoked", actor=actor, obj=process, data={"user": user.pk}
+    )
+
+
+def is_booth_helper(user: Any, process: Process) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and BoothHelper.objects.filter(process=process, user=user).exists()
+    )
+
+
+def ballot_cast_assisted(
+    *,
+    helper: User,
+    envelope: Envelope,
+    choices: Mapping[str, int],
+    code: str = "",
+    identifier: str = "",
+) -> Ballot:
+    """A booth helper records the ballot of a voter who shows a one-time code (spent here) or an
+    identifier on the eligibility list. Channel ``assisted``; one ballot per person still holds
+    (same keys as the other channels); the helper's act is audited, never the choices."""
+    try:
+        with transaction.atomic():
+            process = _voting_open(envelope)
+            if not is_booth_helper(helper, process):
+                raise NotAllowed()
+            vc = _code_row(envelope, code) if code.strip() else None
+            row = _eligible(process, identifier) if identifier.strip() else None
+            if vc is None and row is None:
+                message = _("Give the voter's code or identifier.")
+                raise DomainError(message, code="invalid", fields={"code": [message]})
+            key = _eligible_for(process, envelope, row) or f"code:{vc.code_hash if vc else ''}"
+            clean = _checked(envelope, choices)
+            ballot = _store(envelope, clean, "assisted", _mark_hash(envelope, key))
+            if vc is not None:
+                vc.spent_at = timezone.now()
+                vc.save(update_fields=["spent_at"])
+            audit_record(
+                action="budget.assisted_ballot",
+                actor=helper,
+                obj=envelope,
+                data={"with": "code" if vc else "identifier"},
+            )
+            return ballot
+    except _AlreadyVotedError:
+        raise _refuse(envelope, "assisted", helper) from None
 
 
 # --- paper ballots, double entry --------------------------------------------------------------
@@ -813,6 +1038,324 @@ def _paper_enter(
     return sheet
 
 
+# --- support round and shortlist -------------------------------------------------------------
+
+MERGE_PROPOSED = gettext_noop(
+    "An official proposes to merge your idea “%(title)s” with similar ideas into “%(target)s”. "
+    "Nothing changes unless every author agrees: answer on the proposal's page."
+)
+MERGE_DECLINED = gettext_noop("The merge into “%(target)s” was declined by an author.")
+MERGE_DONE = gettext_noop(
+    "“%(title)s” is now part of “%(target)s”: its authors agreed to merge them, and supports "
+    "given to it now count for “%(target)s”."
+)
+NOT_SHORTLISTED = gettext_noop(
+    "Your idea “%(title)s” did not get enough support to go to the ballot (%(n)s supports)."
+)
+
+
+def _support_open(idea: Idea) -> Process:
+    process = _current(idea.envelope.process_id)
+    if process.phase() != Phase.SUPPORT or process.shortlist_published_at is not None:
+        raise Conflict(_("The support round is not open."), code="phase_closed")
+    return process
+
+
+@transaction.atomic
+def idea_support(*, user: User, idea: Idea, support: bool = True) -> int:
+    """Support (or stop supporting) a project in the support round; returns its supports."""
+    if not user.has_perm("budgeting.vote"):
+        raise NotAllowed()
+    idea = Idea.objects.select_related("envelope").get(pk=idea.pk)
+    _support_open(idea)
+    if idea.status != Idea.Status.ACCEPTED:
+        raise Conflict(_("Only projects that passed the review can be supported."), code="invalid")
+    if not _may_vote_in(user, idea.envelope):
+        raise NotAllowed(_("This budget is for the residents of its district."))
+    if support:
+        Support.objects.get_or_create(idea=idea, user=user)
+    else:
+        Support.objects.filter(idea=idea, user=user).delete()
+    return Support.objects.filter(idea=idea).count()
+
+
+def shortlist_keep(
+    supports: Mapping[int, int], size: int, threshold: int
+) -> tuple[list[int], list[int]]:
+    """Which projects stay on the ballot: those with at least ``threshold`` supports and, if
+    ``size`` > 0, among the ``size`` most supported — projects tied with the last one kept stay
+    too (a tie is not broken by a lot). Returns ``(kept, dropped)`` in order of supports."""
+    ranked = sorted(supports, key=lambda pk: (-supports[pk], pk))
+    kept = [pk for pk in ranked if supports[pk] >= threshold]
+    if size and len(kept) > size:
+        last = supports[kept[size - 1]]
+        kept = [pk for pk in kept if supports[pk] >= last]
+    dropped = [pk for pk in ranked if pk not in kept]
+    return kept, dropped
+
+
+@transaction.atomic
+def shortlist_publish(*, actor: User | None, process: Process) -> dict[str, dict[str, int]]:
+    """Close the support round: in every budget, the projects with too little support leave the
+    ballot (status "not enough support"). Published: the counts go to the audit log and stay on
+    the pages. Returns ``{envelope slug: {idea id: supports}}`` of the projects kept."""
+    _require_manager(actor)
+    process = Process.objects.select_for_update().get(pk=process.pk)
+    if process.phase() != Phase.SUPPORT:
+        raise Conflict(_("The support round is not open."), code="phase_closed")
+    if process.shortlist_published_at is not None:
+        raise Conflict(_("The shortlist is already published."), code="already_published")
+    kept_all: dict[str, dict[str, int]] = {}
+    counts_all: dict[str, int] = {}
+    dropped_ideas: list[Idea] = []
+    for env in process.envelopes.order_by("slug"):
+        rows = Idea.objects.filter(envelope=env, status=Idea.Status.ACCEPTED).annotate(
+            n=models.Count("supports")
+        )
+        ideas = {i.pk: i for i in rows}
+        supports = {pk: i.n for pk, i in ideas.items()}
+        kept, dropped = shortlist_keep(supports, process.shortlist_size, process.support_threshold)
+        kept_all[env.slug] = {str(pk): supports[pk] for pk in kept}
+        counts_all.update({str(pk): n for pk, n in supports.items()})
+        Idea.objects.filter(pk__in=dropped).update(status=Idea.Status.NOT_SHORTLISTED)
+        dropped_ideas += [ideas[pk] for pk in dropped]
+    process.shortlist_published_at = timezone.now()
+    process.save(update_fields=["shortlist_published_at"])
+    audit_record(
+        action="budget.shortlist_published",
+        actor=actor,
+        obj=process,
+        data={
+            "size": process.shortlist_size,
+            "threshold": process.support_threshold,
+            "supports": counts_all,
+            "kept": kept_all,
+        },
+    )
+    for idea in dropped_ideas:
+        if idea.author is not None:
+            _notify_later(
+                idea.author,
+                "budget.idea_not_shortlisted",
+                NOT_SHORTLISTED,
+                {"title": idea.title[:80], "n": str(counts_all[str(idea.pk)])},
+                reverse("budgeting:idea", kwargs={"slug": process.slug, "pk": idea.pk}),
+            )
+    return kept_all
+
+
+def _notify_later(user: User, verb: str, text: str, params: dict[str, str], link: str) -> None:
+    transaction.on_commit(
+        lambda: notification_send(recipients=[user], verb=verb, text=text, params=params, link=link)
+    )
+
+
+# --- merging similar ideas, with their authors' consent ----------------------------------------
+
+MERGEABLE = (Idea.Status.SUBMITTED, Idea.Status.ACCEPTED)
+
+
+@transaction.atomic
+def merge_propose(
+    *, actor: User | None, target: Idea, others: Iterable[Idea], reason: str
+) -> MergeProposal:
+    """An official proposes to merge ``others`` into ``target`` (same budget). Every author is
+    notified and asked; nothing changes until all agree. An idea whose author's account is gone
+    has nobody to ask and counts as agreed."""
+    _require_manager(actor)
+    target = Idea.objects.select_related("envelope__process").get(pk=target.pk)
+    _ensure_not_frozen(target.envelope.process)
+    ideas = [target, *Idea.objects.filter(pk__in=[o.pk for o in others]).exclude(pk=target.pk)]
+    if len(ideas) < 2:
+        message = _("Choose at least one other idea to merge.")
+        raise DomainError(message, code="invalid", fields={"ideas": [message]})
+    if any(i.envelope_id != target.envelope_id or i.status not in MERGEABLE for i in ideas):
+        message = _("Only ideas of the same budget that are not rejected can be merged.")
+        raise DomainError(message, code="invalid", fields={"ideas": [message]})
+    if not reason.strip():
+        message = _("Say why these ideas belong together.")
+        raise DomainError(message, code="invalid", fields={"reason": [message]})
+    busy = MergeConsent.objects.filter(
+        idea__in=ideas, proposal__status=MergeProposal.Status.OPEN
+    ).exists()
+    if busy:
+        raise Conflict(_("One of these ideas is already in an open merge proposal."), code="busy")
+    proposal = MergeProposal.objects.create(
+        envelope=target.envelope, target=target, reason=reason.strip(), proposed_by=actor
+    )
+    now, agreed = timezone.now(), MergeConsent.Decision.ACCEPTED
+    MergeConsent.objects.bulk_create(
+        [
+            MergeConsent(
+                proposal=proposal,
+                idea=i,
+                author=i.author,
+                decision=MergeConsent.Decision.PENDING if i.author else agreed,
+                decided_at=None if i.author else now,
+            )
+            for i in ideas
+        ]
+    )
+    audit_record(
+        action="budget.merge_proposed",
+        actor=actor,
+        obj=proposal,
+        data={"target": target.pk, "ideas": [i.pk for i in ideas], "reason": proposal.reason},
+    )
+    link = reverse(
+        "budgeting:merge", kwargs={"slug": target.envelope.process.slug, "pk": proposal.pk}
+    )
+    for i in ideas:
+        if i.author is not None:
+            _notify_later(
+                i.author,
+                "budget.merge_proposed",
+                MERGE_PROPOSED,
+                {"title": i.title[:80], "target": target.title[:80]},
+                link,
+            )
+    if all(i.author is None for i in ideas):
+        _merge_apply(proposal)
+    return proposal
+
+
+@transaction.atomic
+def merge_answer(*, user: User, proposal: MergeProposal, accept: bool) -> MergeProposal:
+    """An author agrees to or declines a merge (for all their ideas in it). The last agreement
+    merges; one refusal closes the proposal."""
+    proposal = (
+        MergeProposal.objects.select_for_update()
+        .select_related("target__envelope__process")
+        .get(pk=proposal.pk)
+    )
+    if proposal.status != MergeProposal.Status.OPEN:
+        raise Conflict(_("This merge proposal is closed."), code="closed")
+    mine = proposal.consents.filter(author=user, decision=MergeConsent.Decision.PENDING)
+    if not mine.exists():
+        raise NotAllowed(_("Only the authors of these ideas answer this proposal."))
+    now = timezone.now()
+    decision = MergeConsent.Decision.ACCEPTED if accept else MergeConsent.Decision.DECLINED
+    mine.update(decision=decision, decided_at=now)
+    audit_record(
+        action="budget.merge_answered",
+        actor=user,
+        obj=proposal,
+        data={"accept": accept},
+    )
+    if not accept:
+        proposal.status = MergeProposal.Status.DECLINED
+        proposal.decided_at = now
+        proposal.save(update_fields=["status", "decided_at"])
+        link = reverse(
+            "budgeting:merge",
+            kwargs={"slug": proposal.target.envelope.process.slug, "pk": proposal.pk},
+        )
+        people = {c.author for c in proposal.consents.select_related("author") if c.author}
+        if proposal.proposed_by is not None:
+            people.add(proposal.proposed_by)
+        for person in people - {user}:
+            _notify_later(
+                person,
+                "budget.merge_declined",
+                MERGE_DECLINED,
+                {"target": proposal.target.title[:80]},
+                link,
+            )
+    elif not proposal.consents.exclude(decision=MergeConsent.Decision.ACCEPTED).exists():
+        _merge_apply(proposal)
+    return proposal
+
+
+def _merge_apply(proposal: MergeProposal) -> None:
+    """Every author agreed: the other ideas become part of the target; their supports move to
+    it (a person who supported both keeps one), each moved support keeping where it came
+    from; the supporters are told."""
+    target = proposal.target
+    _ensure_not_frozen(target.envelope.process)
+    others = [c.idea for c in proposal.consents.select_related("idea") if c.idea_id != target.pk]
+    moved: dict[str, int] = {}
+    told: dict[int, tuple[User, Idea]] = {}
+    already = set(Support.objects.filter(idea=target).values_list("user_id", flat=True))
+    for idea in others:
+        n = 0
+        for support in Support.objects.select_related("user").filter(idea=idea):
+            if support.user_id in already:
+                support.delete()
+                continue
+            already.add(support.user_id)
+            support.idea, support.moved_from = target, idea
+            support.save(update_fields=["idea", "moved_from"])
+            told[support.user_id] = (support.user, idea)
+            n += 1
+        moved[str(idea.pk)] = n
+        target.reports.add(*idea.reports.all())
+        idea.status, idea.merged_into = Idea.Status.MERGED, target
+        idea.save(update_fields=["status", "merged_into"])
+    proposal.status = MergeProposal.Status.MERGED
+    proposal.decided_at = timezone.now()
+    proposal.moved = moved
+    proposal.save(update_fields=["status", "decided_at", "moved"])
+    audit_record(
+        action="budget.ideas_merged",
+        actor=None,
+        obj=proposal,
+        data={"target": target.pk, "merged": [i.pk for i in others], "supports_moved": moved},
+    )
+    link = reverse("budgeting:idea", kwargs={"slug": target.envelope.process.slug, "pk": target.pk})
+    for person, idea in told.values():
+        _notify_later(
+            person,
+            "budget.support_moved",
+            MERGE_DONE,
+            {"title": idea.title[:80], "target": target.title[:80]},
+            link,
+        )
+
+
+# --- implementation ---------------------------------------------------------------------------
+
+
+def _implementation_sync(envelope: Envelope, winners: list[str]) -> None:
+    """Each funded project becomes a trackable project (kept if already there); on a recount a
+    project no longer funded loses its tracking while still planned."""
+    ids = [int(w) for w in winners]
+    ImplementationProject.objects.filter(idea__envelope=envelope, status="planned").exclude(
+        idea_id__in=ids
+    ).delete()
+    have = set(
+        ImplementationProject.objects.filter(idea_id__in=ids).values_list("idea_id", flat=True)
+    )
+    ImplementationProject.objects.bulk_create(
+        [ImplementationProject(idea_id=pk) for pk in ids if pk not in have]
+    )
+
+
+@transaction.atomic
+def implementation_update(
+    *,
+    actor: User | None,
+    project: ImplementationProject,
+    status: str,
+    note: str = "",
+    initiative: Any = None,
+) -> ImplementationProject:
+    """An official records a funded project's progress and, for accountability, the
+    co-creation initiative that follows it."""
+    _require_manager(actor)
+    project = ImplementationProject.objects.select_for_update().get(pk=project.pk)
+    project.status, project.note, project.initiative = status, note.strip(), initiative
+    project.updated_at = timezone.now()
+    full_clean(project)
+    project.save()
+    audit_record(
+        action="budget.implementation_updated",
+        actor=actor,
+        obj=project.idea,
+        data={"status": status, "initiative": initiative.pk if initiative else None},
+    )
+    return project
+
+
 # --- tally ------------------------------------------------------------------------------------
 
 
@@ -842,6 +1385,10 @@ def envelope_tally(*, actor: User | None, envelope: Envelope) -> Result:
                 explanations[p.id] = explain_project(
                     election, p.id, tie_break=process.tie_break
                 ).as_dict()
+    try:
+        ejr = {"checked": True, "violations": ejr_violations(election, out.winners)}
+    except PBError:
+        ejr = {"checked": False, "violations": []}
     votes = election.approval_counts()
     points = election.point_totals()
     options = {
@@ -873,12 +1420,14 @@ def envelope_tally(*, actor: User | None, envelope: Envelope) -> Result:
             "votes": {p.id: int(v) for p, v in zip(election.projects, votes, strict=True)},
             "points": {p.id: int(v) for p, v in zip(election.projects, points, strict=True)},
             "explanations": explanations,
+            "ejr": ejr,
             "spent": int(out.spent(election)),
             "n_ballots": election.num_voters,
             "result_sha256": digest,
             "computed_at": timezone.now(),
         },
     )
+    _implementation_sync(envelope, winners)
     audit_record(
         action="budget.tallied",
         actor=actor,

@@ -19,21 +19,35 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cocity.budgeting import selectors, services, sheets
 from cocity.budgeting.forms import (
     AmountForm,
+    BoothHelperForm,
     CodesForm,
     EligibilityForm,
     EnvelopeForm,
     IdeaForm,
+    ImplementationForm,
+    MergeForm,
     PhaseForm,
+    PhoneCodeForm,
+    PhoneForm,
     ProcessForm,
     ReviewForm,
     SplitForm,
     ballot_choices,
 )
-from cocity.budgeting.models import BallotKind, Envelope, Idea, Phase, Process
+from cocity.budgeting.models import (
+    BallotKind,
+    Envelope,
+    Idea,
+    ImplementationProject,
+    MergeProposal,
+    Phase,
+    Process,
+)
 from cocity.compute.pb.pabulib import format_pb
 from cocity.core.errors import DomainError
+from cocity.core.models import User
 
-CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 26, 220
+CHART_WIDTH, ROW_HEIGHT = 360, 40
 
 
 def _process(slug: str) -> Process:
@@ -77,6 +91,8 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "envelopes": selectors.envelopes(process),
             "can_manage": request.user.has_perm("budgeting.manage"),
             "channel_rule": _(services.CHANNEL_RULE),
+            "tracked": list(selectors.implementation_projects(process)),
+            "booth_helper": services.is_booth_helper(request.user, process),
         },
     )
 
@@ -152,6 +168,8 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
             "eligibility_form": EligibilityForm(),
             "codes_form": CodesForm(initial={"count": 100, "format": "pdf"}),
             "n_eligible": process.eligible.count(),
+            "helper_form": BoothHelperForm(),
+            "helpers": process.booth_helpers.select_related("user").order_by("pk"),
         },
     )
 
@@ -262,20 +280,153 @@ def tally(request: HttpRequest, slug: str) -> HttpResponse:
 def envelope_detail(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
     process = _process(slug)
     env = _envelope(process, envelope)
-    ideas = list(selectors.ideas(env))
+    ideas = list(selectors.ideas_with_supports(env))
+    phase = process.phase()
+    support_open = phase == Phase.SUPPORT and process.shortlist_published_at is None
+    mine = selectors.supported_by(request.user, env) if support_open else set()
     return render(
         request,
         "budgeting/envelope_detail.html",
         {
             "process": process,
-            "phase": process.phase(),
+            "phase": phase,
             "envelope": env,
             "projects": [i for i in ideas if i.status == Idea.Status.ACCEPTED],
             "submitted": [i for i in ideas if i.status == Idea.Status.SUBMITTED],
             "rejected": [i for i in ideas if i.status == Idea.Status.REJECTED],
+            "dropped": [i for i in ideas if i.status == Idea.Status.NOT_SHORTLISTED],
+            "merged": [i for i in ideas if i.status == Idea.Status.MERGED],
+            "support_open": support_open,
+            "show_supports": support_open or process.shortlist_published_at is not None,
+            "mine": mine,
             "result": selectors.result_find(env),
         },
     )
+
+
+@login_required
+@require_POST
+def idea_support(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Support a project in the support round (or take the support back)."""
+    process = _process(slug)
+    try:
+        idea = selectors.idea_get(process, pk)
+    except Idea.DoesNotExist:
+        raise Http404 from None
+    try:
+        services.idea_support(
+            user=request.user,  # type: ignore[arg-type]
+            idea=idea,
+            support=request.POST.get("action") != "withdraw",
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("budgeting:envelope", slug=slug, envelope=idea.envelope.slug)
+
+
+@login_required
+@require_POST
+def shortlist(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    try:
+        services.shortlist_publish(actor=request.user, process=process)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The shortlist is published."))
+    return redirect("budgeting:manage", slug=slug)
+
+
+@login_required
+@require_POST
+def merge_propose(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    try:
+        idea = selectors.idea_get(process, pk)
+    except Idea.DoesNotExist:
+        raise Http404 from None
+    form = MergeForm(request.POST, candidates=selectors.merge_candidates(idea))
+    if form.is_valid():
+        try:
+            proposal = services.merge_propose(
+                actor=request.user,  # type: ignore[arg-type]
+                target=idea,
+                others=form.cleaned_data["ideas"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The authors are asked whether they agree."))
+            return redirect("budgeting:merge", slug=slug, pk=proposal.pk)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+    return redirect("budgeting:idea", slug=slug, pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A merge proposal: the ideas, each author's answer, and (once merged) the supports moved.
+    The authors answer here."""
+    process = _process(slug)
+    try:
+        proposal = selectors.merge_get(process, pk)
+    except MergeProposal.DoesNotExist:
+        raise Http404 from None
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            services.merge_answer(
+                user=request.user,
+                proposal=proposal,
+                accept=request.POST.get("action") == "accept",
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your answer is recorded."))
+        return redirect("budgeting:merge", slug=slug, pk=pk)
+    consents = list(proposal.consents.select_related("idea", "author"))
+    user: Any = request.user
+    waiting_for_me = proposal.status == MergeProposal.Status.OPEN and any(
+        c.author_id == user.pk and c.decision == "pending" for c in consents
+    )
+    return render(
+        request,
+        "budgeting/merge.html",
+        {
+            "process": process,
+            "proposal": proposal,
+            "rows": [{"consent": c, "moved": proposal.moved.get(str(c.idea_id))} for c in consents],
+            "waiting_for_me": waiting_for_me,
+        },
+    )
+
+
+@login_required
+@require_POST
+def implementation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    _require_manager(request)
+    process = _process(slug)
+    try:
+        project = ImplementationProject.objects.get(idea__envelope__process=process, idea_id=pk)
+    except ImplementationProject.DoesNotExist:
+        raise Http404 from None
+    form = ImplementationForm(request.POST)
+    if form.is_valid():
+        services.implementation_update(
+            actor=request.user,  # type: ignore[arg-type]
+            project=project,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+            initiative=form.cleaned_data["initiative"],
+        )
+        messages.success(request, _("The progress is saved."))
+    return redirect("budgeting:idea", slug=slug, pk=pk)
 
 
 @login_required
@@ -315,7 +466,14 @@ def idea_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         idea = selectors.idea_get(process, pk)
     except Idea.DoesNotExist:
         raise Http404 from None
-    can_review = request.user.has_perm("budgeting.manage") and not process.voting_has_opened()
+    manager = request.user.has_perm("budgeting.manage")
+    can_review = (
+        manager
+        and not process.voting_has_opened()
+        and idea.status not in (Idea.Status.MERGED, Idea.Status.NOT_SHORTLISTED)
+    )
+    candidates = selectors.merge_candidates(idea) if can_review else None
+    tracked = ImplementationProject.objects.select_related("initiative").filter(idea=idea).first()
     return render(
         request,
         "budgeting/idea_detail.html",
@@ -324,6 +482,18 @@ def idea_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "idea": idea,
             "can_review": can_review,
             "form": ReviewForm(initial=ReviewForm.initial_from(idea)) if can_review else None,
+            "merge_form": MergeForm(candidates=candidates) if candidates else None,
+            "merges": selectors.merges_of(idea),
+            "tracked": tracked,
+            "implementation_form": ImplementationForm(
+                initial={
+                    "status": tracked.status,
+                    "note": tracked.note,
+                    "initiative": tracked.initiative,
+                }
+            )
+            if tracked and manager
+            else None,
         },
     )
 
@@ -367,6 +537,11 @@ RECEIPT_GIVEN = _lazy(
     "ballot was counted."
 )
 
+RECEIPT_ASSISTED = _lazy(
+    "The ballot is cast. Give the voter the receipt code %(code)s to check later that it was "
+    "counted."
+)
+
 
 def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> HttpResponse:
     """The ballot, in one of three modes: ``online`` (a signed-in resident), ``code`` (anyone
@@ -386,8 +561,17 @@ def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> H
         claimed = services.eligibility_of(user, process) if process.require_eligibility else None
     elif mode == "paper":
         _require_manager(request)
-    ask_identifier = (mode == "online" and process.require_eligibility and claimed is None) or (
-        mode in ("code", "paper") and process.require_eligibility
+    elif mode == "assisted" and not services.is_booth_helper(user, process):
+        raise PermissionDenied
+    ask_identifier = (
+        (mode == "online" and process.require_eligibility and claimed is None)
+        or (mode in ("code", "paper") and process.require_eligibility)
+        or mode == "assisted"
+    )
+    needs_phone = (
+        mode == "online"
+        and process.sms_verification
+        and services.phone_verified(user, process) is None
     )
     projects = list(selectors.projects(env))
     choices: dict[str, int] = {}
@@ -408,6 +592,14 @@ def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> H
                             user=user, process=process, identifier=values["identifier"]
                         )
                     cast = services.ballot_cast(user=user, envelope=env, choices=choices)
+                elif mode == "assisted":
+                    cast = services.ballot_cast_assisted(
+                        helper=user,
+                        envelope=env,
+                        choices=choices,
+                        code=values["code"],
+                        identifier=values["identifier"],
+                    )
                 elif mode == "code":
                     cast = services.ballot_cast_with_code(
                         envelope=env,
@@ -433,6 +625,9 @@ def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> H
                         % {"serial": sheet.serial, "status": sheet.get_status_display()},
                     )
                     return redirect("budgeting:paper", slug=slug, envelope=envelope)
+                if mode == "assisted":
+                    messages.success(request, str(RECEIPT_ASSISTED) % {"code": cast.receipt})
+                    return redirect("budgeting:assisted", slug=slug, envelope=envelope)
                 messages.success(request, str(RECEIPT_GIVEN) % {"code": cast.receipt})
                 return redirect("budgeting:envelope", slug=slug, envelope=envelope)
     rows = [{"idea": i, "field": f"p{i.pk}", "value": choices.get(str(i.pk), 0)} for i in projects]
@@ -450,6 +645,7 @@ def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> H
             "errors": errors,
             "mode": mode,
             "ask_identifier": ask_identifier,
+            "needs_phone": needs_phone,
             "values": values,
             "sheets": selectors.paper_sheets_open(env) if mode == "paper" else None,
         },
@@ -474,6 +670,88 @@ def ballot_code(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
 def paper(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
     """Officials enter paper ballots; each sheet needs two agreeing entries."""
     return _ballot_page(request, slug, envelope, "paper")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assisted(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
+    """A booth helper records the ballot of a voter who shows a code or an identifier."""
+    return _ballot_page(request, slug, envelope, "assisted")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phone(request: HttpRequest, slug: str) -> HttpResponse:
+    """Confirm a mobile number with a code sent by SMS, before voting online."""
+    process = _process(slug)
+    user: Any = request.user
+    if not process.sms_verification or not user.has_perm("budgeting.vote"):
+        raise Http404
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not back.startswith("/budgets/"):
+        back = reverse("budgeting:detail", args=[slug])
+    phone_form, code_form = PhoneForm(), PhoneCodeForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "send":
+                phone_form = PhoneForm(request.POST)
+                if phone_form.is_valid():
+                    services.phone_code_send(
+                        user=user, process=process, phone=phone_form.cleaned_data["phone"]
+                    )
+                    messages.success(request, _("We sent you a code by SMS."))
+                    return redirect(f"{request.path}?next={back}")
+            else:
+                code_form = PhoneCodeForm(request.POST)
+                if code_form.is_valid():
+                    services.phone_code_confirm(
+                        user=user, process=process, code=code_form.cleaned_data["code"]
+                    )
+                    messages.success(request, _("Your number is confirmed: you can vote now."))
+                    return redirect(back)
+        except DomainError as exc:
+            form = phone_form if request.POST.get("action") == "send" else code_form
+            form.add_error(None, exc.message)
+        status = 400
+    return render(
+        request,
+        "budgeting/phone.html",
+        {
+            "process": process,
+            "phone_form": phone_form,
+            "code_form": code_form,
+            "next": back,
+            "confirmed": services.phone_verified(user, process) is not None,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def booth_helpers(request: HttpRequest, slug: str) -> HttpResponse:
+    """Officials give (or take back) the booth helper role to an organisation member."""
+    _require_manager(request)
+    process = _process(slug)
+    form = BoothHelperForm(request.POST)
+    if not form.is_valid():
+        return _back_to_manage(request, process, form, "")
+    member = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+    if member is None:
+        form.add_error("email", _("Nobody has an account with this e-mail."))
+        return _back_to_manage(request, process, form, "")
+    try:
+        if request.POST.get("action") == "revoke":
+            services.booth_helper_revoke(actor=request.user, process=process, user=member)  # type: ignore[arg-type]
+            done = _("%(email)s no longer helps at booths.")
+        else:
+            services.booth_helper_grant(actor=request.user, process=process, user=member)  # type: ignore[arg-type]
+            done = _("%(email)s can now record assisted ballots.")
+    except DomainError as exc:
+        form.add_error("email", exc.message)
+        return _back_to_manage(request, process, form, "")
+    return _back_to_manage(request, process, form, done % {"email": member.email})
 
 
 @login_required
@@ -543,27 +821,28 @@ def receipt(request: HttpRequest) -> HttpResponse:
 
 
 def _chart(projects: list[Idea], votes: dict[str, int], winners: set[str]) -> dict[str, Any]:
+    """Bars with their label above them, so the chart stays narrow enough to read on a phone
+    (the viewBox is 360 wide; a 375 px screen shows it near full size)."""
     most = max([votes.get(str(p.pk), 0) for p in projects] + [1])
+    room = CHART_WIDTH - 56  # space for the number after the longest bar
     bars = []
     for n, p in enumerate(sorted(projects, key=lambda p: -votes.get(str(p.pk), 0))):
         v = votes.get(str(p.pk), 0)
+        width = round(room * v / most, 1)
+        top = n * ROW_HEIGHT
         bars.append(
             {
-                "y": n * BAR_HEIGHT + 4,
-                "text_y": n * BAR_HEIGHT + 19,
-                "width": round((CHART_WIDTH - LABEL_WIDTH - 60) * v / most, 1),
-                "value_x": LABEL_WIDTH + round((CHART_WIDTH - LABEL_WIDTH - 60) * v / most, 1) + 6,
-                "label": p.title if len(p.title) <= 30 else p.title[:29] + "…",
+                "label_y": top + 14,
+                "y": top + 19,
+                "text_y": top + 32,
+                "width": width,
+                "value_x": width + 6,
+                "label": p.title if len(p.title) <= 40 else p.title[:39] + "…",
                 "votes": v,
                 "won": str(p.pk) in winners,
             }
         )
-    return {
-        "width": CHART_WIDTH,
-        "height": len(bars) * BAR_HEIGHT + 8,
-        "label_width": LABEL_WIDTH,
-        "bars": bars,
-    }
+    return {"width": CHART_WIDTH, "height": len(bars) * ROW_HEIGHT + 4, "bars": bars}
 
 
 def results(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
@@ -575,6 +854,13 @@ def results(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
     if result is not None:
         winners = set(result.winners)
         greedy = set(result.greedy_winners)
+        titles = {str(p.pk): p.title for p in projects}
+        tracked = {
+            str(t.idea_id): t
+            for t in ImplementationProject.objects.filter(idea__envelope=env).select_related(
+                "initiative"
+            )
+        }
         rows = []
         for p in sorted(projects, key=lambda p: (-result.votes.get(str(p.pk), 0), p.pk)):
             pid = str(p.pk)
@@ -586,6 +872,7 @@ def results(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
                     "won": pid in winners,
                     "greedy": pid in greedy,
                     "why": result.explanations.get(pid),
+                    "tracked": tracked.get(pid),
                 }
             )
         context.update(
@@ -595,6 +882,12 @@ def results(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
             differs=winners != greedy,
             chart=_chart(projects, result.votes, winners),
             cumulative=process.ballot_kind == BallotKind.CUMULATIVE,
+            tracked=tracked,
+            ejr=result.ejr or {},
+            ejr_violations=[
+                {**v, "titles": [titles.get(pid, pid) for pid in v["projects"]]}
+                for v in (result.ejr or {}).get("violations", [])[:20]
+            ],
         )
     return render(request, "budgeting/results.html", context)
 

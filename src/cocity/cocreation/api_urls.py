@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from cocity.cocreation import api
 
@@ -17,4 +17,6 @@ urlpatterns = [
         api.MeasurementList.as_view(),
         name="api-measurements",
     ),
+    # co-written plans (issue 18)
+    path("plans/", include("cocity.cocreation.plans.api_urls")),
 ]

@@ -10,3 +10,8 @@ class CocreationConfig(AppConfig):
     def ready(self) -> None:
         # permissions, the demo seeder, the audit sentences, the personal-data export
         from cocity.cocreation import audit_text, rules, seeders, services  # noqa: F401
+
+        # and the same for co-written plans
+        from cocity.cocreation.plans import audit_text as _plan_audit  # noqa: F401
+        from cocity.cocreation.plans import seeders as _plan_seeders  # noqa: F401
+        from cocity.cocreation.plans import services as _plan_services  # noqa: F401

@@ -350,3 +350,14 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Co-written plans (issue 18) live in their own module; imported here so Django finds them.
+from cocity.cocreation.models_plans import (  # noqa: E402, F401
+    Amendment,
+    AmendmentSupport,
+    Plan,
+    PlanComment,
+    PlanSection,
+    PlanVersion,
+)

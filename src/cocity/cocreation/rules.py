@@ -42,3 +42,7 @@ rules.add_perm("cocreation.comment", is_resident)
 rules.add_perm("cocreation.trusted_comment", is_trusted_commenter)
 rules.add_perm("cocreation.moderate", is_moderator | is_admin)
 rules.add_perm("cocreation.manage_initiative", is_official | is_admin)
+
+# Co-written plans: officials publish and decide; any signed-in person comments and amends.
+rules.add_perm("cocreation.manage_plan", is_official | is_admin)
+rules.add_perm("cocreation.contribute_plan", is_resident)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from cocity.cocreation import views
 
@@ -29,4 +29,6 @@ urlpatterns = [
     path("initiatives/<int:pk>/milestones/", views.milestone_add, name="milestone_add"),
     path("milestones/<int:pk>/done/", views.milestone_done, name="milestone_done"),
     path("indicators/<int:pk>/series.csv", views.indicator_csv, name="indicator_csv"),
+    # co-written plans (issue 18)
+    path("plans/", include("cocity.cocreation.plans.urls")),
 ]

@@ -8,4 +8,4 @@ class InvestmentConfig(AppConfig):
     verbose_name = _("Investment")
 
     def ready(self) -> None:
-        from cocity.investment import seeders  # noqa: F401 - registers the demo's seeder
+        from cocity.investment import rules, seeders  # noqa: F401 - registers rules and seeder

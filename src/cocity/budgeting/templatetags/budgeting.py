@@ -6,6 +6,8 @@ from typing import Any
 
 from django import template
 
+from cocity.budgeting.money import format_money
+
 register = template.Library()
 
 
@@ -26,3 +28,9 @@ def share(part: Any, envelope: Any) -> float | None:
     if not population:
         return None
     return 100 * (part or 0) / population
+
+
+@register.filter
+def money(amount: Any) -> str:
+    """An amount with the city's currency, written as the reader's language writes it."""
+    return format_money(amount)

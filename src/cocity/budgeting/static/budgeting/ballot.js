@@ -11,9 +11,12 @@
   var points = parseInt(form.dataset.points, 10);
   // amounts grouped as the server writes them (data-group is 1000 as the page shows it)
   var group = (words.dataset.group || "1,000").replace(/\d/g, "");
+  // and with the currency where the server puts it (data-money is 1000 as money)
+  var money = words.dataset.money || "1000";
   var fmt = {
     format: function (n) {
-      return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, group);
+      var digits = String(n).replace(/\B(?=(\d{3})+(?!\d))/g, group);
+      return money.replace(/1\D?000/, digits);
     },
   };
   function update() {

@@ -1,0 +1,385 @@
+"""HTML pages of the investment app: campaigns with their pledge form, volunteer roles and public
+ledger; matching calls with the published rule and how the pot was split; offerings and their
+allocation. Every page works without JavaScript."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cocity.core.errors import DomainError
+from cocity.investment import selectors, services
+from cocity.investment.forms import CampaignForm, PledgeForm, RequestForm, RoleForm, SignupForm
+from cocity.investment.models import Campaign, MatchingCall, Offering, Pledge
+
+CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 26, 220
+
+
+def _manager(request: HttpRequest) -> bool:
+    return bool(request.user.has_perm("investment.manage"))
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not _manager(request):
+        raise PermissionDenied
+
+
+def _campaign(slug: str) -> Campaign:
+    try:
+        return selectors.campaign_get(slug)
+    except Campaign.DoesNotExist:
+        raise Http404 from None
+
+
+def _call(slug: str) -> MatchingCall:
+    try:
+        return selectors.call_get(slug)
+    except MatchingCall.DoesNotExist:
+        raise Http404 from None
+
+
+def _offering(slug: str) -> Offering:
+    try:
+        return selectors.offering_get(slug)
+    except Offering.DoesNotExist:
+        raise Http404 from None
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "investment/index.html",
+        {
+            "calls": selectors.calls(),
+            "campaigns": selectors.campaigns().filter(call=None),
+            "may_create": _may_create(request),
+            "offerings": selectors.offerings(),
+        },
+    )
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+
+def campaign_detail(
+    request: HttpRequest,
+    slug: str,
+    form: PledgeForm | None = None,
+    role_form: RoleForm | None = None,
+) -> HttpResponse:
+    campaign = _campaign(slug)
+    roles = list(selectors.roles(campaign))
+    mine = set()
+    if request.user.is_authenticated:
+        mine = {
+            r.pk for r in roles if any(s.volunteer_id == request.user.pk for s in r.signups.all())
+        }
+    return render(
+        request,
+        "investment/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "pledged": campaign.pledged or 0,  # type: ignore[attr-defined]
+            "deadline": services.current_deadline(campaign),
+            "form": form or PledgeForm(),
+            "roles": roles,
+            "my_roles": mine,
+            "ledger": selectors.ledger(campaign),
+            "my_pledges": selectors.my_pledges(campaign, request.user),
+            "manager": _manager(request),
+            "organiser": _manager(request) or campaign.created_by_id == request.user.pk,
+            "role_form": role_form or RoleForm(),
+            "pledge_rows": campaign.pledges.filter(status=Pledge.Status.PROMISED)
+            if _manager(request)
+            else [],
+        },
+    )
+
+
+def _may_create(request: HttpRequest) -> bool:
+    user: Any = request.user
+    return bool(_manager(request) or (user.is_authenticated and user.organisations.exists()))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    if not _may_create(request):
+        raise PermissionDenied
+    form = CampaignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.campaign_create(
+                actor=request.user,  # type: ignore[arg-type]
+                **form.service_fields(),
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(
+                request, _("The campaign is open. Add volunteer roles if it needs time.")
+            )
+            return redirect("investment:campaign", slug=campaign.slug)
+    return render(request, "investment/campaign_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def role_add(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign(slug)
+    if not (_manager(request) or campaign.created_by_id == request.user.pk):
+        raise PermissionDenied
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.role_add(
+                actor=request.user,  # type: ignore[arg-type]
+                campaign=campaign,
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("The volunteer role is added."))
+            return redirect("investment:campaign", slug=slug)
+    response = campaign_detail(request, slug, role_form=form)
+    response.status_code = 400
+    return response
+
+
+@login_required
+@require_POST
+def pledge(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign(slug)
+    form = PledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            payment = services.pledge_make(
+                pledger=request.user,  # type: ignore[arg-type]
+                campaign=campaign,
+                amount=form.cents(),
+                named=form.cleaned_data["named"],
+            )[1]
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("Thank you: your pledge is recorded."))
+            messages.info(request, payment.instructions)
+            return redirect("investment:campaign", slug=slug)
+    response = campaign_detail(request, slug, form=form)
+    response.status_code = 400
+    return response
+
+
+@login_required
+@require_POST
+def signup(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    campaign = _campaign(slug)
+    role = campaign.roles.filter(pk=pk).first()
+    if role is None:
+        raise Http404
+    form = SignupForm(request.POST)
+    form.is_valid()
+    try:
+        if request.POST.get("cancel"):
+            services.signup_cancel(volunteer=request.user, role=role)  # type: ignore[arg-type]
+            messages.success(request, _("Your sign-up is cancelled."))
+        else:
+            services.signup_make(
+                volunteer=request.user,  # type: ignore[arg-type]
+                role=role,
+                named=bool(form.cleaned_data.get("named")),
+            )
+            messages.success(
+                request, _("Thank you: you are signed up. We will remind you the day before.")
+            )
+    except DomainError as exc:
+        messages.error(request, _(exc.message))
+    return redirect("investment:campaign", slug=slug)
+
+
+@login_required
+@require_POST
+def collect(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    _require_manager(request)
+    pledge_obj = Pledge.objects.filter(campaign__slug=slug, pk=pk).first()
+    if pledge_obj is None:
+        raise Http404
+    try:
+        services.pledge_mark_collected(actor=request.user, pledge=pledge_obj)  # type: ignore[arg-type]
+        messages.success(request, _("The pledge is marked collected."))
+    except DomainError as exc:
+        messages.error(request, _(exc.message))
+    return redirect("investment:campaign", slug=slug)
+
+
+# --- matching calls -------------------------------------------------------------------------
+
+
+def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    most = max([r["pledged"] + r["match"] for r in rows] + [1])
+    span = CHART_WIDTH - LABEL_WIDTH - 90
+    bars = []
+    for n, r in enumerate(rows):
+        pledged_w = round(span * r["pledged"] / most, 1)
+        match_w = round(span * r["match"] / most, 1)
+        bars.append(
+            {
+                "y": n * BAR_HEIGHT + 4,
+                "text_y": n * BAR_HEIGHT + 19,
+                "pledged_width": pledged_w,
+                "match_x": LABEL_WIDTH + pledged_w,
+                "match_width": match_w,
+                "value_x": LABEL_WIDTH + pledged_w + match_w + 6,
+                "label": r["title"] if len(r["title"]) <= 30 else r["title"][:29] + "…",
+                "total": r["pledged"] + r["match"],
+            }
+        )
+    return {
+        "width": CHART_WIDTH,
+        "height": len(bars) * BAR_HEIGHT + 8,
+        "label_width": LABEL_WIDTH,
+        "bars": bars,
+    }
+
+
+def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    call = _call(slug)
+    campaigns = {c.slug: c for c in selectors.campaigns().filter(call=call)}
+    context: dict[str, Any] = {
+        "call": call,
+        "rule": call.rule,
+        "campaigns": list(campaigns.values()),
+        "manager": _manager(request),
+    }
+    if call.result:
+        rows = []
+        for p in call.result["projects"]:
+            campaign = campaigns.get(p["id"])
+            rows.append(
+                {
+                    **p,
+                    "title": campaign.title if campaign else p["id"],
+                    "campaign": campaign,
+                    "raw_cents": int(p["raw"]),  # before weight, cap and pot; whole cents
+                }
+            )
+        rows.sort(key=lambda r: (-r["match"], r["id"]))
+        context.update(rows=rows, chart=_chart(rows), left=call.rule["pot"] - call.result["spent"])
+    return render(request, "investment/call_detail.html", context)
+
+
+@login_required
+@require_POST
+def call_close(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_manager(request)
+    call = _call(slug)
+    try:
+        services.call_close(actor=request.user, call=call)  # type: ignore[arg-type]
+        messages.success(request, _("The call is closed and the match computed."))
+    except DomainError as exc:
+        messages.error(request, _(exc.message))
+    return redirect("investment:call", slug=slug)
+
+
+def call_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The call's rule and counted pledges (no names) for ``cocity invest match``."""
+    if fmt not in ("json", "csv"):
+        raise Http404
+    call = _call(slug)
+    data = services.call_export(call)
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps(data, indent=1, ensure_ascii=False), content_type="application/json"
+        )
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        districts = {p["id"]: p for p in data["projects"]}
+        writer = csv.writer(response)
+        writer.writerow(["project", "pledger", "amount", "district", "eligible"])
+        for p in data["pledges"]:
+            project = districts[p["project"]]
+            writer.writerow(
+                [
+                    p["project"],
+                    p["pledger"],
+                    p["amount"],
+                    project["district"],
+                    str(project["eligible"]).lower(),
+                ]
+            )
+    response["Content-Disposition"] = f'attachment; filename="{call.slug}-pledges.{fmt}"'
+    return response
+
+
+# --- offerings ------------------------------------------------------------------------------
+
+
+def offering_detail(
+    request: HttpRequest, slug: str, form: RequestForm | None = None
+) -> HttpResponse:
+    offering = _offering(slug)
+    mine = None
+    if request.user.is_authenticated:
+        mine = offering.requests.filter(applicant=request.user).first()
+    requests = []
+    if offering.status == Offering.Status.ALLOCATED:
+        requests = list(offering.requests.order_by("pk"))
+    return render(
+        request,
+        "investment/offering_detail.html",
+        {
+            "offering": offering,
+            "form": form or RequestForm(initial={"units": mine.units if mine else 1}),
+            "mine": mine,
+            "manager": _manager(request),
+            "requests": requests,
+            "lottery": offering.allocation.get("lottery_winners", []),
+        },
+    )
+
+
+@login_required
+@require_POST
+def offering_request(request: HttpRequest, slug: str) -> HttpResponse:
+    offering = _offering(slug)
+    form = RequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.offering_request(
+                applicant=request.user,  # type: ignore[arg-type]
+                offering=offering,
+                units=form.cleaned_data["units"],
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(
+                request, _("Your request is recorded. Asking early gives no advantage.")
+            )
+            return redirect("investment:offering", slug=slug)
+    response = offering_detail(request, slug, form=form)
+    response.status_code = 400
+    return response
+
+
+@login_required
+@require_POST
+def offering_allocate(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_manager(request)
+    offering = _offering(slug)
+    try:
+        services.offering_allocate(actor=request.user, offering=offering)  # type: ignore[arg-type]
+        messages.success(request, _("The offering is allocated."))
+    except DomainError as exc:
+        messages.error(request, _(exc.message))
+    return redirect("investment:offering", slug=slug)
