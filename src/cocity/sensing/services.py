@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from cocity.compute.sensing import quality
@@ -21,6 +24,8 @@ from cocity.sensing.models import Reading, Sensor, SensorKey, SensorType, sensor
 
 #: how far back the quality checks look each time they run
 QUALITY_WINDOW = timedelta(days=14)
+#: from this many readings in one write, PostgreSQL loads them with COPY (see ``_insert``)
+COPY_MIN_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ def sensor_delete(*, sensor: Sensor) -> None:
     Sensor.objects.filter(pk=sensor.pk).delete()
 
 
+@functools.lru_cache(maxsize=4096)
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -142,24 +148,61 @@ def readings_store(*, sensor: Sensor, measures: Iterable[Measure]) -> int:
     """Store readings exactly once: a (sensor, quantity, time) already stored is skipped, so a
     redelivered message changes nothing. Returns how many rows the batch offered (the database
     does not say which were skipped). The sensor's latest value per quantity follows."""
-    rows = []
-    latest: dict[str, Measure] = {}
-    for m in measures:
-        if m.quantity not in QUANTITIES:
-            raise DomainError(f"Unknown quantity {m.quantity!r}.", code="unknown_quantity")
-        if timezone.is_naive(m.observed_at):
-            raise DomainError("Observation times need a time zone.", code="naive_time")
-        rows.append(
-            Reading(sensor=sensor, quantity=m.quantity, observed_at=m.observed_at, value=m.value)
-        )
-        if m.quantity not in latest or m.observed_at > latest[m.quantity].observed_at:
-            latest[m.quantity] = m
+    return readings_store_many([(sensor, list(measures))])
+
+
+ReadingRow = tuple[int, str, datetime, float]
+
+
+@transaction.atomic
+def readings_store_many(
+    batch: Sequence[tuple[Sensor, Sequence[Measure]]], *, locked: bool = False
+) -> int:
+    """``readings_store`` for many sensors in one transaction: one bulk insert of every reading
+    (COPY on PostgreSQL when there are many) and one update of the sensors whose latest values
+    moved. Returns how many readings were offered. ``locked``: the caller holds the sensors'
+    rows locked (``select_for_update``) and their ``quantities`` are current."""
+    rows: list[ReadingRow] = []
+    latest: dict[int, dict[str, Measure]] = {}
+    for sensor, measures in batch:
+        mine = latest.setdefault(sensor.pk, {})
+        for m in measures:
+            if m.quantity not in QUANTITIES:
+                raise DomainError(f"Unknown quantity {m.quantity!r}.", code="unknown_quantity")
+            if timezone.is_naive(m.observed_at):
+                raise DomainError("Observation times need a time zone.", code="naive_time")
+            rows.append((sensor.pk, m.quantity, m.observed_at, m.value))
+            if m.quantity not in mine or m.observed_at > mine[m.quantity].observed_at:
+                mine[m.quantity] = m
     if not rows:
         return 0
-    Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    locked = Sensor.objects.select_for_update().only("quantities").get(pk=sensor.pk)
-    quantities = dict(locked.quantities)
-    for name, m in latest.items():
+    _insert(rows)
+    wanted = sorted(pk for pk, mine in latest.items() if mine)
+    if locked:
+        current = {s.pk: s for s, _ in batch}
+    else:
+        # locked in primary-key order, so two concurrent batches cannot deadlock on them
+        fresh = Sensor.objects.select_for_update().only("quantities").filter(pk__in=wanted)
+        current = {s.pk: s for s in fresh.order_by("pk")}
+    changed = []
+    for pk in wanted:
+        row = current.get(pk)
+        if row is None:
+            continue
+        quantities = _merge_latest(row.quantities, latest[pk])
+        if quantities != row.quantities:
+            row.quantities = quantities
+            changed.append(row)
+    _update_quantities(changed)
+    for sensor, _ in batch:
+        if sensor.pk in current:
+            sensor.quantities = current[sensor.pk].quantities
+    return len(rows)
+
+
+def _merge_latest(known_all: Mapping[str, Any], newest: Mapping[str, Measure]) -> dict[str, Any]:
+    quantities = dict(known_all)
+    for name, m in newest.items():
         known = quantities.get(name) or {}
         unit = m.unit_code or known.get("unitCode") or QUANTITIES[name].unit_code
         if not known.get("observedAt") or _iso(m.observed_at) >= known["observedAt"]:
@@ -168,36 +211,218 @@ def readings_store(*, sensor: Sensor, measures: Iterable[Measure]) -> int:
                 "value": m.value,
                 "observedAt": _iso(m.observed_at),
             }
-    if quantities != locked.quantities:
-        Sensor.objects.filter(pk=sensor.pk).update(quantities=quantities)
-    sensor.quantities = quantities
-    return len(rows)
+    return quantities
+
+
+def _update_quantities(sensors: list[Sensor]) -> None:
+    """Store the sensors' ``quantities``: on PostgreSQL in one UPDATE over the arrays of ids and
+    values (``bulk_update``'s CASE over a thousand rows costs more than the readings' insert)."""
+    if connection.vendor != "postgresql" or len(sensors) < 50:
+        Sensor.objects.bulk_update(sensors, ["quantities"], batch_size=200)
+        return
+    table = _qn(Sensor._meta.db_table)
+    pk, column = _column(Sensor, "id"), _column(Sensor, "quantities")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = new.value FROM jsonb_each(%s::jsonb) AS new "  # noqa: S608 — quoted model names; values bound
+            f"WHERE {table}.{pk} = new.key::bigint",
+            [json.dumps({str(s.pk): s.quantities for s in sensors})],
+        )
+
+
+_READING_FIELDS = ("sensor", "quantity", "observed_at", "value")
+
+
+def _qn(name: str) -> str:
+    return str(connection.ops.quote_name(name))
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    """A field's quoted column name (SQL below names every column it writes)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{name} is not a column")
+    return _qn(field.column)
+
+
+def _insert(rows: list[ReadingRow]) -> None:
+    """Insert readings, skipping those already stored (the unique sensor, quantity, time).
+    On PostgreSQL a big batch is copied into a temporary table (psycopg's COPY through Django's
+    connection) and moved with ``INSERT … ON CONFLICT DO NOTHING``; otherwise ``bulk_create``."""
+    if len(rows) < COPY_MIN_ROWS:
+        Reading.objects.bulk_create(
+            [Reading(sensor_id=s, quantity=q, observed_at=t, value=v) for s, q, t, v in rows],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        return
+    table = _qn(Reading._meta.db_table)
+    columns = ", ".join(_column(Reading, name) for name in _READING_FIELDS)
+    flags = _column(Reading, "flags")
+    if connection.vendor != "postgresql":
+        # SQLite: the statement bulk_create(ignore_conflicts=True) makes, run over plain
+        # tuples (no model instance per reading)
+        adapt = functools.lru_cache(maxsize=8192)(connection.ops.adapt_datetimefield_value)
+        insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"{insert} {table} ({columns}, {flags}) VALUES (%s, %s, %s, %s, 0)",
+                [(s, q, adapt(t), v) for s, q, t, v in rows],
+            )
+        return
+    conflict = ", ".join(_column(Reading, name) for name in ("sensor", "quantity", "observed_at"))
+    sensor, quantity, observed_at, value = (_column(Reading, name) for name in _READING_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS sensing_reading_load ({sensor} bigint, "
+            f"{quantity} varchar(40), {observed_at} timestamptz, {value} double precision) "
+            "ON COMMIT DELETE ROWS"
+        )
+        with cursor.cursor.copy(f"COPY sensing_reading_load ({columns}) FROM STDIN") as copy:
+            copy.set_types(["int8", "text", "timestamptz", "float8"])
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, {flags}) "  # noqa: S608 — quoted model names
+            f"SELECT {columns}, 0 FROM sensing_reading_load "
+            f"ON CONFLICT ({conflict}) DO NOTHING"
+        )
+        cursor.execute("DELETE FROM sensing_reading_load")
+
+
+class SensorFields(Protocol):
+    """What a batch write says about one sensor (``entities.EntityInput``)."""
+
+    device_id: str
+    entity_type: str
+    lat: float | None
+    lon: float | None
+    name: str | None
+    attrs: dict[str, Any]
+    measures: list[Measure]
+
+
+@dataclass
+class BatchOutcome:
+    """One entity of a batch write: ``created`` when it was new, or the ``error`` it got."""
+
+    device_id: str
+    created: bool = False
+    error: DomainError | None = None
 
 
 @transaction.atomic
-def sensor_check_quality(*, sensor: Sensor, now: datetime | None = None) -> float | None:
-    """Run the quality checks over the sensor's last ``QUALITY_WINDOW``: store each reading's
-    flags and the sensor's quality score (the mean over its quantities). Returns the score."""
+def sensors_write_batch(
+    *, key: SensorKey, items: Sequence[SensorFields], mode: str
+) -> list[BatchOutcome]:
+    """A batch of sensors and their readings in one transaction (NGSI-LD ``entityOperations``):
+    ``mode`` is ``create`` (new sensors only), ``update`` (existing only) or ``upsert``. Every
+    entity is checked first; one that cannot be written gets its error in the outcome and
+    changes nothing, the others are written together: the new sensors in one insert, the
+    changed ones in one update, all the readings in one insert."""
+    devices = {item.device_id for item in items}
+    known = {
+        s.device_id: s
+        for s in Sensor.objects.select_for_update().filter(device_id__in=devices).order_by("pk")
+    }
+    outcomes: list[BatchOutcome] = []
+    new: dict[str, Sensor] = {}
+    changed: dict[str, Sensor] = {}
+    writes: list[tuple[Sensor, Sequence[Measure]]] = []
+    for item in items:
+        outcome = BatchOutcome(item.device_id)
+        outcomes.append(outcome)
+        sensor = known.get(item.device_id) or new.get(item.device_id)
+        try:
+            if sensor is None:
+                if mode == "update":
+                    raise DomainError("No such entity.", code="not_found", status=404)
+                if not key.may_register:
+                    raise DomainError(
+                        "This key may not register new devices.",
+                        code="register_forbidden",
+                        status=403,
+                    )
+                sensor = Sensor(
+                    device_id=item.device_id,
+                    entity_type=item.entity_type,
+                    owner=key,
+                    lat=item.lat,
+                    lon=item.lon,
+                    name=item.name or "",
+                    attrs=dict(item.attrs),
+                )
+                _locate(sensor)
+                if len(item.device_id) > 120:
+                    raise DomainError("The device id is too long.", code="invalid")
+                # the unique device id and the keys were checked above (no query per sensor)
+                full_clean(
+                    sensor, exclude=["device_id", "owner", "area"], validate_constraints=False
+                )
+                new[item.device_id] = sensor
+                outcome.created = True
+            else:
+                if mode == "create" or sensor.entity_type != item.entity_type:
+                    raise Conflict(
+                        f"The entity {sensor.entity_id} already exists.", code="already_exists"
+                    )
+                sensor_writable(sensor=sensor, key=key)
+                if _apply(sensor, item) and sensor.device_id not in new:
+                    changed[sensor.device_id] = sensor
+        except DomainError as exc:
+            outcome.error = exc
+            continue
+        writes.append((sensor, item.measures))
+    Sensor.objects.bulk_create(list(new.values()), batch_size=500)
+    if changed:
+        Sensor.objects.bulk_update(
+            list(changed.values()), ["lat", "lon", "area", "name", "attrs"], batch_size=200
+        )
+    readings_store_many(writes, locked=True)
+    return outcomes
+
+
+def _apply(sensor: Sensor, item: SensorFields) -> bool:
+    """Put the item's location, name and attributes on the sensor; True when one changed."""
+    before = (sensor.lat, sensor.lon, sensor.name, sensor.attrs)
+    moved = (item.lat, item.lon) != (sensor.lat, sensor.lon)
+    if item.lat is not None and item.lon is not None and moved:
+        sensor.lat, sensor.lon = item.lat, item.lon
+        _locate(sensor)
+    if item.name is not None:
+        sensor.name = item.name
+    if item.attrs:
+        sensor.attrs = {**sensor.attrs, **item.attrs}
+    return (sensor.lat, sensor.lon, sensor.name, sensor.attrs) != before
+
+
+@transaction.atomic
+def sensor_check_quality(
+    *, sensor: Sensor, now: datetime | None = None, window: timedelta = QUALITY_WINDOW
+) -> float | None:
+    """Run the quality checks over the sensor's last ``window``: store each reading's flags and
+    the sensor's quality score (the mean over its quantities). Returns the score."""
     now = now or timezone.now()
-    start = now - QUALITY_WINDOW
+    start = now - window
     scores = []
-    changed: list[Reading] = []
+    changed: dict[int, list[int]] = {}  # new flags → the readings that get them
     for name in sorted(sensor.quantities):
         q = QUANTITIES.get(name)
         if q is None:
             continue
-        readings = list(
+        rows = list(
             Reading.objects.filter(
                 sensor=sensor, quantity=name, observed_at__gte=start, observed_at__lte=now
-            ).order_by("observed_at")
+            )
+            .order_by("observed_at")
+            .values_list("pk", "observed_at", "value", "flags")
         )
-        series = [(r.observed_at.timestamp(), r.value) for r in readings]
+        series = [(t.timestamp(), v) for _, t, v, _ in rows]
         flags = quality.check(series, low=q.low, high=q.high)
-        for reading, f in zip(readings, flags, strict=True):
-            f |= reading.flags & quality.DRIFT  # set by sensors_check_drift, kept here
-            if reading.flags != f:
-                reading.flags = f
-                changed.append(reading)
+        for (pk, _, _, old), f in zip(rows, flags, strict=True):
+            f |= old & quality.DRIFT  # set by sensors_check_drift, kept here
+            if old != f:
+                changed.setdefault(f, []).append(pk)
         interval = quality.usual_interval(series)
         if series:
             score = quality.quality_score(
@@ -209,7 +434,9 @@ def sensor_check_quality(*, sensor: Sensor, now: datetime | None = None) -> floa
             )
             if score is not None:
                 scores.append(score)
-    Reading.objects.bulk_update(changed, ["flags"], batch_size=1000)
+    for f, pks in changed.items():  # a few distinct flag sets: one UPDATE each
+        for i in range(0, len(pks), 1000):
+            Reading.objects.filter(pk__in=pks[i : i + 1000]).update(flags=f)
     score_all = round(sum(scores) / len(scores), 3) if scores else None
     Sensor.objects.filter(pk=sensor.pk).update(quality_score=score_all)
     sensor.quality_score = score_all
