@@ -228,6 +228,15 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "ngsi-ld:entity_attrs": ("POST", NOBODY, {"entity_id": "entity"}),
     "ngsi-ld:batch": ("POST", NOBODY, {"operation": "upsert"}),
     "ngsi-ld:temporal_entity": ("GET", EVERYONE, {"entity_id": "entity"}),
+    # subscriptions belong to a sensor key, a broker's notifications and uploads need one
+    "ngsi-ld:subscriptions": ("GET", NOBODY, {}),
+    "ngsi-ld:subscription": ("GET", NOBODY, {"sub_id": "urn:ngsi-ld:Subscription:x"}),
+    "ngsi-ld:notifications_in": ("POST", NOBODY, {}),
+    "api-sensing-upload": ("POST", NOBODY, {}),
+    # data stewards and officials: uploads and sensor evidence
+    "sensing:upload": ("GET", OFFICIALS, {}),
+    "sensing:evidence": ("GET", OFFICIALS, {}),
+    "sensing:evidence_decide": ("POST", OFFICIALS, {"pk": "suggestion", "action": "dismiss"}),
     "budgeting:eligibility": ("POST", OFFICIALS, {"slug": "process"}),
     "budgeting:ballot_code": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
     "budgeting:paper": ("GET", OFFICIALS, {"slug": "process", "envelope": "envelope"}),
@@ -349,6 +358,15 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
     sensor = sensing.sensor_register(
         device_id="s1", entity_type="AirQualityObserved", owner=None, lat=lat, lon=lon
     )
+    from cocity.sensing.models import EvidenceRule, EvidenceSuggestion
+
+    sensing.evidence_rules_defaults()
+    suggestion = EvidenceSuggestion.objects.create(
+        rule=EvidenceRule.objects.get(quantity="pm25"),
+        area=sensor.area,
+        days=[["2026-03-01", 20.0]],
+        peak=20.0,
+    )
     return {
         "challenge": str(challenge.pk),
         "proposal": str(proposal.pk),
@@ -359,6 +377,7 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         "plan_section": str(plan_section.pk),
         "amendment": str(amendment.pk),
         "plan_comment": str(plan_comment.pk),
+        "suggestion": str(suggestion.pk),
         **_budget_world(needs),
         **_invest_world(needs),
         "entity": sensor.entity_id,

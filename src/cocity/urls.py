@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/budgets/", include("cocity.budgeting.api_urls")),
     path("budgets/", include("cocity.budgeting.urls")),
     path("sensors/", include("cocity.sensing.urls")),
+    path("api/sensing/", include("cocity.sensing.api_urls")),
     path("api/investment/", include("cocity.investment.api_urls")),
     path("invest/", include("cocity.investment.urls")),
     path("api/equity/", include("cocity.equity.api_urls")),

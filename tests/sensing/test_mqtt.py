@@ -120,7 +120,7 @@ def _pump(bridge: bridge_module.Bridge, until: Callable[[], bool], seconds: floa
     deadline = time.monotonic() + seconds
     while not until():
         assert time.monotonic() < deadline, "timed out"
-        bridge.client.loop(timeout=0.1)
+        bridge.step(timeout=0.1)
 
 
 def _forget_session(client_id: str) -> None:

@@ -356,3 +356,25 @@ def test_wrong_method_and_unsafe_text(client: Client, sensing: dict[str, Any]) -
     r = client.get(BASE + "/entities?type=Air%00")
     assert r.status_code == 400
     assert error_type(r) == "BadRequestData"
+
+
+def test_temporal_times_keep_their_fractions(two: dict[str, Any], client: Client) -> None:
+    """Times come back as sent, in UTC with a Z, with their fraction of a second when they have
+    one (PostgreSQL formats them itself; SQLite through Python: both must agree)."""
+    n1 = two["points"]["n1"]
+    sent = [
+        air("a1", *n1, pm25=1.0, at="2026-03-01T10:00:00+02:00"),
+        air("a1", *n1, pm25=2.0, at="2026-03-01T10:00:00.250Z"),
+        air("a1", *n1, pm25=3.0, at="2026-03-01T10:00:01.000001Z"),
+    ]
+    assert post(client, "/entityOperations/upsert", sent, two["key"]).status_code == 204
+    path = BASE + "/temporal/entities/urn:ngsi-ld:AirQualityObserved:a1?attrs=pm25"
+    times = [i["observedAt"] for i in client.get(path).json()["pm25"]]
+    assert times == [
+        "2026-03-01T08:00:00Z",
+        "2026-03-01T10:00:00Z",  # the fixture's reading
+        "2026-03-01T10:00:00.250000Z",
+        "2026-03-01T10:00:01.000001Z",
+    ]
+    simple = client.get(path + "&options=temporalValues&lastN=1").json()
+    assert simple["pm25"]["values"] == [[3.0, "2026-03-01T10:00:01.000001Z"]]

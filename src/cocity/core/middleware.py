@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from cocity.core.errors import DomainError, error_response, retry_after
-from cocity.core.text import all_safe
+from cocity.core.text import all_safe, is_safe
 
 request_log = logging.getLogger("cocity.request")
 
@@ -97,6 +97,12 @@ def _request_texts(request: HttpRequest) -> Iterator[str]:
             for upload in uploads:
                 yield upload.name or ""
     elif content_type in JSON_TYPES or content_type.endswith("+json"):
+        try:
+            text: str | None = request.body.decode()
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and "\\u" not in text and is_safe(text):
+            return  # no escapes and no forbidden character: no string can hold one (fast path)
         try:
             document = json.loads(request.body)
         except ValueError:

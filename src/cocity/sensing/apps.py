@@ -9,6 +9,6 @@ class SensingConfig(AppConfig):
 
     def ready(self) -> None:
         from cocity.core.errors import protocol_register
-        from cocity.sensing import ngsi, seeders  # noqa: F401 - seeders registers the demo's
+        from cocity.sensing import ngsi, rules, seeders  # noqa: F401 - seeders registers the demo's
 
         protocol_register("/ngsi-ld/", ngsi.error_for_request)

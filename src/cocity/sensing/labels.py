@@ -15,10 +15,11 @@ QUANTITY_LABELS: dict[str, str | Promise] = {
     "so2": "SO₂",
     "co": "CO",
     "temperature": _("Temperature"),
-    "relativeHumidity": _("Relative humidity"),
+    "relativeHumidity": _("Relative humidity (fraction)"),
     "LAeq": _("Noise (LAeq)"),
     "LAmax": _("Noise peak (LAmax)"),
     "LAS": _("Noise (LAS)"),
+    "LAeq_d": _("Daily noise (LAeq,d)"),
 }
 
 FLAG_LABELS: dict[int, str | Promise] = {
@@ -26,6 +27,7 @@ FLAG_LABELS: dict[int, str | Promise] = {
     quality.STUCK: _("stuck: the same value many times in a row"),
     quality.SPIKE: _("spike: far from the readings around it"),
     quality.GAP: _("first reading after a gap"),
+    quality.DRIFT: _("drift: moving away from the sensors nearby"),
 }
 
 

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cocity.compute.sensing.quantities import QUANTITIES
+
 
 def sensor_key_hash(key: str) -> str:
     """What a sensor API key is stored as: its hex SHA-256 (the key itself is shown once)."""
@@ -126,3 +128,116 @@ class Reading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sensor_id} {self.quantity}={self.value} @ {self.observed_at:%Y-%m-%d %H:%M}"
+
+
+class Subscription(models.Model):
+    """An NGSI-LD subscription (ETSI GS CIM 009 §5.2.12): what to watch and where to POST
+    notifications. ``doc`` keeps it as sent (without ``id``/``type``/``@context``), so it is
+    returned as the client wrote it; the columns are what the notifier needs."""
+
+    sub_id = models.CharField(max_length=200, unique=True)
+    key = models.ForeignKey(SensorKey, on_delete=models.CASCADE, related_name="subscriptions")
+    doc = models.JSONField(default=dict)
+    endpoint = models.URLField(max_length=500)
+    is_active = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    throttling = models.PositiveIntegerField(default=0)  # seconds between notifications
+    time_interval = models.PositiveIntegerField(default=0)  # seconds; periodic when > 0
+    times_sent = models.PositiveIntegerField(default=0)
+    times_failed = models.PositiveIntegerField(default=0)
+    last_notification = models.DateTimeField(null=True, blank=True)
+    last_success = models.DateTimeField(null=True, blank=True)
+    last_failure = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.sub_id
+
+
+class EvidenceRule(models.Model):
+    """A threshold that turns readings into evidence of a need: in a district, on at least
+    ``min_days`` of the last ``window_days``, the statistic of the quantity is above
+    ``threshold`` (e.g. PM2.5 daily mean above the WHO guideline of 15 µg/m³)."""
+
+    class Statistic(models.TextChoices):
+        DAILY_MEAN = "daily_mean", _("Daily mean")
+        NIGHT_MEAN = "night_mean", _("Night mean (22:00 to 06:00)")
+
+    name = models.CharField(_("name"), max_length=120)
+    quantity = models.CharField(_("quantity"), max_length=40, choices=[(q, q) for q in QUANTITIES])
+    statistic = models.CharField(
+        _("statistic"), max_length=20, choices=Statistic.choices, default=Statistic.DAILY_MEAN
+    )
+    threshold = models.FloatField(_("threshold"))
+    min_days = models.PositiveSmallIntegerField(_("days above the threshold"), default=3)
+    window_days = models.PositiveSmallIntegerField(_("days looked at"), default=14)
+    category = models.ForeignKey(
+        "needs.ServiceCategory",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("category of the need"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("evidence rule")
+        verbose_name_plural = _("evidence rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_days__gte=1) & Q(window_days__gte=models.F("min_days")),
+                name="evidence_rule_days",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for an official")
+    CONFIRMED = "confirmed", _("Confirmed as a new need")
+    ATTACHED = "attached", _("Attached to an existing need")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class EvidenceSuggestion(models.Model):
+    """A rule held in a district: a suggested need, until an official confirms it (a new needs
+    report), attaches it to an existing report, or dismisses it."""
+
+    rule = models.ForeignKey(EvidenceRule, on_delete=models.CASCADE, related_name="suggestions")
+    area = models.ForeignKey("core.Area", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
+    )
+    # [["2026-03-01", 21.4], ...]: the days above the threshold and their value
+    days = models.JSONField(default=list)
+    peak = models.FloatField()
+    report = models.ForeignKey(
+        "needs.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "area"],
+                condition=Q(status="open"),
+                name="evidence_one_open_per_rule_area",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} · {self.area_id}"

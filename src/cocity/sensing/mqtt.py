@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,7 +32,7 @@ from cocity.compute.sensing.payloads import Measures, PayloadError, parse_json, 
 from cocity.compute.sensing.quantities import TYPE_QUANTITIES
 from cocity.core.errors import DomainError
 from cocity.sensing import selectors, services
-from cocity.sensing.models import SensorType
+from cocity.sensing.models import Sensor, SensorKey, SensorType
 
 log = logging.getLogger("cocity.sensing.mqtt")
 
@@ -61,14 +64,23 @@ def _guess_type(measures: Measures) -> str:
     return SensorType.NOISE if noise & set(measures.values) else SensorType.AIR_QUALITY
 
 
-def handle(topic: str, payload: bytes) -> int:
-    """Store one message's readings (in the caller's transaction). Returns how many readings it
-    carried; raises ``Rejected`` for a message that can never be stored."""
+@dataclass
+class _Parsed:
+    key: SensorKey
+    device_id: str
+    measures: Measures
+    lat: float | None
+    lon: float | None
+
+
+def _parse(topic: str, payload: bytes, keys: dict[str, SensorKey | None]) -> _Parsed:
     parts = topic.split("/")
     if len(parts) != 5 or parts[0] or parts[1] not in ("ul", "json") or parts[4] != "attrs":
         raise Rejected(f"not a device topic: {topic}")
     _, protocol, api_key, device_id, _ = parts
-    key = selectors.sensor_key_valid(api_key)
+    if api_key not in keys:
+        keys[api_key] = selectors.sensor_key_valid(api_key)
+    key = keys[api_key]
     if key is None:
         raise Rejected("unknown or revoked key")
     try:
@@ -78,43 +90,104 @@ def handle(topic: str, payload: bytes) -> int:
         raise Rejected(f"payload: {exc}") from exc
     lat = measures.values.pop("lat", None)
     lon = measures.values.pop("lon", None)
-    when = measures.observed_at or timezone.now()
-    sensor = selectors.sensor_get(device_id=device_id)
-    entity_type = sensor.entity_type if sensor else _guess_type(measures)
+    return _Parsed(key, device_id, measures, lat, lon)
+
+
+def store_batch(messages: Sequence[tuple[str, bytes]]) -> tuple[int, list[Rejected | None]]:
+    """Store the readings of many messages (in the caller's transaction): one look-up of their
+    keys and devices, one insert of all their readings. Returns how many readings they carried
+    and, per message, the ``Rejected`` it got (it stores nothing) or None."""
+    keys: dict[str, SensorKey | None] = {}
+    now = timezone.now()
+    parsed: list[_Parsed | Rejected] = []
+    for topic, payload in messages:
+        try:
+            parsed.append(_parse(topic, payload, keys))
+        except Rejected as exc:
+            parsed.append(exc)
+    devices = {p.device_id for p in parsed if isinstance(p, _Parsed)}
+    known = {s.device_id: s for s in Sensor.objects.filter(device_id__in=devices)}
+    outcome: list[Rejected | None] = []
+    writes: list[tuple[Sensor, list[services.Measure]]] = []
+    count = 0
+    changes: dict[str, set[str]] = {}
+    for p in parsed:
+        if isinstance(p, Rejected):
+            outcome.append(p)
+            continue
+        try:
+            batch, sensor = _readings_of(p, known, now)
+        except Rejected as exc:
+            outcome.append(exc)
+            continue
+        outcome.append(None)
+        if sensor is not None:
+            writes.append((sensor, batch))
+        count += len(batch)
+        stored_on = known[p.device_id]
+        changes.setdefault(stored_on.entity_id, set()).update(m.quantity for m in batch)
+    services.readings_store_many(writes)
+    services.entities_changed(changes)  # the subscriptions hear of MQTT readings too
+    return count, outcome
+
+
+def _readings_of(
+    p: _Parsed, known: dict[str, Sensor], now: datetime
+) -> tuple[list[services.Measure], Sensor | None]:
+    """The message's readings and the sensor to store them on (None: stored already, with a
+    newly registered or moved sensor)."""
+    when = p.measures.observed_at or now
+    sensor = known.get(p.device_id)
+    entity_type = sensor.entity_type if sensor else _guess_type(p.measures)
     allowed = TYPE_QUANTITIES[entity_type]
-    skipped = sorted(set(measures.values) - set(allowed))
+    skipped = sorted(set(p.measures.values) - set(allowed))
     if skipped:
-        log.warning("device %s: ignored attributes %s", device_id, ", ".join(skipped))
+        log.warning("device %s: ignored attributes %s", p.device_id, ", ".join(skipped))
     batch = [
         services.Measure(name, when, value)
-        for name, value in measures.values.items()
+        for name, value in p.measures.values.items()
         if name in allowed
     ]
     try:
         if sensor is None:
-            services.sensor_register(
-                device_id=device_id,
+            known[p.device_id] = services.sensor_register(
+                device_id=p.device_id,
                 entity_type=entity_type,
-                owner=key,
-                lat=lat,
-                lon=lon,
+                owner=p.key,
+                lat=p.lat,
+                lon=p.lon,
                 measures=batch,
             )
-        else:
-            services.sensor_writable(sensor=sensor, key=key)
-            if lat is not None and lon is not None:
-                services.sensor_update(sensor=sensor, lat=lat, lon=lon, measures=batch)
-            else:
-                services.readings_store(sensor=sensor, measures=batch)
+            return batch, None
+        services.sensor_writable(sensor=sensor, key=p.key)
+        if p.lat is not None and p.lon is not None and (p.lat, p.lon) != (sensor.lat, sensor.lon):
+            known[p.device_id] = services.sensor_update(
+                sensor=sensor, lat=p.lat, lon=p.lon, measures=batch
+            )
+            return batch, None
     except DomainError as exc:
-        raise Rejected(f"device {device_id}: {exc.message}") from exc
-    return len(batch)
+        raise Rejected(f"device {p.device_id}: {exc.message}") from exc
+    return batch, sensor
+
+
+def handle(topic: str, payload: bytes) -> int:
+    """Store one message's readings (in the caller's transaction). Returns how many readings it
+    carried; raises ``Rejected`` for a message that can never be stored."""
+    count, outcome = store_batch([(topic, payload)])
+    if outcome[0] is not None:
+        raise outcome[0]
+    return count
 
 
 class Bridge:
-    """One connection to the broker. ``run()`` blocks until ``stop()`` or a failure."""
+    """One connection to the broker. ``run()`` blocks until ``stop()`` or a failure.
 
-    def __init__(self, url: str, *, client_id: str = "cocity-bridge") -> None:
+    Messages are stored in batches: those that arrived while the last batch was written (at most
+    ``batch_size``) are written in one transaction and acknowledged after its commit."""
+
+    def __init__(
+        self, url: str, *, client_id: str = "cocity-bridge", batch_size: int = 2000
+    ) -> None:
         self.broker = broker(url)
         self.client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
@@ -131,6 +204,9 @@ class Bridge:
         self.client.on_subscribe = self._on_subscribe
         self.failure: BaseException | None = None
         self.stored = 0
+        self.batch_size = batch_size
+        self.pending: list[mqtt.MQTTMessage] = []
+        self._stopping = False
 
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
@@ -144,30 +220,59 @@ class Bridge:
         self.subscribed.set()
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        if self.failure is not None:
-            return  # stopping: leave the rest unacknowledged, to be delivered again
+        if self.failure is None:
+            self.pending.append(msg)
+
+    def flush(self) -> None:
+        """Store the pending messages in one transaction, then acknowledge them."""
+        messages, self.pending = self.pending, []
+        if not messages or self.failure is not None:
+            return
         try:
             close_old_connections()
             with transaction.atomic():
-                self.stored += handle(msg.topic, msg.payload)
-        except Rejected as exc:
-            log.warning("message on %s refused: %s", msg.topic, exc)
+                count, outcome = store_batch([(m.topic, m.payload) for m in messages])
         except Exception as exc:  # not stored: stop without acknowledging
-            log.exception("message on %s not stored; stopping", msg.topic)
+            log.exception("%d messages not stored; stopping", len(messages))
             self.failure = exc
-            client.disconnect()
+            self.client.disconnect()
             return
-        self._ack(msg)
+        self.stored += count
+        for msg, refused in zip(messages, outcome, strict=True):
+            if refused is not None:
+                log.warning("message on %s refused: %s", msg.topic, refused)
+            self._ack(msg)
 
     def _ack(self, msg: mqtt.MQTTMessage) -> None:
         """Only now, after the commit, may the broker forget the message."""
         self.client.ack(msg.mid, msg.qos)
 
+    def step(self, timeout: float = 1.0) -> mqtt.MQTTErrorCode:
+        """One turn of the network loop; the pending messages are stored when the socket has
+        nothing more to read right now, or when there are ``batch_size`` of them."""
+        before = len(self.pending)
+        rc = self.client.loop(timeout=0.0 if self.pending else timeout)
+        if self.pending and (len(self.pending) == before or len(self.pending) >= self.batch_size):
+            self.flush()
+        return rc
+
     def run(self) -> None:
         self.client.connect(self.broker.host, self.broker.port, keepalive=30)
-        self.client.loop_forever(retry_first_connection=False)
+        while not self._stopping and self.failure is None:
+            rc = self.step()
+            if rc != mqtt.MQTT_ERR_SUCCESS and not self._stopping and self.failure is None:
+                self.pending = []  # their acknowledgements cannot be sent: they come again
+                log.warning("lost the broker (%s); reconnecting", rc)
+                time.sleep(1)
+                try:
+                    self.client.reconnect()
+                except OSError:
+                    continue
         if self.failure is not None:
             raise self.failure
+        self.flush()
+        self.client.disconnect()
 
     def stop(self) -> None:
-        self.client.disconnect()
+        """Stop after the current batch (from a signal handler or a callback)."""
+        self._stopping = True

@@ -17,6 +17,7 @@ from typing import Any
 
 import shapely
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -27,7 +28,8 @@ from cocity.compute.sensing import q as qlang
 from cocity.compute.sensing.quality import flag_names
 from cocity.core.errors import DomainError
 from cocity.needs import selectors as needs_selectors
-from cocity.sensing import selectors, services
+from cocity.sensing import queries, selectors, services
+from cocity.sensing import subscriptions as subs
 from cocity.sensing.entities import (
     CORE_CONTEXT,
     OPEN311_TYPE,
@@ -44,7 +46,7 @@ from cocity.sensing.entities import (
     short_type,
     split_id,
 )
-from cocity.sensing.models import Sensor, SensorKey, SensorType
+from cocity.sensing.models import Sensor, SensorKey, SensorType, Subscription
 
 ERRORS = "https://uri.etsi.org/ngsi-ld/errors/"
 #: the error types ETSI GS CIM 009 names; the others (401, 403, 406, 415) are cocity's own
@@ -281,7 +283,12 @@ def _render(request: HttpRequest, entity: dict[str, Any], attrs: list[str] | Non
 # --- geo-queries ---------------------------------------------------------------------------
 
 
-def _geo_filter(request: HttpRequest) -> Callable[[dict[str, Any]], bool] | None:
+GeoTest = Callable[[dict[str, Any]], bool]
+
+
+def _geo_filter(request: HttpRequest) -> tuple[GeoTest, Q | None] | None:
+    """The exact test on a rendered entity, and a box the sensors it keeps lie in (None: no
+    box, as for ``disjoint`` or ``minDistance``)."""
     georel = request.GET.get("georel")
     if georel is None:
         return None
@@ -325,7 +332,10 @@ def _geo_filter(request: HttpRequest) -> Callable[[dict[str, Any]], bool] | None
             metres = _metres(centre.y, centre.x, p.y, p.x)
             return metres <= limit if match.group(1) == "maxDistance" else metres >= limit
 
-        return near
+        box = None
+        if match.group(1) == "maxDistance" and prop == "location":
+            box = queries.near_filter(centre.y, centre.x, limit)
+        return near, box
     tests: dict[str, Callable[[shapely.Point], bool]] = {
         "within": lambda p: bool(geom.covers(p)),
         "intersects": lambda p: bool(geom.intersects(p)),
@@ -337,7 +347,11 @@ def _geo_filter(request: HttpRequest) -> Callable[[dict[str, Any]], bool] | None
     if relation not in tests or modifiers:
         raise NgsiError("BadRequestData", f"Unknown georel {georel!r}.")
     test = tests[relation]
-    return lambda entity: (p := point(entity)) is not None and test(p)
+    box = None
+    if relation in ("within", "intersects", "equals", "contains") and prop == "location":
+        west, south, east, north = geom.bounds
+        box = queries.box_filter(south, west, north, east)
+    return (lambda entity: (p := point(entity)) is not None and test(p)), box
 
 
 def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -374,7 +388,8 @@ def _query(request: HttpRequest) -> HttpResponse:
         id_regex = re.compile(pattern) if pattern is not None else None
     except re.error as exc:
         raise NgsiError("BadRequestData", "idPattern is not a regular expression.") from exc
-    near = _geo_filter(request)
+    geo = _geo_filter(request)
+    near = geo[0] if geo is not None else None
     limit = _int_param(request, "limit", 20, 0) or 0
     offset = _int_param(request, "offset", 0, 0) or 0
     count = request.GET.get("count") == "true"
@@ -385,7 +400,9 @@ def _query(request: HttpRequest) -> HttpResponse:
     wanted = {short_type(t) for t in types} if types else None
     candidates: list[dict[str, Any]] = []
     sensor_types = [t for t in SensorType.values if wanted is None or t in wanted]
+    with_reports = wanted is not None and OPEN311_TYPE in wanted
     if sensor_types:
+        # the database keeps only the sensors that can match (``queries``)
         qs = selectors.sensor_list().filter(entity_type__in=sensor_types)
         if ids is not None:
             devices = []
@@ -395,8 +412,26 @@ def _query(request: HttpRequest) -> HttpResponse:
                 except EntityError:
                     continue
             qs = qs.filter(device_id__in=devices)
+        narrowing: list[Q | None] = []
+        if query is not None:
+            narrowing.append(queries.q_filter(query))
+        if attrs is not None:
+            narrowing.append(queries.attrs_filter(attrs))
+        if geo is not None:
+            narrowing.append(geo[1])
+        for where in narrowing:
+            if where is not None:
+                qs = qs.filter(where)
+        decided = query is None and attrs is None and id_regex is None and near is None
+        if decided and not with_reports:
+            # nothing left to decide on the entities: the database counts and pages
+            headers = {"NGSILD-Results-Count": str(qs.count())} if count else {}
+            page = [sensor_entity(s) for s in qs[offset : offset + limit]] if limit else []
+            if ids is not None:
+                page = [e for e in page if e["id"] in ids]
+            return _respond(request, [_render(request, e, attrs) for e in page], headers=headers)
         candidates.extend(sensor_entity(s) for s in qs)
-    if wanted is not None and OPEN311_TYPE in wanted:
+    if with_reports:
         report_ids = None
         if ids is not None:
             report_ids = [
@@ -423,8 +458,31 @@ def _query(request: HttpRequest) -> HttpResponse:
     return _respond(request, [_render(request, e, attrs) for e in page], headers=headers)
 
 
-def _store(key: SensorKey, data: EntityInput, *, create_only: bool = False) -> bool:
-    """Create the sensor or update it; True when it was created."""
+def _changed(data: EntityInput) -> dict[str, set[str]]:
+    """The entity and the attributes a write changes, for the subscriptions."""
+    changed = {*data.attrs, *(m.quantity for m in data.measures)}
+    if data.lat is not None:
+        changed.add("location")
+    if data.name is not None:
+        changed.add("name")
+    return {f"urn:ngsi-ld:{data.entity_type}:{data.device_id}": changed}
+
+
+def _store(
+    key: SensorKey,
+    data: EntityInput,
+    *,
+    create_only: bool = False,
+    changes: dict[str, set[str]] | None = None,
+) -> bool:
+    """Create the sensor or update it; True when it was created. Subscriptions are told (once
+    the transaction commits), or the change is added to ``changes`` for the caller to tell them
+    once for a whole batch."""
+    if changes is None:
+        services.entities_changed(_changed(data))
+    else:
+        for entity_id, attrs in _changed(data).items():
+            changes.setdefault(entity_id, set()).update(attrs)
     sensor = selectors.sensor_get(device_id=data.device_id)
     if sensor is None:
         services.sensor_register(
@@ -525,6 +583,16 @@ def entity_attrs(request: HttpRequest, entity_id: str) -> HttpResponse:
 # --- batch operations -----------------------------------------------------------------------
 
 
+def _batch_error(entity_id: Any, exc: NgsiError | EntityError | DomainError) -> dict[str, Any]:
+    if isinstance(exc, EntityError):
+        problem = _from_entity(exc)
+    elif isinstance(exc, DomainError):
+        problem = _from_domain(exc)
+    else:
+        problem = exc
+    return {"entityId": entity_id if isinstance(entity_id, str) else "", "error": problem.problem()}
+
+
 @ngsi_view(("POST",))
 def batch(request: HttpRequest, operation: str) -> HttpResponse:
     key = _key(request)
@@ -536,40 +604,39 @@ def batch(request: HttpRequest, operation: str) -> HttpResponse:
     success: list[str] = []
     created: list[str] = []
     errors: list[dict[str, Any]] = []
-    for item in body:
-        if operation == "delete":
-            entity_id = item
-        else:
-            entity_id = item.get("id") if isinstance(item, dict) else None
-        try:
-            with transaction.atomic():
-                if operation == "delete":
+    changes: dict[str, set[str]] = {}
+    if operation == "delete":
+        for item in body:
+            try:
+                with transaction.atomic():
                     sensor = _sensor(str(item))
                     services.sensor_writable(sensor=sensor, key=key)
                     services.sensor_delete(sensor=sensor)
-                    success.append(str(item))
-                    continue
-                data = parse_entity(item)
-                ident = f"urn:ngsi-ld:{data.entity_type}:{data.device_id}"
-                if operation == "update" and selectors.sensor_get(device_id=data.device_id) is None:
-                    raise NgsiError("ResourceNotFound", f"No entity {ident}.", 404)
-                was_created = _store(key, data, create_only=operation == "create")
-                success.append(ident)
-                if was_created:
-                    created.append(ident)
-        except (NgsiError, EntityError, DomainError) as exc:
-            if isinstance(exc, EntityError):
-                problem = _from_entity(exc)
-            elif isinstance(exc, DomainError):
-                problem = _from_domain(exc)
-            else:
-                problem = exc
-            errors.append(
-                {
-                    "entityId": entity_id if isinstance(entity_id, str) else "",
-                    "error": problem.problem(),
-                }
-            )
+                success.append(str(item))
+            except (NgsiError, DomainError) as exc:
+                errors.append(_batch_error(item, exc))
+    else:
+        # every entity parsed and checked first; the valid ones written in one transaction
+        now = timezone.now()
+        parsed: list[EntityInput] = []
+        for item in body:
+            try:
+                parsed.append(parse_entity(item, now=now))
+            except EntityError as exc:
+                entity_id = item.get("id") if isinstance(item, dict) else None
+                errors.append(_batch_error(entity_id, exc))
+        outcomes = services.sensors_write_batch(key=key, items=parsed, mode=operation)
+        for data, outcome in zip(parsed, outcomes, strict=True):
+            ident = f"urn:ngsi-ld:{data.entity_type}:{data.device_id}"
+            if outcome.error is not None:
+                errors.append(_batch_error(ident, outcome.error))
+                continue
+            success.append(ident)
+            if outcome.created:
+                created.append(ident)
+            for entity_id, attrs in _changed(data).items():
+                changes.setdefault(entity_id, set()).update(attrs)
+    services.entities_changed(changes)  # one task for the batch
     if errors:
         return _respond(request, {"success": success, "errors": errors}, status=207)
     if operation == "create" or (operation == "upsert" and created):
@@ -610,7 +677,7 @@ def temporal_entity(request: HttpRequest, entity_id: str) -> HttpResponse:
             raise NgsiError("BadRequestData", "timerel is before, after or between.")
     last_n = _int_param(request, "lastN", None, 1)
     names = [a for a in attrs if a in sensor.quantities] if attrs is not None else None
-    series = selectors.readings(
+    series = selectors.reading_series(
         sensor=sensor, quantities=names, start=start, end=end, last_n=last_n
     )
     simplified = bool({"temporalValues", "keyValues", "simplified"} & _options(request))
@@ -620,19 +687,19 @@ def temporal_entity(request: HttpRequest, entity_id: str) -> HttpResponse:
         if simplified:
             body[name] = {
                 "type": "Property",
-                "values": [[r.value, _iso(r.observed_at)] for r in rows],
+                "values": [[value, when] for when, value, _ in rows],
             }
             continue
         instances = []
-        for r in rows:
+        for when, value, flags in rows:
             instance: dict[str, Any] = {
                 "type": "Property",
-                "value": r.value,
-                "observedAt": _iso(r.observed_at),
+                "value": value,
+                "observedAt": when,
                 "unitCode": unit,
             }
-            if r.flags:
-                instance["qualityFlags"] = {"type": "Property", "value": flag_names(r.flags)}
+            if flags:
+                instance["qualityFlags"] = {"type": "Property", "value": flag_names(flags)}
             instances.append(instance)
         body[name] = instances
     return _respond(request, body)
@@ -640,3 +707,100 @@ def temporal_entity(request: HttpRequest, entity_id: str) -> HttpResponse:
 
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- subscriptions --------------------------------------------------------------------------
+
+
+def _subscription(request: HttpRequest, sub_id: str) -> Subscription:
+    sub = selectors.subscription_get(sub_id=sub_id)
+    if sub is None:
+        raise NgsiError("ResourceNotFound", f"No subscription {sub_id}.", 404)
+    return sub
+
+
+@ngsi_view(("GET", "POST"))
+def subscriptions_view(request: HttpRequest) -> HttpResponse:
+    """Subscriptions belong to the key that made them: listing, like writing, needs it."""
+    key = _key(request)
+    now = timezone.now()
+    if request.method == "GET":
+        limit = _int_param(request, "limit", 20, 0) or 0
+        offset = _int_param(request, "offset", 0, 0) or 0
+        if limit > MAX_LIMIT:
+            raise NgsiError("BadRequestData", f"limit is at most {MAX_LIMIT}.")
+        rows = list(selectors.subscription_list(key=key))
+        headers = (
+            {"NGSILD-Results-Count": str(len(rows))} if request.GET.get("count") == "true" else {}
+        )
+        page = rows[offset : offset + limit]
+        return _respond(request, [subs.render(s, now=now) for s in page], headers=headers)
+    body = _body(request, entities=True)
+    data = subs.parse(body)
+    sub = services.subscription_create(key=key, data=data)
+    response = HttpResponse(status=201)
+    response["Location"] = f"/ngsi-ld/v1/subscriptions/{sub.sub_id}"
+    return response
+
+
+@ngsi_view(("GET", "PATCH", "DELETE"))
+def subscription_view(request: HttpRequest, sub_id: str) -> HttpResponse:
+    key = _key(request)
+    sub = _subscription(request, sub_id)
+    if sub.key_id != key.pk:
+        raise NgsiError("ResourceNotFound", f"No subscription {sub_id}.", 404)
+    if request.method == "GET":
+        return _respond(request, subs.render(sub, now=timezone.now()))
+    if request.method == "DELETE":
+        services.subscription_delete(sub=sub, key=key)
+        return HttpResponse(status=204)
+    body = _body(request, entities=True)
+    data = subs.parse(body, existing=sub.doc, sub_id=sub.sub_id)
+    services.subscription_update(sub=sub, key=key, data=data)
+    return HttpResponse(status=204)
+
+
+# --- notifications from a city's own broker ------------------------------------------------
+
+
+@ngsi_view(("POST",))
+def notifications_in(request: HttpRequest) -> HttpResponse:
+    """A Notification (§5.3.1) POSTed by the city's own context broker (Orion-LD, Stellio) for
+    a subscription made there: each entity in ``data`` is stored like an upsert, so readings
+    land once (the (sensor, quantity, observed time) is unique). The key comes in ``X-Api-Key``
+    (the broker's ``receiverInfo``). 200 with what was stored and what was not."""
+    key = _key(request)
+    body = _body(request, entities=False)
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise NgsiError("BadRequestData", "A notification is an object with a data list.")
+    stored: list[str] = []
+    ignored: list[dict[str, Any]] = []
+    changes: dict[str, set[str]] = {}
+    for item in body["data"]:
+        entity_id = item.get("id") if isinstance(item, dict) else None
+        try:
+            with transaction.atomic():
+                data = parse_entity(item)
+                written: dict[str, set[str]] = {}
+                _store(key, data, changes=written)
+            for changed_id, attrs in written.items():
+                changes.setdefault(changed_id, set()).update(attrs)
+            stored.append(f"urn:ngsi-ld:{data.entity_type}:{data.device_id}")
+        except (NgsiError, EntityError, DomainError) as exc:
+            if isinstance(exc, EntityError):
+                problem = _from_entity(exc)
+            elif isinstance(exc, DomainError):
+                problem = _from_domain(exc)
+            else:
+                problem = exc
+            ignored.append(
+                {
+                    "entityId": entity_id if isinstance(entity_id, str) else "",
+                    "reason": problem.detail,
+                }
+            )
+    services.entities_changed(changes)
+    return _respond(
+        request,
+        {"subscriptionId": body.get("subscriptionId"), "stored": stored, "notStored": ignored},
+    )

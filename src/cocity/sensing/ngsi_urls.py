@@ -18,4 +18,7 @@ urlpatterns = [
         name="batch",
     ),
     re_path(rf"^temporal/entities/{ID}/?$", ngsi.temporal_entity, name="temporal_entity"),
+    re_path(r"^notifications/?$", ngsi.notifications_in, name="notifications_in"),
+    re_path(r"^subscriptions/?$", ngsi.subscriptions_view, name="subscriptions"),
+    re_path(r"^subscriptions/(?P<sub_id>[^/]+)/?$", ngsi.subscription_view, name="subscription"),
 ]

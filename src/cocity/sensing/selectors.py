@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Avg, CharField, Count, F, Func, Max, Min, Q, QuerySet
+from django.db.models.functions import TruncDay, TruncHour
 
 from cocity.compute.sensing import quality
 from cocity.compute.sensing.quantities import QUANTITIES
@@ -42,6 +44,17 @@ def sensor_get_by_pk(pk: Any) -> Sensor | None:
         return None
 
 
+def _series_query(
+    sensor: Sensor, name: str, start: datetime | None, end: datetime | None
+) -> QuerySet[Reading]:
+    qs = Reading.objects.filter(sensor=sensor, quantity=name)
+    if start is not None:
+        qs = qs.filter(observed_at__gte=start)
+    if end is not None:
+        qs = qs.filter(observed_at__lt=end)
+    return qs
+
+
 def readings(
     *,
     sensor: Sensor,
@@ -56,16 +69,59 @@ def readings(
     names = quantities if quantities is not None else sorted(sensor.quantities)
     out: dict[str, list[Reading]] = {}
     for name in names:
-        qs = Reading.objects.filter(sensor=sensor, quantity=name)
-        if start is not None:
-            qs = qs.filter(observed_at__gte=start)
-        if end is not None:
-            qs = qs.filter(observed_at__lt=end)
+        qs = _series_query(sensor, name, start, end)
         if last_n is not None:
             rows = list(qs.order_by("-observed_at")[: min(last_n, limit)])
             rows.reverse()
         else:
             rows = list(qs.order_by("observed_at")[:limit])
+        if rows:
+            out[name] = rows
+    return out
+
+
+# on PostgreSQL the database writes each time as the API shows it (ISO 8601 in UTC, ``Z``,
+# microseconds only when there are some): parsing a thousand timestamps into datetimes and
+# formatting them again costs more than the query
+_PG_ISO = (
+    "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+    "CASE WHEN mod(extract(microseconds FROM %(expressions)s)::bigint, 1000000) = 0 THEN '' "
+    "ELSE to_char(%(expressions)s AT TIME ZONE 'UTC', '.US') END || 'Z'"
+)
+ReadingTuple = tuple[str, float, int]
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def reading_series(
+    *,
+    sensor: Sensor,
+    quantities: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    last_n: int | None = None,
+    limit: int = 10_000,
+) -> dict[str, list[ReadingTuple]]:
+    """``readings`` as (observed time in ISO 8601, value, flags) tuples, without a model
+    instance or a datetime per row (the temporal API returns thousands)."""
+    names = quantities if quantities is not None else sorted(sensor.quantities)
+    pg = connection.vendor == "postgresql"
+    out: dict[str, list[ReadingTuple]] = {}
+    for name in names:
+        qs = _series_query(sensor, name, start, end)
+        if last_n is not None:
+            qs = qs.order_by("-observed_at")[: min(last_n, limit)]
+        else:
+            qs = qs.order_by("observed_at")[:limit]
+        if pg:
+            at = Func(F("observed_at"), template=_PG_ISO, output_field=CharField())
+            rows = list(qs.annotate(at=at).values_list("at", "value", "flags"))
+        else:
+            rows = [(_iso(t), v, f) for t, v, f in qs.values_list("observed_at", "value", "flags")]
+        if last_n is not None:
+            rows.reverse()
         if rows:
             out[name] = rows
     return out
@@ -149,3 +205,172 @@ def area_quantities(area: Area) -> list[str]:
     for quantities in Sensor.objects.filter(area=area).values_list("quantities", flat=True):
         present.update(quantities)
     return [name for name in QUANTITIES if name in present]
+
+
+def subscription_get(*, sub_id: str) -> Any:
+    from cocity.sensing.models import Subscription
+
+    return Subscription.objects.filter(sub_id=sub_id).first()
+
+
+def subscription_list(*, key: SensorKey) -> Any:
+    from cocity.sensing.models import Subscription
+
+    return Subscription.objects.filter(key=key).order_by("created_at", "pk")
+
+
+def coverage_by_area() -> list[dict[str, Any]]:
+    """Per district: its sensors, residents, sensors per 10,000 residents and data coverage
+    (the mean quality score of its sensors, in %: the share of expected readings of the last
+    14 days that arrived and count). For the equity analysis; districts without sensors too."""
+    from django.db.models import Avg, Count
+
+    rows = (
+        Area.objects.filter(kind=Area.Kind.DISTRICT)
+        .annotate(n_sensors=Count("sensors"), score=Avg("sensors__quality_score"))
+        .order_by("code")
+    )
+    out = []
+    for area in rows:
+        n = area.n_sensors
+        out.append(
+            {
+                "area": area.code,
+                "name": area.name,
+                "sensors": n,
+                "residents": area.population,
+                "sensors_per_10k": round(n * 10_000 / area.population, 2)
+                if area.population
+                else None,
+                "coverage_percent": round(area.score * 100, 1) if area.score is not None else None,
+            }
+        )
+    return out
+
+
+def evidence_open() -> Any:
+    from cocity.sensing.models import EvidenceSuggestion, SuggestionStatus
+
+    return EvidenceSuggestion.objects.filter(status=SuggestionStatus.OPEN).select_related(
+        "rule", "area", "rule__category"
+    )
+
+
+def evidence_decided(limit: int = 20) -> Any:
+    from cocity.sensing.models import EvidenceSuggestion, SuggestionStatus
+
+    return (
+        EvidenceSuggestion.objects.exclude(status=SuggestionStatus.OPEN)
+        .select_related("rule", "area", "report", "decided_by")
+        .order_by("-decided_at")[:limit]
+    )
+
+
+def evidence_get(pk: Any) -> Any:
+    from cocity.sensing.models import EvidenceSuggestion
+
+    try:
+        return EvidenceSuggestion.objects.select_related("rule", "area").filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def evidence_for_area(area: Area, limit: int = 10) -> Any:
+    """The district's latest suggestions (open or decided), for its public page."""
+    from cocity.sensing.models import EvidenceSuggestion, SuggestionStatus
+
+    return list(
+        EvidenceSuggestion.objects.filter(area=area)
+        .exclude(status=SuggestionStatus.DISMISSED)
+        .select_related("rule")
+        .order_by("-updated_at")[:limit]
+    )
+
+
+# --- aggregates computed by the database -----------------------------------------------------
+
+#: flags that leave a reading out of aggregates (a gap's first reading still counts)
+EXCLUDED = quality.RANGE | quality.STUCK | quality.SPIKE | quality.DRIFT
+BUCKETS = {"hour": HOUR, "day": DAY}
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One hour or day (UTC) of a sensor's or a district's readings of one quantity."""
+
+    start: datetime
+    mean: float | None
+    low: float | None
+    high: float | None
+    count: int  # readings that count
+    flagged: int  # readings left out (range, stuck, spike, drift)
+    coverage: float  # readings that count / readings expected (0 to 1)
+
+
+def aggregates(
+    *,
+    quantity: str,
+    start: datetime,
+    end: datetime,
+    bucket: str = "day",
+    sensor: Sensor | None = None,
+    area: Area | None = None,
+    interval: float = HOUR,
+) -> list[Aggregate]:
+    """Hourly or daily mean, min and max of one sensor's readings, or of all the readings of a
+    district's sensors, from ``start`` to ``end`` (UTC hours or days; every bucket is listed,
+    an empty one with coverage 0), computed by the database in one grouped query: flagged
+    readings left out and counted. Coverage: the readings that count over those expected, one
+    per ``interval`` per sensor reporting the quantity."""
+    if bucket not in BUCKETS:
+        raise ValueError(f"bucket is one of {', '.join(BUCKETS)}")
+    if (sensor is None) == (area is None):
+        raise ValueError("aggregates of a sensor or of an area")
+    size = BUCKETS[bucket]
+    trunc = TruncHour if bucket == "hour" else TruncDay
+    qs = Reading.objects.filter(quantity=quantity, observed_at__gte=start, observed_at__lt=end)
+    if sensor is not None:
+        qs = qs.filter(sensor=sensor)
+        sensors = 1
+    else:
+        qs = qs.filter(sensor__area=area)
+        sensors = Sensor.objects.filter(area=area, quantities__has_key=quantity).count()
+    counts = Q(bad=0)
+    rows = (
+        qs.annotate(at=trunc("observed_at", tzinfo=UTC), bad=F("flags").bitand(EXCLUDED))
+        .values("at")
+        .annotate(
+            mean=Avg("value", filter=counts),
+            low=Min("value", filter=counts),
+            high=Max("value", filter=counts),
+            count=Count("id", filter=counts),
+            flagged=Count("id", filter=~counts),
+        )
+        .order_by("at")
+    )
+    found = {row["at"]: row for row in rows}
+    expected = sensors * size / interval
+    first = start.astimezone(UTC)
+    first = (
+        first.replace(minute=0, second=0, microsecond=0)
+        if bucket == "hour"
+        else first.replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+    out = []
+    at = first
+    while at < end:
+        row = found.get(at)
+        count = row["count"] if row else 0
+        out.append(
+            Aggregate(
+                at,
+                row["mean"] if row else None,
+                row["low"] if row else None,
+                row["high"] if row else None,
+                count,
+                row["flagged"] if row else 0,
+                min(1.0, count / expected) if expected else 0.0,
+            )
+        )
+        at += timedelta(seconds=size)
+    return out

@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.sensor_list, name="list"),
     path("<int:pk>/", views.sensor_detail, name="detail"),
     path("districts/<slug:code>/", views.area_detail, name="area"),
+    path("upload/", views.upload, name="upload"),
+    path("evidence/", views.evidence, name="evidence"),
+    path("evidence/<int:pk>/<slug:action>/", views.evidence_decide, name="evidence_decide"),
 ]

@@ -4,15 +4,23 @@ by day with coverage. Server-rendered; no JavaScript needed."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cocity.compute.sensing.quantities import QUANTITIES
 from cocity.core import selectors as core_selectors
+from cocity.core.errors import DomainError
+from cocity.core.models import User
 from cocity.needs import selectors as needs_selectors
-from cocity.sensing import charts, selectors
+from cocity.sensing import charts, selectors, services
+from cocity.sensing.forms import AttachEvidenceForm, ConfirmEvidenceForm, UploadForm
 from cocity.sensing.labels import flag_reasons, quantity_label
 from cocity.sensing.models import Sensor
 
@@ -110,5 +118,116 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "sensing/area_detail.html",
-        {"area": area, "sensors": sensors, "tables": tables, "start": start, "end": end},
+        {
+            "area": area,
+            "sensors": sensors,
+            "tables": tables,
+            "start": start,
+            "end": end,
+            "evidence": selectors.evidence_for_area(area),
+        },
     )
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    """A data steward's CSV/JSON upload: every line checked, nothing stored unless all are right."""
+    if not request.user.has_perm("sensing.upload_readings"):
+        raise PermissionDenied
+    form = UploadForm(request.POST or None, request.FILES or None)
+    line_errors: list[tuple[str, list[str]]] = []
+    if request.method == "POST" and form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        try:
+            result = services.readings_upload(
+                data=upload_file.read(),
+                name=upload_file.name,
+                actor=cast(User, request.user),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            line_errors = list(exc.fields.items())
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(rows)s readings accepted for %(sensors)s sensors; %(new)s were new "
+                    "(the others were stored already)."
+                )
+                % {"rows": result.rows, "sensors": result.sensors, "new": result.new},
+            )
+            return redirect("sensing:upload")
+    return render(request, "sensing/upload.html", {"form": form, "line_errors": line_errors})
+
+
+def _require_steward(request: HttpRequest) -> None:
+    if not request.user.has_perm("sensing.review_evidence"):
+        raise PermissionDenied
+
+
+@login_required
+def evidence(request: HttpRequest) -> HttpResponse:
+    """Officials: what the readings suggest (rules that held in a district), to confirm as a
+    new need, attach to an existing one, or dismiss."""
+    _require_steward(request)
+    items = [
+        (
+            s,
+            QUANTITIES[s.rule.quantity].unit if s.rule.quantity in QUANTITIES else "",
+            ConfirmEvidenceForm(prefix=f"c{s.pk}", initial={"category": s.rule.category_id}),
+            AttachEvidenceForm(prefix=f"a{s.pk}"),
+        )
+        for s in selectors.evidence_open()
+    ]
+    return render(
+        request,
+        "sensing/evidence.html",
+        {
+            "items": items,
+            "decided": selectors.evidence_decided(),
+            "coverage": selectors.coverage_by_area(),
+        },
+    )
+
+
+@login_required
+def evidence_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _require_steward(request)
+    suggestion = selectors.evidence_get(pk)
+    if suggestion is None or request.method != "POST":
+        raise Http404
+    actor = cast(User, request.user)
+    try:
+        if action == "confirm":
+            form: Any = ConfirmEvidenceForm(request.POST, prefix=f"c{pk}")
+            if not form.is_valid():
+                raise DomainError(_("Choose the category of the need."), code="invalid")
+            done = services.evidence_confirm(
+                suggestion=suggestion,
+                actor=actor,
+                category=form.cleaned_data["category"],
+                description=form.cleaned_data["description"],
+            )
+            messages.success(
+                request, _("The need is filed as report #%(number)s.") % {"number": done.report_id}
+            )
+        elif action == "attach":
+            form = AttachEvidenceForm(request.POST, prefix=f"a{pk}")
+            report = (
+                needs_selectors.report_get(form.cleaned_data["report"]) if form.is_valid() else None
+            )
+            if report is None:
+                raise DomainError(_("There is no report with that number."), code="invalid")
+            services.evidence_attach(suggestion=suggestion, actor=actor, report=report)
+            messages.success(
+                request,
+                _("The evidence is added to report #%(number)s.") % {"number": report.pk},
+            )
+        elif action == "dismiss":
+            services.evidence_dismiss(suggestion=suggestion, actor=actor)
+            messages.success(request, _("The suggestion is dismissed."))
+        else:
+            raise Http404
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("sensing:evidence")

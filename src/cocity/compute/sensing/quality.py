@@ -17,8 +17,9 @@ RANGE = 1  # outside what the instrument can report
 STUCK = 2  # the same value too many times in a row
 SPIKE = 4  # jumps away and back (robust z-score of its steps on the median absolute deviation)
 GAP = 8  # the first reading after a silence longer than expected
+DRIFT = 16  # moving away from the neighbouring sensors (``cocity.compute.sensing.drift``)
 
-FLAG_NAMES = {RANGE: "range", STUCK: "stuck", SPIKE: "spike", GAP: "gap"}
+FLAG_NAMES = {RANGE: "range", STUCK: "stuck", SPIKE: "spike", GAP: "gap", DRIFT: "drift"}
 
 Series = Sequence[tuple[float, float]]
 
@@ -119,7 +120,7 @@ def check(series: Series, *, low: float, high: float, params: Checks | None = No
 def is_usable(flags: int) -> bool:
     """A reading counts in aggregates unless a check doubts its value (a gap before it does
     not make the value wrong)."""
-    return not flags & (RANGE | STUCK | SPIKE)
+    return not flags & (RANGE | STUCK | SPIKE | DRIFT)
 
 
 def quality_score(

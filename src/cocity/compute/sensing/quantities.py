@@ -1,7 +1,9 @@
 """The quantities cocity stores as readings, with their units (UN/CEFACT common codes, as
 NGSI-LD's ``unitCode``) and the range a working instrument can report.
 
-Names follow Smart Data Models' ``AirQualityObserved`` and ``NoiseLevelObserved``."""
+Names, unit codes and ranges follow the Smart Data Models schemas of ``AirQualityObserved`` and
+``NoiseLevelObserved`` (dataModel.Environment): ``co`` in mg/m³ (``GP``), the other gases and
+particles in µg/m³ (``GQ``), ``relativeHumidity`` a fraction between 0 and 1."""
 
 from __future__ import annotations
 
@@ -27,10 +29,12 @@ QUANTITIES: dict[str, Quantity] = {
         Quantity("so2", "GQ", "µg/m³", 0, 2000),
         Quantity("co", "GP", "mg/m³", 0, 100),
         Quantity("temperature", "CEL", "°C", -50, 60),
-        Quantity("relativeHumidity", "P1", "%", 0, 100),
+        # Smart Data Models give relative humidity as a fraction (0.54 is 54 %): unit "one"
+        Quantity("relativeHumidity", "C62", "", 0, 1),
         Quantity("LAeq", "2N", "dB", 0, 140),
         Quantity("LAmax", "2N", "dB", 0, 160),
         Quantity("LAS", "2N", "dB", 0, 160),
+        Quantity("LAeq_d", "2N", "dB", 0, 140),  # the day's equivalent level
     )
 }
 
@@ -46,5 +50,5 @@ TYPE_QUANTITIES: dict[str, tuple[str, ...]] = {
         "temperature",
         "relativeHumidity",
     ),
-    "NoiseLevelObserved": ("LAeq", "LAmax", "LAS"),
+    "NoiseLevelObserved": ("LAeq", "LAmax", "LAS", "LAeq_d"),
 }
