@@ -3,11 +3,13 @@ the similar-idea index (issue 15, second part)."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -324,7 +326,9 @@ def test_a_sensor_indicator_is_filled_with_the_districts_daily_mean(
         Reading(sensor=sensor, quantity="pm25", observed_at=start + timedelta(hours=h), value=v)
         for h, v in [(1, 10.0), (9, 20.0), (17, 30.0)]
     )
-    assert services.measurements_fill(day=day) == 1
+    out = io.StringIO()
+    call_command("cocreation_measure", "--day", day.isoformat(), stdout=out)
+    assert out.getvalue().strip() == "1 value(s) recorded"
     assert Measurement.objects.get(indicator=indicator).value == Decimal("20")
     assert services.measurements_fill(day=day) == 0  # once a day
     with pytest.raises(DomainError) as none:  # no readings today
