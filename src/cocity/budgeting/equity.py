@@ -29,7 +29,9 @@ def _voters(envelopes: list[Envelope]) -> tuple[Counter[int], int]:
     unattributed = 0
     residents: list[tuple[int, int]] | None = None
     for envelope in envelopes:
-        marks = set(VoterMark.objects.filter(envelope=envelope).values_list("voter_hash", flat=True))
+        marks = set(
+            VoterMark.objects.filter(envelope=envelope).values_list("voter_hash", flat=True)
+        )
         if envelope.area_id is not None:
             counted[envelope.area_id] += len(marks)
             continue

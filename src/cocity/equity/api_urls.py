@@ -2,7 +2,6 @@ from django.urls import path
 
 from cocity.equity import api
 
-
 urlpatterns = [
     path("indicators/", api.Indicators.as_view(), name="api-indicators"),
     path("districts/<slug:code>/", api.District.as_view(), name="api-district"),

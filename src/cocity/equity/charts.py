@@ -23,7 +23,9 @@ def _outlines() -> dict[str, Any]:
     cached = cache.get(key)
     if cached is None:
         areas = list(
-            core_selectors.districts().values("code", "name", "boundary", "centroid_lat", "centroid_lon")
+            core_selectors.districts().values(
+                "code", "name", "boundary", "centroid_lat", "centroid_lon"
+            )
         )
         tiny = 1e-6  # each centroid as a tiny triangle, so svg_paths puts it in the same frame
         dots = [

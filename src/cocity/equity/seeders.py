@@ -45,18 +45,18 @@ def _online_voters(ctx: SeedContext, envelope: Envelope, districts: list[Area]) 
     if not projects:
         return
     limit = envelope.process.max_choices or len(projects)
-    people = []
-    for d in districts:
-        share = d.population / total_pop * (QUIET_FACTOR if d.code == QUIET else 1.0)
-        for i in range(round(n * share)):
-            people.append(
-                User(
-                    email=f"voter-{d.code}-{i:04d}@demo.cocity.city",
-                    display_name="",
-                    home_area=d,
-                    password="!",  # noqa: S106 — Django's mark for "no usable password"
-                )
-            )
+    people = [
+        User(
+            email=f"voter-{d.code}-{i:04d}@demo.cocity.city",
+            display_name="",
+            home_area=d,
+            password="!",  # noqa: S106 — Django's mark for "no usable password"
+        )
+        for d in districts
+        for i in range(
+            round(n * d.population / total_pop * (QUIET_FACTOR if d.code == QUIET else 1.0))
+        )
+    ]
     User.objects.bulk_create(people, batch_size=1000)
     voters = User.objects.filter(email__startswith="voter-").order_by("pk")
     marks, ballots = [], []

@@ -114,7 +114,9 @@ def _district_rows(
                     "reports_per_1000": [ind.per(n, pop, 1000) for n in monthly["reports"]],
                     "in_time_share": [
                         ind.ratio(t, r)
-                        for t, r in zip(monthly["resolved_in_time"], monthly["resolved"], strict=True)
+                        for t, r in zip(
+                            monthly["resolved_in_time"], monthly["resolved"], strict=True
+                        )
                     ],
                 },
             }
@@ -122,9 +124,11 @@ def _district_rows(
     return rows
 
 
-def _city(areas: list[dict[str, Any]], raw: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _city(
+    areas: list[dict[str, Any]], raw: dict[str, Any], rows: list[dict[str, Any]]
+) -> dict[str, Any]:
     pop = float(sum(a["population"] for a in areas))
-    total = defaultdict(float)
+    total: dict[str, float] = defaultdict(float)
     for row in rows:
         for k, v in row["indicators"].items():
             if isinstance(v, int):
@@ -223,17 +227,15 @@ def _inequality(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _areas() -> list[dict[str, Any]]:
-    return [
-        {**a, "parent_code": a.pop("parent__code")}
-        for a in Area.objects.filter(kind=Area.Kind.DISTRICT)
+    rows = (
+        Area.objects.filter(kind=Area.Kind.DISTRICT)
         .order_by("code")
         .values("id", "code", "name", "population", "demographics", "parent__code")
-    ]
+    )
+    return [{**a, "parent_code": a["parent__code"]} for a in rows]
 
 
-def snapshot_compute(
-    *, now: datetime | None = None, raw: dict[str, Any] | None = None
-) -> Snapshot:
+def snapshot_compute(*, now: datetime | None = None, raw: dict[str, Any] | None = None) -> Snapshot:
     """Run the whole equity computation over the last ``WINDOW_DAYS`` and store it."""
     started = time.perf_counter()
     until = now or timezone.now()
@@ -271,10 +273,7 @@ ALERT_TEXT = gettext_noop(
 def _recipients(area_id: int) -> list[User]:
     return list(
         User.objects.filter(is_active=True)
-        .filter(
-            Q(role__in=[Role.OFFICIAL, Role.ADMIN])
-            | Q(organisations__area_id=area_id)
-        )
+        .filter(Q(role__in=[Role.OFFICIAL, Role.ADMIN]) | Q(organisations__area_id=area_id))
         .distinct()
         .order_by("pk")
     )
@@ -286,9 +285,7 @@ def _scope(areas: list[dict[str, Any]], area_id: int | None) -> list[dict[str, A
     return [a for a in areas if a["id"] == area_id or a.get("parent_id") == area_id]
 
 
-def alerts_check(
-    *, opened: list[dict[str, Any]], now: datetime | None = None
-) -> list[Alert]:
+def alerts_check(*, opened: list[dict[str, Any]], now: datetime | None = None) -> list[Alert]:
     """Sample every open process's participation per district and raise (or clear) alerts.
     Returns the alerts raised by this call."""
     now = now or timezone.now()

@@ -86,19 +86,21 @@ MEASURES: dict[str, dict[str, Any]] = {
     "conversation_participants_share": {
         "label": _("Residents in conversations"),
         "fmt": _pct,
-        "help": _("People with an account who took part in a conversation, as a share of residents."),
+        "help": _(
+            "People with an account who took part in a conversation, as a share of residents."
+        ),
     },
     "pb_money_per_resident": {
         "label": _("Budget money per resident"),
         "fmt": _num(2),
-        "help": _("Money of district budget envelopes voted in the last twelve months, per resident."),
+        "help": _(
+            "Money of district budget envelopes voted in the last twelve months, per resident."
+        ),
     },
     "pb_money_per_low_income_resident": {
         "label": _("Budget money per low-income resident"),
         "fmt": _num(2),
-        "help": _(
-            "The same money per resident of the lowest income fifth: money against need."
-        ),
+        "help": _("The same money per resident of the lowest income fifth: money against need."),
     },
     "sensors_per_10000": {
         "label": _("Sensors per 10,000 residents"),
@@ -159,13 +161,19 @@ def _representation_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
                 "label": PARTICIPATION_LABELS.get(name, name),
                 "total": dist["total"],
                 "measures": [
-                    (m.get(k), _pct(m.get(k)) if k in ("tvd", "overlap") else _num(2)(m.get(k)),
-                     ci.get(k))
+                    (
+                        m.get(k),
+                        _pct(m.get(k)) if k in ("tvd", "overlap") else _num(2)(m.get(k)),
+                        ci.get(k),
+                    )
                     for k in ("min_max", "min_mean", "tvd", "overlap")
                 ],
                 "ci_text": [
-                    "—" if not ci.get(k) else (
-                        f"{_pct(ci[k][0])} – {_pct(ci[k][1])}" if k in ("tvd", "overlap")
+                    "—"
+                    if not ci.get(k)
+                    else (
+                        f"{_pct(ci[k][0])} – {_pct(ci[k][1])}"
+                        if k in ("tvd", "overlap")
                         else f"{_num(2)(ci[k][0])} – {_num(2)(ci[k][1])}"
                     )
                     for k in ("min_max", "min_mean", "tvd", "overlap")
@@ -182,7 +190,9 @@ def _representation_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
                                 "weighted": _pct(w["share"]),
                             }
                             for g, w in zip(
-                                part[key]["raw"]["groups"], part[key]["weighted"]["groups"], strict=True
+                                part[key]["raw"]["groups"],
+                                part[key]["weighted"]["groups"],
+                                strict=True,
                             )
                         ],
                         "tvd": _pct(part[key]["raw"]["measures"].get("tvd")),

@@ -14,7 +14,7 @@ def ratio(part: float, whole: float) -> float | None:
     return part / whole if whole > 0 else None
 
 
-def histogram_median(histogram: Mapping[int | str, int]) -> float | None:
+def histogram_median(histogram: Mapping[int, int] | Mapping[str, int]) -> float | None:
     """The median of values counted in whole-unit buckets (``{value: count}``), the middle of
     the bucket holding the middle observation (an even count takes the mean of the two middle
     ones); None when empty."""
@@ -36,9 +36,7 @@ def histogram_median(histogram: Mapping[int | str, int]) -> float | None:
     return (nth(total // 2 - 1) + nth(total // 2)) / 2 + 0.5
 
 
-def linear_projection(
-    times: list[float], values: list[float], at: float
-) -> float | None:
+def linear_projection(times: list[float], values: list[float], at: float) -> float | None:
     """The least-squares line through ``(times, values)`` evaluated at ``at``; with one point,
     that point's value (no trend to follow); None with none."""
     if not times:
