@@ -75,10 +75,10 @@ def _district_rows(
             "open_reports": int(c("open_reports")),
             "open_per_1000": ind.per(c("open_reports"), pop, 1000),
             "median_first_response_h": ind.histogram_median(
-                (hist.get("hours_to_first_response") or {}).get(pk, {})
+                (hist.get("hours_to_first_response") or {}).get(pk, {}), ind.hour_bucket_width
             ),
             "median_resolution_h": ind.histogram_median(
-                (hist.get("hours_to_resolution") or {}).get(pk, {})
+                (hist.get("hours_to_resolution") or {}).get(pk, {}), ind.hour_bucket_width
             ),
             "resolved": int(c("resolved")),
             "in_time_share": ind.ratio(c("resolved_in_time"), c("resolved")),
@@ -147,8 +147,12 @@ def _city(
         "reports_per_1000": ind.per(total["reports"], pop, 1000),
         "open_reports": int(total["open_reports"]),
         "open_per_1000": ind.per(total["open_reports"], pop, 1000),
-        "median_first_response_h": ind.histogram_median(merged.get("hours_to_first_response", {})),
-        "median_resolution_h": ind.histogram_median(merged.get("hours_to_resolution", {})),
+        "median_first_response_h": ind.histogram_median(
+            merged.get("hours_to_first_response", {}), ind.hour_bucket_width
+        ),
+        "median_resolution_h": ind.histogram_median(
+            merged.get("hours_to_resolution", {}), ind.hour_bucket_width
+        ),
         "in_time_share": ind.ratio(resolved_in_time, total["resolved"]),
         "pb_money": int(total["pb_money"]),
         "pb_money_per_resident": ind.per(total["pb_money"], pop, 1),
