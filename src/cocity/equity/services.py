@@ -158,7 +158,15 @@ def _city(
         "pb_money_per_resident": ind.per(total["pb_money"], pop, 1),
         "sensors": int(total["sensors"]),
         "sensors_per_10000": ind.per(total["sensors"], pop, 10000),
+        "coverage": ind.ratio(
+            sum((raw["counts"].get("sensors_reporting") or {}).values()), total["sensors"]
+        ),
     }
+    low_income = sum(
+        a["population"] * (_composition(a, "income_quintiles").get("1") or 0) for a in areas
+    )
+    city["low_income_share"] = ind.ratio(low_income, pop)
+    city["pb_money_per_low_income_resident"] = ind.per(total["pb_money"], low_income, 1)
     for name in PARTICIPATION:
         city[name] = int(total[name])
         city[f"{name}_share"] = ind.ratio(total[name], pop)

@@ -28,7 +28,10 @@ def _num(digits: int) -> Callable[[float | None], str]:
 
 
 def _pct(v: float | None) -> str:
-    return "—" if v is None else number_format(v * 100, 1) + " %"
+    """A share in per cent: one decimal, two below 1 % (small shares of a population)."""
+    if v is None:
+        return "—"
+    return number_format(v * 100, 1 if v == 0 or abs(v) >= 0.01 else 2) + " %"
 
 
 def _hours(v: float | None) -> str:
@@ -308,7 +311,8 @@ def district(request: HttpRequest, code: str) -> HttpResponse:
                     "share_ci": f"{_pct(g['share_ci'][0])} – {_pct(g['share_ci'][1])}",
                     "population": _pct(g["population_share"]),
                     "ratio": _num(2)(g["ratio"]),
-                    "low": g["ratio"] < data["settings"]["alert_fraction"],
+                    "low": part["district"]["total"] > 0
+                    and g["ratio"] < data["settings"]["alert_fraction"],
                     "weight": _num(2)(part.get("weights", {}).get(code)),
                     "raw_share": g["share"],
                     "raw_population": g["population_share"],
@@ -322,7 +326,7 @@ def district(request: HttpRequest, code: str) -> HttpResponse:
         )
         months = data.get("months", [])
         series = row["series"]["reports_per_1000"]
-        context["series"] = charts.bars(list(zip(months, series, strict=True)), _num(1))
+        context["series"] = charts.bars(list(zip(months, series, strict=True)), _num(2))
         context["population"] = values["population"]
         context["low_income"] = _pct(values.get("low_income_share"))
     return render(request, "equity/district.html", context)
