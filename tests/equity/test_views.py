@@ -47,7 +47,7 @@ def test_overview_maps_every_district_with_a_legend_and_a_table(
     assert "Fewer reports does not mean fewer problems." in page
     assert page.count('<a href="/equity/districts/') >= 8  # on the map and in the table
     assert 'class="eq-legend"' in page
-    assert "<caption>Reports per 1,000 residents</caption>" in page
+    assert '<caption id="t-measure">Reports per 1,000 residents</caption>' in page
     # each district's value is written on the map, not shown by colour alone
     assert ">3.0</text>" in page
     assert "Representativeness by district" in page
@@ -63,7 +63,7 @@ def test_overview_in_spanish(snapshot: Any, client: Client) -> None:
 
 def test_an_unknown_measure_falls_back_to_reports(snapshot: Any, client: Client) -> None:
     page = client.get("/equity/?measure=nonsense").content.decode()
-    assert "<caption>Reports per 1,000 residents</caption>" in page
+    assert '<caption id="t-measure">Reports per 1,000 residents</caption>' in page
 
 
 def test_district_page_compares_with_the_city_and_shows_its_alert(
