@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cocity.core.schema import problems
 from cocity.equity import selectors
 from cocity.equity.models import Alert, Snapshot
 
@@ -37,7 +38,7 @@ def _head(snapshot: Snapshot) -> dict[str, Any]:
 class Indicators(APIView):
     """Indicators per district (with monthly series) and for the whole city."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **problems(404)})
     def get(self, request: Request) -> Response:
         snapshot = _snapshot()
         data = snapshot.data
@@ -54,7 +55,7 @@ class Indicators(APIView):
 class District(APIView):
     """One district's indicators and series."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **problems(404)})
     def get(self, request: Request, code: str) -> Response:
         snapshot = _snapshot()
         row = selectors.snapshot_district(snapshot, code)
@@ -68,7 +69,7 @@ class Representation(APIView):
     intervals per share and bootstrap intervals per measure), by age band and income fifth
     (estimated from districts, raw and weighted), and the district weights."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **problems(404)})
     def get(self, request: Request) -> Response:
         snapshot = _snapshot()
         return Response({**_head(snapshot), **snapshot.data.get("representation", {})})
@@ -78,7 +79,7 @@ class Inequality(APIView):
     """Population-weighted Gini and Theil (with the between/within split) and concentration
     indices by need, per indicator."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **problems(404)})
     def get(self, request: Request) -> Response:
         snapshot = _snapshot()
         return Response({**_head(snapshot), "indicators": snapshot.data.get("inequality", [])})
