@@ -42,6 +42,9 @@ parser.add_argument("--reports", type=int, default=5_000_000)
 parser.add_argument("--districts", type=int, default=100)
 parser.add_argument("--residents", type=int, default=10_000_000)
 parser.add_argument("--repeat", type=int, default=3)
+parser.add_argument(
+    "--reuse", action="store_true", help="PostgreSQL: measure the city left by an earlier run"
+)
 ARGS = parser.parse_args()
 
 VAR_DIR = tempfile.mkdtemp(prefix="cocity-bench-equity-")
@@ -57,8 +60,9 @@ if ARGS.postgres:
     with psycopg.connect(
         psycopg.conninfo.make_conninfo(ARGS.postgres, dbname="postgres"), autocommit=True
     ) as _admin:
-        _admin.execute(f'DROP DATABASE IF EXISTS "{_dbname}"')
-        _admin.execute(f'CREATE DATABASE "{_dbname}"')
+        if not ARGS.reuse:
+            _admin.execute(f'DROP DATABASE IF EXISTS "{_dbname}"')
+            _admin.execute(f'CREATE DATABASE "{_dbname}"')
 else:
     os.environ.pop("DATABASE_URL", None)
 
@@ -190,10 +194,11 @@ def main() -> None:
         f"districts, {ARGS.reports:,} reports"
     )
     call_command("migrate", verbosity=0)
-    area_ids = build_city(rng)
-    insert_reports(area_ids)
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+    if not (ARGS.reuse and ARGS.postgres):
+        area_ids = build_city(rng)
+        insert_reports(area_ids)
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
     from cocity.equity import services
 
     def reference() -> object:
