@@ -15,6 +15,7 @@ from cocity.equity.models import Alert
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.mark.slow
 def test_an_official_follows_the_alert_to_the_district(
     live_server: Any, demo_city: None, browser: Any, axe: Any, shot: Any
 ) -> None:
