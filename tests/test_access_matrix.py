@@ -222,6 +222,15 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "sensing:list": ("GET", EVERYONE, {}),
     "sensing:detail": ("GET", EVERYONE, {"pk": "sensor"}),
     "sensing:area": ("GET", EVERYONE, {"code": "n1"}),
+    # equity: public aggregates (no person is named), the alerts and their outreach kit too
+    "equity:overview": ("GET", EVERYONE, {}),
+    "equity:district": ("GET", EVERYONE, {"code": "n1"}),
+    "equity:alert": ("GET", EVERYONE, {"pk": "alert"}),
+    "api-indicators": ("GET", EVERYONE, {}),
+    "api-district": ("GET", EVERYONE, {"code": "n1"}),
+    "api-representation": ("GET", EVERYONE, {}),
+    "api-inequality": ("GET", EVERYONE, {}),
+    "api-alerts": ("GET", EVERYONE, {}),
     # NGSI-LD: reads are public, writes need a sensor key (no account gets through)
     "ngsi-ld:entities": ("GET", EVERYONE, {}),
     "ngsi-ld:entity": ("GET", EVERYONE, {"entity_id": "entity"}),
@@ -367,7 +376,9 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         days=[["2026-03-01", 20.0]],
         peak=20.0,
     )
+    alert = _equity_world(needs)
     return {
+        "alert": str(alert.pk),
         "challenge": str(challenge.pk),
         "proposal": str(proposal.pk),
         "initiative": str(initiative.pk),
@@ -390,6 +401,26 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         "key": str(Open311Key.objects.get().pk),
         "category": str(needs["categories"]["pothole"].pk),  # the roads official's
     }
+
+
+def _equity_world(needs: dict[str, Any]) -> Any:  # noqa: F811 - the fixture's value
+    """The equity snapshot, and an alert: nobody from n1 in an open process of 30."""
+    from cocity.equity import services as equity
+
+    equity.equity_refresh()
+    now = timezone.now()
+    areas = needs["areas"]
+    opened = {
+        "kind": "conversation",
+        "id": 1,
+        "title": "Streets",
+        "opens_at": now - timedelta(days=1),
+        "closes_at": now + timedelta(days=1),
+        "area": None,
+        "link": "/conversations/1/",
+        "participants": {areas[c].pk: 10 for c in ("n2", "s1", "s2")},
+    }
+    return equity.alerts_check(opened=[opened], now=now)[0]
 
 
 def _budget_world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the fixture's value

@@ -349,6 +349,13 @@ COCITY_CELERY_VISIBILITY_TIMEOUT = int(env("COCITY_CELERY_VISIBILITY_TIMEOUT", "
 
 # --- cocity ----------------------------------------------------------------------------------
 COCITY_NAME = env("COCITY_NAME", "Villaverde del Río")
+# equity alerts: a district whose share of an open process's participants falls below this
+# fraction of its share of residents (or is projected to by the close) raises an alert, once
+# the process has at least COCITY_EQUITY_ALERT_MIN_PARTICIPANTS attributed participants
+COCITY_EQUITY_ALERT_FRACTION = float(env("COCITY_EQUITY_ALERT_FRACTION", "0.5"))
+COCITY_EQUITY_ALERT_MIN_PARTICIPANTS = int(env("COCITY_EQUITY_ALERT_MIN_PARTICIPANTS", "20"))
+# a page finding the stored equity snapshot older than this queues a refresh (seconds)
+COCITY_EQUITY_REFRESH_SECONDS = int(env("COCITY_EQUITY_REFRESH_SECONDS", "900"))
 # the MQTT broker devices publish to (cocity mqtt-bridge; cocity serve starts it when set)
 MQTT_URL = env("MQTT_URL")
 MQTT_CLIENT_ID = env("MQTT_CLIENT_ID", "cocity-bridge")

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from cocity.equity import views
 
 app_name = "equity"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("districts/<slug:code>/", views.district, name="district"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert"),
+]
