@@ -194,6 +194,20 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "budgeting:pb": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
     # sensing
     "sensing:list": ("GET", EVERYONE, {}),
+    "opendata:index": ("GET", EVERYONE, {}),
+    "opendata:catalog": ("GET", EVERYONE, {}),
+    "opendata:dataset": ("GET", EVERYONE, {"dataset": "od_dataset"}),
+    "opendata:datapackage": (
+        "GET",
+        EVERYONE,
+        {"dataset": "od_dataset", "version": "od_version"},
+    ),
+    "opendata:file": (
+        "GET",
+        EVERYONE,
+        {"dataset": "od_dataset", "version": "od_version", "name": "od_file"},
+    ),
+    "opendata:latest": ("GET", EVERYONE, {"dataset": "od_dataset", "name": "od_file"}),
     "sensing:detail": ("GET", EVERYONE, {"pk": "sensor"}),
     "sensing:area": ("GET", EVERYONE, {"code": "n1"}),
     # NGSI-LD: reads are public, writes need a sensor key (no account gets through)
@@ -279,7 +293,13 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
     sensor = sensing.sensor_register(
         device_id="s1", entity_type="AirQualityObserved", owner=None, lat=lat, lon=lon
     )
+    from cocity.equity.opendata.services import release_publish
+
+    release_publish(dataset="district-indicators")
     return {
+        "od_dataset": "district-indicators",
+        "od_version": "1",
+        "od_file": "district-indicators.csv",
         "challenge": str(challenge.pk),
         "proposal": str(proposal.pk),
         "initiative": str(initiative.pk),
