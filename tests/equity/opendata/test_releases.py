@@ -151,3 +151,19 @@ def test_the_data_package_has_a_schema_per_table(reported: dict[str, Any]) -> No
     assert f"sha256:{tables[0]['hash'].split(':')[1]}" == "sha256:" + (
         release.files.get(name="reports.csv").sha256
     )
+
+
+def test_the_command_publishes_what_changed_and_refuses_an_unknown_dataset(
+    reported: dict[str, Any],
+) -> None:
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("opendata", "publish", "reports", "district-indicators", stdout=out)
+    assert "reports v1" in out.getvalue()
+    assert "district-indicators v1" in out.getvalue()
+    out = io.StringIO()
+    call_command("opendata", "publish", "reports", stdout=out)
+    assert out.getvalue().strip() == "nothing changed"
+    with pytest.raises(CommandError, match="no such dataset"):
+        call_command("opendata", "publish", "nope")
