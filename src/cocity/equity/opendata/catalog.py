@@ -35,6 +35,7 @@ CONTEXT = {
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "adms": "http://www.w3.org/ns/adms#",
+    "dcatap": "http://data.europa.eu/r5r/",
 }
 
 #: labels of the vocabulary terms used, as their vocabularies give them (DCAT-AP asks for them)
@@ -52,6 +53,7 @@ LABELS = {
         "Taxonomía de sectores primarios de datos.gob.es",
     ),
     EU + "data-theme": ("Data themes", "Temas de datos"),
+    EU + "planned-availability/STABLE": ("Stable", "Estable"),
 }
 LABEL_PROPERTY = {"skos:Concept": "skos:prefLabel", "skos:ConceptScheme": "dct:title"}
 
@@ -84,12 +86,26 @@ def _url(base: str, route: str, **kwargs: Any) -> str:
     return base + reverse(f"opendata:{route}", kwargs=kwargs)
 
 
-def _distribution(base: str, release: Release, f: Any) -> dict[str, Any]:
+FILE_DESCRIPTION = _("Version %(version)s of the dataset “%(title)s”: the file %(file)s.")
+
+
+def _file_description(spec: Dataset, release: Release, name: str) -> list[dict[str, str]]:
+    out = []
+    for lang in LANGUAGES:
+        with translation.override(lang):
+            values = {"version": release.version, "title": str(spec.title), "file": name}
+            out.append({"@value": str(FILE_DESCRIPTION) % values, "@language": lang})
+    return out
+
+
+def _distribution(base: str, spec: Dataset, release: Release, f: Any) -> dict[str, Any]:
     url = _url(base, "file", dataset=release.dataset, version=release.version, name=f.name)
     return {
         "@id": url + "#distribution",
         "@type": "dcat:Distribution",
         "dct:title": [{"@value": f.name, "@language": lang} for lang in LANGUAGES],
+        "dct:description": _file_description(spec, release, f.name),
+        "dcatap:availability": _ref(EU + "planned-availability/STABLE"),
         "dcat:accessURL": _ref(url),
         "dcat:downloadURL": _ref(url),
         "dcat:mediaType": _ref("https://www.iana.org/assignments/media-types/" + f.media_type),
@@ -100,12 +116,14 @@ def _distribution(base: str, release: Release, f: Any) -> dict[str, Any]:
     }
 
 
-def _package_distribution(base: str, release: Release) -> dict[str, Any]:
+def _package_distribution(base: str, spec: Dataset, release: Release) -> dict[str, Any]:
     url = _url(base, "datapackage", dataset=release.dataset, version=release.version)
     return {
         "@id": url + "#distribution",
         "@type": "dcat:Distribution",
         "dct:title": _texts(_("Data package: files, table schemas and privacy note")),
+        "dct:description": _file_description(spec, release, "datapackage.json"),
+        "dcatap:availability": _ref(EU + "planned-availability/STABLE"),
         "dcat:accessURL": _ref(url),
         "dcat:downloadURL": _ref(url),
         "dcat:mediaType": _ref("https://www.iana.org/assignments/media-types/application/json"),
@@ -154,9 +172,11 @@ def _dataset(
             "@type": ["vcard:Kind", "vcard:Organization"],
             "vcard:fn": _texts(_("City of %(city)s"), city=settings.COCITY_NAME),
             "vcard:hasEmail": _ref("mailto:" + settings.CONTACT_EMAIL),
+            "vcard:organization-name": _texts(_("City of %(city)s"), city=settings.COCITY_NAME),
+            "vcard:hasURL": _ref(_url(base, "index")),
         },
-        "dcat:distribution": [_distribution(base, release, f) for f in release.files.all()]
-        + [_package_distribution(base, release)],
+        "dcat:distribution": [_distribution(base, spec, release, f) for f in release.files.all()]
+        + [_package_distribution(base, spec, release)],
     }
     start, end = release.parameters.get("start"), release.parameters.get("end")
     if start and end:
@@ -224,6 +244,7 @@ RANGES = {
     "dcat:mediaType": "dct:MediaType",
     "dcat:theme": "skos:Concept",
     "dcat:themeTaxonomy": "skos:ConceptScheme",
+    "dcatap:availability": "skos:Concept",
 }
 
 

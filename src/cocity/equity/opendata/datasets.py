@@ -317,7 +317,7 @@ def build_sensor_daily(now: datetime) -> Build:
         .annotate(day=TruncDate("observed_at"))
         .values_list(
             "day",
-            "sensor__device_id",
+            "sensor_id",
             "sensor__entity_type",
             "sensor__area__code",
             "sensor__lat",
@@ -325,17 +325,17 @@ def build_sensor_daily(now: datetime) -> Build:
             "quantity",
         )
         .annotate(mean=Avg("value"), n=Count("pk"))
-        .order_by("day", "sensor__device_id", "quantity")
+        .order_by("day", "sensor_id", "quantity")
     )
     out = []
-    for day, device, kind, area, lat, lon, quantity, mean, n in rows:
+    for day, sensor, kind, area, lat, lon, quantity, mean, n in rows:
         cell = "" if lat is None or lon is None else cells.coarsen_point(lat, lon, resolution)
-        out.append((day.isoformat(), device, kind, area or "", cell, quantity, round(mean, 2), n))
+        out.append((day.isoformat(), sensor, kind, area or "", cell, quantity, round(mean, 2), n))
     header = ["date", "sensor", "type", "district", "h3_cell", "quantity", "mean", "readings"]
     schema = {
         "fields": [
             _field("date", "date"),
-            _field("sensor", "string", "device id"),
+            _field("sensor", "integer", "the sensor's number, as in /sensors/<number>/"),
             _field("type", "string", "NGSI-LD entity type"),
             _field("district", "string", "district code"),
             _field("h3_cell", "string", f"H3 cell at resolution {resolution}"),
@@ -350,7 +350,8 @@ def build_sensor_daily(now: datetime) -> Build:
         parameters={"h3_resolution": resolution, "aggregate": "daily mean, unflagged readings"},
         privacy={
             "location": f"H3 cell, resolution {resolution}; no coordinates",
-            "names": "none",
+            "names": "none: sensors are numbered (a device id or name chosen by its owner could "
+            "name a person)",
         },
         period=period,
     )
