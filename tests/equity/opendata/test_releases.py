@@ -167,3 +167,22 @@ def test_the_command_publishes_what_changed_and_refuses_an_unknown_dataset(
     assert out.getvalue().strip() == "nothing changed"
     with pytest.raises(CommandError, match="no such dataset"):
         call_command("opendata", "publish", "nope")
+
+
+def test_the_pages_read_a_fixed_number_of_queries_and_no_file_contents(
+    reported: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    from cocity.needs import services
+
+    release_publish(dataset="reports")
+    release_publish(dataset="district-indicators")
+    services.report_submit(category=reported["category"], description="x", lat=S2[0], lon=S2[1])
+    release_publish(dataset="reports")  # a second version
+    client = Client()
+    client.get("/open-data/")  # warm the session and the translations
+    for url in ("/open-data/", "/open-data/reports/"):
+        with django_assert_max_num_queries(8) as queries:
+            page = client.get(url)
+        assert page.status_code == 200
+        assert not any('"content"' in q["sql"] for q in queries.captured_queries), url
+    assert "reports.csv" in client.get("/open-data/reports/").content.decode()

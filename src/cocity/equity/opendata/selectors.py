@@ -57,4 +57,5 @@ def release_file(release: Release, name: str) -> ReleaseFile | None:
 
 
 def releases_of(dataset: str) -> QuerySet[Release]:
-    return Release.objects.filter(dataset=dataset).order_by("-version")
+    """A dataset's releases, newest first, with their files' names (not their contents)."""
+    return _with_files(Release.objects.filter(dataset=dataset)).order_by("-version")

@@ -37,7 +37,7 @@ def dataset(request: HttpRequest, dataset: str) -> HttpResponse:
     spec = DATASETS.get(dataset)
     if spec is None:
         raise Http404
-    releases = list(selectors.releases_of(dataset).prefetch_related("files")[:20])
+    releases = list(selectors.releases_of(dataset)[:20])
     return render(
         request,
         "equity/opendata/dataset.html",
