@@ -186,3 +186,17 @@ def test_the_pages_read_a_fixed_number_of_queries_and_no_file_contents(
         assert page.status_code == 200
         assert not any('"content"' in q["sql"] for q in queries.captured_queries), url
     assert "reports.csv" in client.get("/open-data/reports/").content.decode()
+
+
+def test_weekly_counts_cover_exactly_the_last_complete_week(
+    reported: dict[str, Any], settings: Any
+) -> None:
+    settings.COCITY_OPENDATA_EPSILON = 1000.0  # noise of scale 0.001: the true counts show
+    this_week = release_publish(dataset="reports-weekly")  # last week: before the reports
+    assert this_week is not None and _rows(this_week, "reports-weekly.csv") == []
+    next_week = release_publish(dataset="reports-weekly", now=timezone.now() + timedelta(days=7))
+    assert next_week is not None
+    rows = _rows(next_week, "reports-weekly.csv")
+    assert [(r["h3_cell"], r["reports_noisy"]) for r in rows] == [
+        (cells.coarsen_point(*N1, 8), "12")
+    ]

@@ -174,6 +174,11 @@ def _last_week(now: datetime) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
+def _midnight(day: date) -> datetime:
+    """The day's start in the site's time zone (a range on created_at uses its index)."""
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
 def week_key(now: datetime) -> str:
     first = _last_week(now)[0].isocalendar()
     return f"{first.year}-W{first.week:02d}"
@@ -193,7 +198,9 @@ def build_reports_weekly(now: datetime) -> Build:
     )
     rows = (
         _report_rows()
-        .filter(created_at__date__gte=first, created_at__date__lte=last)
+        .filter(
+            created_at__gte=_midnight(first), created_at__lt=_midnight(last + timedelta(days=1))
+        )
         .values_list("h3_cell")
         .annotate(n=Count("pk"))
         .order_by()
