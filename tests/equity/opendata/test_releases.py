@@ -193,7 +193,8 @@ def test_weekly_counts_cover_exactly_the_last_complete_week(
 ) -> None:
     settings.COCITY_OPENDATA_EPSILON = 1000.0  # noise of scale 0.001: the true counts show
     this_week = release_publish(dataset="reports-weekly")  # last week: before the reports
-    assert this_week is not None and _rows(this_week, "reports-weekly.csv") == []
+    assert this_week is not None
+    assert _rows(this_week, "reports-weekly.csv") == []
     next_week = release_publish(dataset="reports-weekly", now=timezone.now() + timedelta(days=7))
     assert next_week is not None
     rows = _rows(next_week, "reports-weekly.csv")
