@@ -220,6 +220,20 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "budgeting:pb": ("GET", EVERYONE, {"slug": "process", "envelope": "envelope"}),
     # sensing
     "sensing:list": ("GET", EVERYONE, {}),
+    "opendata:index": ("GET", EVERYONE, {}),
+    "opendata:catalog": ("GET", EVERYONE, {}),
+    "opendata:dataset": ("GET", EVERYONE, {"dataset": "od_dataset"}),
+    "opendata:datapackage": (
+        "GET",
+        EVERYONE,
+        {"dataset": "od_dataset", "version": "od_version"},
+    ),
+    "opendata:file": (
+        "GET",
+        EVERYONE,
+        {"dataset": "od_dataset", "version": "od_version", "name": "od_file"},
+    ),
+    "opendata:latest": ("GET", EVERYONE, {"dataset": "od_dataset", "name": "od_file"}),
     "sensing:detail": ("GET", EVERYONE, {"pk": "sensor"}),
     "sensing:area": ("GET", EVERYONE, {"code": "n1"}),
     # equity: public aggregates (no person is named), the alerts and their outreach kit too
@@ -377,8 +391,14 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         peak=20.0,
     )
     alert = _equity_world(needs)
+    from cocity.equity.opendata.services import release_publish
+
+    release_publish(dataset="district-indicators")
     return {
         "alert": str(alert.pk),
+        "od_dataset": "district-indicators",
+        "od_version": "1",
+        "od_file": "district-indicators.csv",
         "challenge": str(challenge.pk),
         "proposal": str(proposal.pk),
         "initiative": str(initiative.pk),

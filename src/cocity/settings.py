@@ -376,6 +376,22 @@ COCITY_TILE_ATTRIBUTION = env("COCITY_TILE_ATTRIBUTION", "")
 # Scheme and host the site is reached at (e.g. https://participa.example.org): e-mails, sent by
 # workers with no request to read the host from, carry links built on it. Required in production.
 COCITY_BASE_URL = env("COCITY_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+# Open data (/open-data/): the H3 resolution reports are coarsened to, the smallest count a
+# published cell may hold, the privacy budget of each weekly differentially private release, and
+# the publisher's IRI in the catalogue (e.g. the city's DIR3 IRI at datos.gob.es)
+COCITY_OPENDATA_H3_RESOLUTION = int(env("COCITY_OPENDATA_H3_RESOLUTION", "7"))
+COCITY_OPENDATA_MIN_COUNT = int(env("COCITY_OPENDATA_MIN_COUNT", "10"))
+COCITY_OPENDATA_EPSILON = float(env("COCITY_OPENDATA_EPSILON", "1.0"))
+COCITY_OPENDATA_PUBLISHER = env(
+    "COCITY_OPENDATA_PUBLISHER",
+    "http://datos.gob.es/recurso/sector-publico/org/Organismo/L00000000",
+)
+if not 0 <= COCITY_OPENDATA_H3_RESOLUTION <= 9:
+    raise ImproperlyConfigured("COCITY_OPENDATA_H3_RESOLUTION is 0 to 9 (reports are stored at 9).")
+if COCITY_OPENDATA_MIN_COUNT < 1 or COCITY_OPENDATA_EPSILON <= 0:
+    raise ImproperlyConfigured(
+        "COCITY_OPENDATA_MIN_COUNT is at least 1, COCITY_OPENDATA_EPSILON > 0."
+    )
 
 # --- Security (check --deploy clean under COCITY_ENV=production) -----------------------------
 SESSION_COOKIE_SECURE = PRODUCTION

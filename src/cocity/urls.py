@@ -41,6 +41,7 @@ urlpatterns = [
     path("invest/", include("cocity.investment.urls")),
     path("api/equity/", include("cocity.equity.api_urls")),
     path("equity/", include("cocity.equity.urls")),
+    path("open-data/", include("cocity.equity.opendata.urls")),
     path("", include("cocity.core.urls")),
 ]
 

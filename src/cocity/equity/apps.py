@@ -9,3 +9,4 @@ class EquityConfig(AppConfig):
 
     def ready(self) -> None:
         from cocity.equity import seeders  # noqa: F401 - registers the demo's seeder
+        from cocity.equity.opendata import seeders as _od  # noqa: F401 - open data releases

@@ -99,3 +99,7 @@ class Alert(models.Model):
     @property
     def ratio(self) -> float:
         return self.share / self.population_share if self.population_share else 0.0
+
+
+# open data releases live in their own module (cocity.equity.opendata)
+from cocity.equity.opendata.models import Release, ReleaseFile  # noqa: E402, F401
