@@ -32,6 +32,8 @@ CHALLENGE_HOSTS = frozenset({Role.ORGANISATION_MEMBER, Role.OFFICIAL, Role.ADMIN
 # the world's proposal is the resident's; the admin is a superuser, whom Django allows all
 PROPOSAL_AUTHOR = frozenset({Role.RESIDENT, Role.ADMIN})
 NOBODY: frozenset[str] = frozenset()
+# the world's meeting is called by the organisation member, its host; officials host any meeting
+MEETING_HOSTS = frozenset({Role.ORGANISATION_MEMBER, Role.OFFICIAL, Role.ADMIN})
 
 # name -> (method, who gets past authorisation, URL arguments from the world below)
 # (a POST is sent with POST_DATA[name], so that it reaches the check it is meant to meet)
@@ -113,6 +115,13 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "api-initiatives": ("GET", EVERYONE, {}),
     "api-initiative": ("GET", EVERYONE, {"pk": "initiative"}),
     "api-measurements": ("GET", EVERYONE, {"pk": "indicator"}),
+    "api-indicator": ("PATCH", OFFICIALS, {"pk": "indicator"}),  # reading it is public
+    "api-survey": ("POST", SIGNED_IN, {"pk": "initiative"}),  # its results are public
+    "api-amendments": ("POST", SIGNED_IN, {"pk": "proposal"}),  # the list is public
+    "api-amendment-decide": ("POST", PROPOSAL_AUTHOR, {"pk": "proposal_amendment"}),
+    "api-meetings": ("POST", CHALLENGE_HOSTS, {"pk": "challenge"}),  # the list is public
+    "api-meeting": ("GET", EVERYONE, {"pk": "meeting"}),
+    "api-meeting-register": ("POST", SIGNED_IN, {"pk": "meeting"}),
     # Open311 (client apps authenticate with an API key, not an account)
     "open311:discovery": ("GET", EVERYONE, {"fmt": "json"}),
     "open311:services": ("GET", EVERYONE, {"fmt": "json"}),
@@ -172,6 +181,27 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "cocreation:milestone_add": ("POST", OFFICIALS, {"pk": "initiative"}),
     "cocreation:milestone_done": ("POST", OFFICIALS, {"pk": "milestone"}),
     "cocreation:indicator_csv": ("GET", EVERYONE, {"pk": "indicator"}),
+    "cocreation:indicator_edit": ("GET", OFFICIALS, {"pk": "indicator"}),
+    "cocreation:milestone_edit": ("GET", OFFICIALS, {"pk": "milestone"}),
+    "cocreation:measurements_fill": ("POST", OFFICIALS, {"pk": "initiative"}),
+    # the initiative's next gate has its survey open: anyone signed in answers it
+    "cocreation:survey_answer": ("POST", SIGNED_IN, {"pk": "initiative"}),
+    # amendments: anyone signed in proposes one (not to their own text, a form error says so);
+    # the proposal's authors decide (the world's amendment is the moderator's)
+    "cocreation:proposal_amendment_create": ("GET", SIGNED_IN, {"pk": "proposal"}),
+    "cocreation:proposal_amendment": ("GET", EVERYONE, {"pk": "proposal_amendment"}),
+    "cocreation:proposal_amendment_decide": (
+        "POST",
+        PROPOSAL_AUTHOR,
+        {"pk": "proposal_amendment"},
+    ),
+    # meetings: called by challenge hosts, attended by anyone signed in, reported by their host
+    "cocreation:meetings": ("GET", EVERYONE, {}),
+    "cocreation:meeting_create": ("GET", CHALLENGE_HOSTS, {"pk": "challenge"}),
+    "cocreation:meeting": ("GET", EVERYONE, {"pk": "meeting"}),
+    "cocreation:meeting_ics": ("GET", EVERYONE, {"pk": "meeting"}),
+    "cocreation:meeting_register": ("POST", SIGNED_IN, {"pk": "meeting"}),
+    "cocreation:meeting_report": ("POST", MEETING_HOSTS, {"pk": "meeting"}),
     # co-written plans
     "cocreation:plans": ("GET", EVERYONE, {}),
     "cocreation:plan_create": ("GET", OFFICIALS, {}),
@@ -301,7 +331,21 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
 }
 
 
-POST_DATA = {"deliberation:vote": {"statement": "statement", "vote": "1"}}
+POST_DATA = {
+    "deliberation:vote": {"statement": "statement", "vote": "1"},
+    "cocreation:survey_answer": {"rating": "4", "go_ahead": "on"},
+    "api-survey": {"rating": "4", "go_ahead": "true"},
+    # a valid body, so that the service's check is met (a rejection without a reason stays
+    # pending for the next role)
+    "api-amendment-decide": {"accept": "false", "reason": ""},
+    "api-meetings": {
+        "title": "Walk",
+        "agenda": "Where lamps go",
+        "starts_at": "2030-01-01T10:00:00Z",
+        "ends_at": "2030-01-01T12:00:00Z",
+        "place": "Hall",
+    },
+}
 
 
 def _named_views(patterns: list[Any], namespace: str = "") -> Iterator[str]:
@@ -368,6 +412,19 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         target_date=date(2027, 1, 1),
     )
     milestone = cocreation.milestone_add(initiative=initiative, actor=users["official"], title="M")
+    proposal_amendment = cocreation.amendment_propose(
+        proposal=proposal, author=users["moderator"], title="Lamps", body="Brighter lamps"
+    )
+    now = timezone.now()
+    meeting = cocreation.meeting_create(
+        challenge=challenge,
+        actor=users["organisation_member"],
+        title="Walk",
+        agenda="Where lamps go",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+        place="Hall",
+    )
     from cocity.cocreation.plans import services as plans
 
     plan = plans.plan_import(actor=users["official"], markdown="# Plan\n\n## One\n\nText one.")
@@ -404,6 +461,8 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         "initiative": str(initiative.pk),
         "indicator": str(indicator.pk),
         "milestone": str(milestone.pk),
+        "proposal_amendment": str(proposal_amendment.pk),
+        "meeting": str(meeting.pk),
         "plan": str(plan.pk),
         "plan_section": str(plan_section.pk),
         "amendment": str(amendment.pk),
@@ -553,7 +612,12 @@ def test_only_the_declared_roles_get_through(
         url = reverse(name, kwargs={k: world.get(v, v) for k, v in args.items()})
         data = {k: world.get(v, v) for k, v in POST_DATA.get(name, {}).items()}
         for role, client in clients.items():
-            res = client.post(url, data) if method == "POST" else client.get(url)
+            if method == "PATCH":
+                res = client.patch(url, data, content_type="application/json")
+            elif method == "POST":
+                res = client.post(url, data)
+            else:
+                res = client.get(url)
             if _allowed(res) != (role in allowed):
                 wrong.append(
                     f"{method} {url} as {role}: {res.status_code} {res.get('Location', '')}"

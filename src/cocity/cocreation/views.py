@@ -587,6 +587,8 @@ def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def amendment_decide(request: HttpRequest, pk: int) -> HttpResponse:
     amendment = _get(selectors.amendment_get, pk)
+    if not request.user.has_perm("cocreation.edit_proposal", amendment.proposal):
+        raise PermissionDenied  # only the proposal's authors decide on its amendments
     accept = request.POST.get("decision") == "accept"
     try:
         services.amendment_decide(
