@@ -311,10 +311,12 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "investment:collect": ("POST", OFFICIALS, {"slug": "campaign", "pk": "pledge"}),
     "investment:call": ("GET", EVERYONE, {"slug": "call"}),
     "investment:call_close": ("POST", OFFICIALS, {"slug": "call"}),
+    "investment:call_create": ("GET", OFFICIALS, {}),
     "investment:call_export": ("GET", EVERYONE, {"slug": "call", "fmt": "json"}),
     "investment:offering": ("GET", EVERYONE, {"slug": "offering"}),
     "investment:offering_request": ("POST", SIGNED_IN, {"slug": "offering"}),
     "investment:offering_allocate": ("POST", OFFICIALS, {"slug": "offering"}),
+    "investment:offering_create": ("GET", OFFICIALS, {}),
     # the world's organisation member helps at the process's booths
     "budgeting:assisted": (
         "GET",

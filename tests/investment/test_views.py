@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from cocity.investment.models import Campaign, Pledge
+from cocity.core.models import Area
+from cocity.investment.models import Campaign, MatchingCall, Offering, Pledge
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +91,98 @@ def test_an_organisation_member_opens_a_campaign_and_adds_a_role(invest: dict[st
     stranger.force_login(invest["users"]["resident"])
     assert stranger.post("/invest/campaigns/garden/roles/", {"title": "x"}).status_code == 403
     assert stranger.get("/invest/campaigns/new/").status_code == 403
+
+
+CALL = {
+    "slug": "greens",
+    "title": "Green streets",
+    "pot": "5000",
+    "kind": "qf",
+    "ratio": "1",
+    "cap": "1500",
+    "threshold": "20",
+    "opens_at": "2030-01-01T09:00",
+    "closes_at": "2030-02-01T09:00",
+}
+
+
+def test_an_official_opens_a_matching_call_after_reading_its_rule(
+    invest: dict[str, Any],
+) -> None:
+    official = Client()
+    official.force_login(invest["users"]["official"])
+    assert "Open a matching call" in official.get("/invest/").content.decode()
+    data = {**CALL, "sponsor": invest["organisation"].pk, "district_weights": "d9 = 2"}
+    unknown = official.post("/invest/calls/new/", data).content.decode()
+    assert "Unknown district code: d9." in unknown
+    code = Area.objects.order_by("code").values_list("code", flat=True).first()
+    data["district_weights"] = f"{code} = 1.5"
+    preview = official.post("/invest/calls/new/", data).content.decode()
+    assert "The rule in plain words" in preview
+    assert "Pairwise bound M: 20 €." in preview
+    assert "At most 1,500 € per project." in preview
+    assert f"Under-served district {code}" in preview
+    assert not MatchingCall.objects.filter(slug="greens").exists()
+    key = re.search(r'name="previewed" value="([^"]+)"', preview)
+    assert key is not None
+    previewed = html.unescape(key.group(1))
+    # a field changed after the preview: shown again, not published
+    changed = {**data, "pot": "6000", "confirm": "1", "previewed": previewed}
+    assert official.post("/invest/calls/new/", changed).status_code == 200
+    assert not MatchingCall.objects.filter(slug="greens").exists()
+    done = official.post("/invest/calls/new/", {**data, "confirm": "1", "previewed": previewed})
+    assert done.status_code == 302
+    call = MatchingCall.objects.get(slug="greens")
+    assert call.rule == {
+        "kind": "qf",
+        "pot": 500_000,
+        "ratio": "1",
+        "cap": 150_000,
+        "threshold": "2000",
+        "district_weights": {code: "1.5"},
+    }
+    es = Client(headers={"accept-language": "es"})
+    es.force_login(invest["users"]["official"])
+    assert (
+        "Abrir una convocatoria de cofinanciación" in es.get("/invest/calls/new/").content.decode()
+    )
+
+
+def test_offering_form_shows_errors_and_writes_nothing_then_creates(
+    invest: dict[str, Any],
+) -> None:
+    official = Client()
+    official.force_login(invest["users"]["official"])
+    data = {
+        "slug": "roof",
+        "title": "School roof panels",
+        "organisation": invest["organisation"].pk,
+        "units": "100",
+        "unit_price": "50",
+        "cap_per_person": "500",
+        "term": "10 years",
+        "stated_return": "About 3% a year from sold power",
+        "opens_at": "2030-01-02T09:00",
+        "closes_at": "2030-01-01T09:00",
+        "seed": "roof-2030",
+    }
+    bad = official.post("/invest/offerings/new/", data)
+    assert bad.status_code == 200
+    page = bad.content.decode()
+    assert "Sign-ups must close after they open." in page
+    assert "At most the units offered." in page
+    assert not Offering.objects.exists()
+    data.update(cap_per_person="5", closes_at="2030-02-01T09:00")
+    assert official.post("/invest/offerings/new/", data).status_code == 302
+    offering = Offering.objects.get(slug="roof")
+    assert (offering.unit_price, offering.units, offering.seed) == (5_000, 100, "roof-2030")
+
+
+def test_only_officials_open_calls_and_offerings(invest: dict[str, Any]) -> None:
+    member = Client()
+    member.force_login(invest["users"]["organisation_member"])
+    assert "Open a matching call" not in member.get("/invest/").content.decode()
+    data = {**CALL, "sponsor": invest["organisation"].pk, "confirm": "1"}
+    assert member.post("/invest/calls/new/", data).status_code == 403
+    assert member.get("/invest/offerings/new/").status_code == 403
+    assert MatchingCall.objects.count() == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +19,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cocity.core.errors import DomainError
 from cocity.investment import selectors, services
-from cocity.investment.forms import CampaignForm, PledgeForm, RequestForm, RoleForm, SignupForm
+from cocity.investment.forms import (
+    CallForm,
+    CampaignForm,
+    OfferingForm,
+    PledgeForm,
+    RequestForm,
+    RoleForm,
+    SignupForm,
+)
 from cocity.investment.models import Campaign, MatchingCall, Offering, Pledge
 
 CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 640, 26, 220
@@ -62,6 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "calls": selectors.calls(),
             "campaigns": selectors.campaigns().filter(call=None),
             "may_create": _may_create(request),
+            "manager": _manager(request),
             "offerings": selectors.offerings(),
         },
     )
@@ -252,6 +262,43 @@ def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _preview_key(form: CallForm, rule: dict[str, Any]) -> str:
+    """What the preview showed: the rule, the sponsor and the dates."""
+    data = form.cleaned_data
+    shown = [rule, data["sponsor"].pk, data["opens_at"].isoformat(), data["closes_at"].isoformat()]
+    return json.dumps(shown, sort_keys=True, separators=(",", ":"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def call_create(request: HttpRequest) -> HttpResponse:
+    """Open a matching call in two steps: the rule is shown in plain words, then confirmed."""
+    _require_manager(request)
+    form = CallForm(request.POST or None)
+    rule = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            rule = services.rule_clean(form.rule())
+            # created only when what is confirmed is what the preview showed in plain words
+            if request.POST.get("confirm") and request.POST.get("previewed") == _preview_key(
+                form, rule
+            ):
+                call = services.call_create(
+                    actor=request.user,  # type: ignore[arg-type]
+                    **form.service_fields(),
+                )
+                messages.success(request, _("The matching call is published."))
+                return redirect("investment:call", slug=call.slug)
+        except DomainError as exc:
+            rule = None
+            exc.add_to_form(form)
+    return render(
+        request,
+        "investment/call_form.html",
+        {"form": form, "rule": rule, "previewed": _preview_key(form, rule) if rule else ""},
+    )
+
+
 def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
     call = _call(slug)
     campaigns = {c.slug: c for c in selectors.campaigns().filter(call=call)}
@@ -322,6 +369,25 @@ def call_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 
 
 # --- offerings ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offering_create(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    form = OfferingForm(request.POST or None, initial={"seed": secrets.token_hex(8)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            offering = services.offering_create(
+                actor=request.user,  # type: ignore[arg-type]
+                **form.service_fields(),
+            )
+        except DomainError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("The offering is published."))
+            return redirect("investment:offering", slug=offering.slug)
+    return render(request, "investment/offering_form.html", {"form": form})
 
 
 def offering_detail(
