@@ -70,4 +70,5 @@ def test_a_linked_budget_win_is_on_the_timeline_and_followers_are_told(
     es = Client()
     es.cookies["django_language"] = "es"
     page = es.get(f"/challenges/initiatives/{initiative.pk}/").content.decode()
+    assert "Ganó en el presupuesto participativo" in page
     assert "Presupuesto participativo 2027, Toda la ciudad: 60\u00a0€" in page
