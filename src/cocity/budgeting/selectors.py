@@ -23,7 +23,7 @@ from cocity.budgeting.models import (
 from cocity.compute.pb import canonical
 from cocity.compute.pb.election import Ballot as PBBallot
 from cocity.compute.pb.election import Election, Project
-from cocity.core.models import Area
+from cocity.core.models import Area, AuditEntry
 from cocity.needs.models import OPEN_STATUSES, Report
 
 CHANNELS = ("online", "code", "paper", "assisted")
@@ -131,6 +131,47 @@ def implementation_projects(process: Process) -> QuerySet[ImplementationProject]
         .select_related("idea__envelope", "initiative")
         .order_by("idea__envelope__slug", "idea_id")
     )
+
+
+def initiative_projects(initiative_id: int) -> list[dict[str, Any]]:
+    """The funded projects a co-creation initiative follows, for its public timeline: each
+    project, the date of its envelope's result (``won_at``) and its recorded status changes
+    (``changes``: ``(at, status label)`` from the public audit log, only where it changed)."""
+    tracked = list(
+        ImplementationProject.objects.filter(initiative_id=initiative_id)
+        .select_related("idea__envelope__process", "idea__envelope__result")
+        .order_by("idea_id")
+    )
+    if not tracked:
+        return []
+    entries = AuditEntry.objects.filter(
+        action="budget.implementation_updated",
+        object_type=Idea._meta.label_lower,
+        object_id__in=[str(t.idea_id) for t in tracked],
+    ).order_by("id")
+    labels = dict(ImplementationProject.Status.choices)
+    changes: dict[str, list[tuple[Any, str]]] = {}
+    last: dict[str, str] = {}
+    for entry in entries.only("created_at", "object_id", "data"):
+        status = str((entry.data or {}).get("status") or "")
+        if status and status != last.get(entry.object_id, ImplementationProject.Status.PLANNED):
+            label = str(labels.get(status, status))
+            changes.setdefault(entry.object_id, []).append((entry.created_at, label))
+        if status:
+            last[entry.object_id] = status
+    out = []
+    for t in tracked:
+        result = getattr(t.idea.envelope, "result", None)
+        if result is None:
+            continue
+        out.append(
+            {
+                "project": t,
+                "won_at": result.computed_at,
+                "changes": changes.get(str(t.idea_id), []),
+            }
+        )
+    return out
 
 
 def projects(envelope: Envelope) -> QuerySet[Idea]:

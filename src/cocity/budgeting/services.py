@@ -1343,6 +1343,7 @@ def implementation_update(
     co-creation initiative that follows it."""
     _require_manager(actor)
     project = ImplementationProject.objects.select_for_update().get(pk=project.pk)
+    linked_before = project.initiative_id
     project.status, project.note, project.initiative = status, note.strip(), initiative
     project.updated_at = timezone.now()
     full_clean(project)
@@ -1353,6 +1354,18 @@ def implementation_update(
         obj=project.idea,
         data={"status": status, "initiative": initiative.pk if initiative else None},
     )
+    if initiative is not None and initiative.pk != linked_before:
+        # a project is tracked only once it has won, so linking it is the initiative's budget
+        # win; co-creation imports budgeting's selectors, hence this import here
+        from cocity.cocreation.services import budget_win_announce
+
+        idea = project.idea
+        budget_win_announce(
+            initiative=initiative,
+            project=idea.title,
+            process=idea.envelope.process.title,
+            actor=actor,
+        )
     return project
 
 

@@ -287,6 +287,8 @@ KIND_ORDER = [
     "amendment",
     "initiative",
     "decision",
+    "budget_win",
+    "budget_status",
     "milestone",
     "measurement",
 ]
@@ -366,9 +368,46 @@ def initiative_timeline(initiative: Initiative) -> list[Event]:
         for ind in initiative.indicators.all()
         for m in ind.measurements.all()
     )
+    events.extend(_budget_events(initiative))
     # by day, then in the order of the story (a gate decided on the day the initiative was made
     # comes after it), then by time
     events.sort(key=lambda e: (timezone.localdate(e.at), KIND_ORDER.index(e.kind), e.at))
+    return events
+
+
+def _budget_events(initiative: Initiative) -> list[Event]:
+    """A participatory budget's win (and the funded project's later status changes) for each
+    funded project linked to the initiative. Budgeting imports co-creation (its project form
+    lists initiatives), so its selector is imported here, when called."""
+    from django.urls import reverse
+
+    from cocity.budgeting import selectors as budgeting
+    from cocity.budgeting.money import format_money
+
+    events = []
+    for row in budgeting.initiative_projects(initiative.pk):
+        idea = row["project"].idea
+        envelope = idea.envelope
+        where = f"{envelope.process.label}, {envelope.label}"
+        events.append(
+            Event(
+                row["won_at"],
+                "budget_win",
+                idea.title,
+                reverse("budgeting:results", args=[envelope.process.slug, envelope.slug]),
+                f"{where}: {format_money(idea.cost)}" if idea.cost is not None else where,
+            )
+        )
+        events.extend(
+            Event(
+                at,
+                "budget_status",
+                idea.title,
+                reverse("budgeting:idea", args=[envelope.process.slug, idea.pk]),
+                label,
+            )
+            for at, label in row["changes"]
+        )
     return events
 
 

@@ -62,6 +62,10 @@ NEW_INITIATIVE = gettext_noop("The proposal “%(title)s” became an initiative
 STAGE_CHANGED = gettext_noop("The initiative “%(title)s” moved to the stage %(stage)s.")
 MILESTONE_DONE = gettext_noop("The initiative “%(title)s” reached a milestone: %(milestone)s")
 MEASURED = gettext_noop("New measurement for “%(title)s”: %(indicator)s = %(value)s %(unit)s")
+BUDGET_WIN = gettext_noop(
+    "The initiative “%(title)s” follows a project funded by the participatory budget "
+    "“%(process)s”: %(project)s"
+)
 COMMENT_REJECTED = gettext_noop("Your comment on “%(title)s” was not published. Reason: %(reason)s")
 
 
@@ -652,6 +656,21 @@ def measurement_record(
         skip=actor,
     )
     return measurement
+
+
+def budget_win_announce(
+    *, initiative: Initiative, project: str, process: str, actor: User | None = None
+) -> None:
+    """Tell the initiative's followers (its challenge's) that a project funded by a
+    participatory budget is linked to it; budgeting calls this when it records the link."""
+    _notify(
+        initiative.proposal.challenge,
+        verb="cocreation.budget_win",
+        text=BUDGET_WIN,
+        params={"title": initiative.title, "process": process, "project": project},
+        link=_initiative_link(initiative),
+        skip=actor,
+    )
 
 
 @transaction.atomic
