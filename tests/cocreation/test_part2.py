@@ -343,7 +343,7 @@ def test_a_sensor_indicator_is_filled_with_the_districts_daily_mean(
 
 
 def test_the_word_index_finds_exactly_what_a_full_scan_finds(
-    needs: dict[str, Any], challenge: Challenge
+    needs: dict[str, Any], challenge: Challenge, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import random
 
@@ -373,14 +373,18 @@ def test_the_word_index_finds_exactly_what_a_full_scan_finds(
             body=" ".join(words),
         )
     rows = list(challenge.proposals.values_list("pk", "title", "body"))
-    for _ in range(20):
-        words = rng.sample(vocabulary, rng.randint(1, 5))
-        title, body = " ".join(words[:2]), " ".join(words)
-        fast = [
-            (p.pk, s)
-            for p, s in selectors.similar_proposals(challenge=challenge, title=title, body=body)
-        ]
-        assert fast == similar_items(title, body, rows)
+    # the postings budget decides how many of a candidate's words the index counts (m of
+    # n − k + m): none (the classic prefix filter, m = 1), a few, or all of them (m = k)
+    for budget in (0, 40, 100_000):
+        monkeypatch.setattr(selectors, "SIMILAR_POSTINGS_BUDGET", budget)
+        for _ in range(20):
+            words = rng.sample(vocabulary, rng.randint(1, 7))
+            title, body = " ".join(words[:2]), " ".join(words)
+            fast = [
+                (p.pk, s)
+                for p, s in selectors.similar_proposals(challenge=challenge, title=title, body=body)
+            ]
+            assert fast == similar_items(title, body, rows)
     # an edit re-indexes the proposal
     first = challenge.proposals.order_by("pk").first()
     assert first is not None

@@ -162,6 +162,29 @@ def test_comments_and_endorsements_from_the_page(
     assert "Waiting one" in moderation.get(reverse("cocreation:moderation")).content.decode()
 
 
+def test_a_reply_shows_under_its_comment_with_a_reply_form_for_each(
+    challenge: Challenge, needs: dict[str, Any]
+) -> None:
+    proposal = _proposal(challenge, needs)
+    member = needs["users"]["organisation_member"]
+    top = services.comment_add(proposal=proposal, author=member, body="Which streets?")
+    reply = services.comment_add(
+        proposal=proposal, author=member, body="Calle Mayor first.", parent=top
+    )
+    page = _client(needs["users"]["resident"]).get(
+        reverse("cocreation:proposal", args=[proposal.pk])
+    )
+    html = page.content.decode()
+    action = reverse("cocreation:comment_add", args=[proposal.pk])
+    # the reply is inside the first comment's item, in a nested thread
+    first = html.index("Which streets?")
+    assert html.index('<ul class="comment-thread">', first) < html.index("Calle Mayor first.")
+    for comment in (top, reply):
+        assert f'id="reply-{comment.pk}"' in html
+        assert f'name="parent" value="{comment.pk}"' in html
+    assert html.count(f'<form method="post" action="{action}">') >= 3  # 2 replies + new comment
+
+
 def test_endorsing_for_someone_else_s_organisation_is_refused(
     challenge: Challenge, needs: dict[str, Any]
 ) -> None:

@@ -34,6 +34,7 @@ from cocity.cocreation.models import (
 from cocity.compute.cocreation import (
     meaningful_words,
     min_shared_words,
+    prefix_words,
     progress_percent,
     similar_items,
 )
@@ -143,13 +144,31 @@ class Thread:
     replies: list[Thread]
 
 
+#: What a comment thread shows: the fields read, so the rest (moderation) is not loaded.
+THREAD_FIELDS = (
+    "proposal_id",
+    "parent_id",
+    "author_id",
+    "body",
+    "status",
+    "created_at",
+    "author__display_name",
+    "author__anonymised_at",
+)
+
+
 def comment_threads(proposal: Proposal, *, viewer: Any = None) -> list[Thread]:
     """The accepted comments as threads (a reply under the comment it answers). A signed-in
     viewer also sees their own comments waiting for moderation."""
     visible = Q(status=Comment.Status.ACCEPTED)
     if getattr(viewer, "is_authenticated", False):
         visible |= Q(author=viewer, status=Comment.Status.PENDING)
-    rows = list(proposal.comments.filter(visible).select_related("author").order_by("created_at"))
+    rows = list(
+        proposal.comments.filter(visible)
+        .select_related("author")
+        .only(*THREAD_FIELDS)
+        .order_by("created_at")
+    )
     nodes = {c.pk: Thread(c, []) for c in rows}
     roots: list[Thread] = []
     for c in rows:
@@ -166,6 +185,29 @@ def comments_pending() -> QuerySet[Comment]:
     )
 
 
+#: The similar-idea check reads at most about this many postings of the word index to pick its
+#: candidates (see ``similar_proposals``); more postings, fewer candidates to score.
+SIMILAR_POSTINGS_BUDGET = 100_000
+
+
+def _holding_at_least(
+    index: QuerySet[ProposalWord], words: list[str], need: int, *, in_title: bool = False
+) -> set[int]:
+    """The proposals holding at least ``need`` of ``words`` (in their title if ``in_title``),
+    counted by the database on the word index."""
+    if not words:
+        return set()
+    rows = index.filter(word__in=words)
+    if in_title:
+        rows = rows.filter(in_title=True)
+    return set(
+        rows.values("proposal")
+        .annotate(n=Count("*"))
+        .filter(n__gte=need)
+        .values_list("proposal", flat=True)
+    )
+
+
 def similar_proposals(
     *, challenge: Challenge, title: str, body: str, exclude: int | None = None
 ) -> list[tuple[Proposal, float]]:
@@ -173,9 +215,10 @@ def similar_proposals(
 
     Exact, with the word index doing the work of scoring every proposal: a text needs at least
     k of the idea's n words in common to reach the threshold (``min_shared_words``), so it holds
-    at least one of any n − k + 1 of them (prefix filtering); taking the rarest n − k + 1 finds
-    few candidates, whose shared words are then counted, and only those with enough are
-    scored. The same for the title's words alone."""
+    at least m of any n − k + m of them (prefix filtering, generalised: ``prefix_words``, m
+    as large as ``SIMILAR_POSTINGS_BUDGET`` allows); the database counts on the word index
+    which proposals hold m of those words, and only these are scored. The same for the title's
+    words alone, on the title words of the index."""
     title_words = {w[:64] for w in meaningful_words(title)}
     words = title_words | {w[:64] for w in meaningful_words(body)}
     if not words:
@@ -184,32 +227,17 @@ def similar_proposals(
     df = dict(
         index.filter(word__in=words).values("word").annotate(n=Count("pk")).values_list("word", "n")
     )
-    need_all, need_title = min_shared_words(len(words)), min_shared_words(len(title_words))
-
-    def rarest(among: set[str], need: int) -> list[str]:
-        return sorted(among, key=lambda w: (df.get(w, 0), w))[: max(0, len(among) - need + 1)]
-
-    prefix = [w for w in rarest(words, need_all) if w in df]
-    title_prefix = [w for w in rarest(title_words, need_title) if w in df]
-    candidates = set(index.filter(word__in=prefix).values_list("proposal", flat=True))
-    if title_prefix:
-        candidates.update(
-            index.filter(word__in=title_prefix, in_title=True).values_list("proposal", flat=True)
-        )
+    need = min_shared_words(len(words))
+    prefix, m = prefix_words(words, df, need, SIMILAR_POSTINGS_BUDGET)
+    candidates = _holding_at_least(index, prefix, m)
+    if title_words:
+        need_title = min_shared_words(len(title_words))
+        title_prefix, m_title = prefix_words(title_words, df, need_title, SIMILAR_POSTINGS_BUDGET)
+        candidates |= _holding_at_least(index, title_prefix, m_title, in_title=True)
     candidates.discard(exclude)  # type: ignore[arg-type]
     if not candidates:
         return []
-    shared = (
-        ProposalWord.objects.filter(proposal__in=candidates, word__in=words)
-        .values("proposal")
-        .annotate(
-            n_all=Count("pk"),
-            n_title=Count("pk", filter=Q(in_title=True, word__in=list(title_words) or [""])),
-        )
-        .filter(Q(n_all__gte=need_all) | Q(n_title__gte=need_title))
-        .values_list("proposal", flat=True)
-    )
-    rows = Proposal.objects.filter(pk__in=list(shared)).values_list("pk", "title", "body")
+    rows = Proposal.objects.filter(pk__in=candidates).values_list("pk", "title", "body")
     found = similar_items(title, body, rows)
     by_pk = Proposal.objects.in_bulk([pk for pk, _ in found])
     return [(by_pk[pk], score) for pk, score in found if pk in by_pk]

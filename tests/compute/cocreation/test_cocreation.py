@@ -14,6 +14,7 @@ from cocity.compute.cocreation import (
     meaningful_words,
     min_shared_words,
     nice_range,
+    prefix_words,
     progress_percent,
     similar_items,
     similarity,
@@ -138,3 +139,30 @@ def test_min_shared_words_rounds_up_and_needs_one() -> None:
     assert min_shared_words(1) == 1
     assert min_shared_words(0) == 1
     assert meaningful_words("Las FAROLAS de la calle") == {"farolas", "calle"}
+
+
+@given(
+    a=st.frozensets(st.integers(0, 12), min_size=1, max_size=10),
+    b=st.frozensets(st.integers(0, 12), min_size=1, max_size=10),
+    df=st.dictionaries(st.integers(0, 12), st.integers(0, 9)),
+    threshold=st.sampled_from([0.2, 0.4, 0.75]),
+    budget=st.integers(0, 60),
+)
+def test_the_prefix_lookup_misses_no_text_alike_enough(
+    a: frozenset[int],
+    b: frozenset[int],
+    df: dict[int, int],
+    threshold: float,
+    budget: int,
+) -> None:
+    """Whatever the budget: a text sharing ``need`` words holds m of the words looked up; the
+    text ``b`` is in the index, so every word it holds counts at least itself."""
+    words, texts = {f"w{i}" for i in a}, {f"w{i}" for i in b}
+    counts = {f"w{i}": n + (f"w{i}" in texts) for i, n in df.items()}
+    counts.update({w: counts.get(w, 0) + 1 for w in texts - counts.keys()})
+    need = min_shared_words(len(words), threshold)
+    lookup, m = prefix_words(words, counts, need, budget)
+    assert 1 <= m <= need
+    assert set(lookup) <= words
+    if len(words & texts) >= need:
+        assert len(set(lookup) & texts) >= m

@@ -7,6 +7,7 @@ from cocity.compute.cocreation.progress import progress_percent
 from cocity.compute.cocreation.similar import (
     meaningful_words,
     min_shared_words,
+    prefix_words,
     similar_items,
     similarity,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "meaningful_words",
     "min_shared_words",
     "nice_range",
+    "prefix_words",
     "progress_percent",
     "similar_items",
     "similarity",

@@ -108,3 +108,28 @@ def min_shared_words(words: int, threshold: float = 0.4) -> int:
     if words <= 0:
         return 1
     return max(1, math.ceil(threshold * words - 1e-9))
+
+
+def prefix_words(
+    words: Iterable[str], df: dict[str, int], need: int, budget: int
+) -> tuple[list[str], int]:
+    """Which of a new idea's words to look up in the word index, and how many of them a
+    candidate must hold: ``(lookup, m)``.
+
+    A text holding at least ``need`` of the idea's n words holds at least m of any
+    n − need + m of them. The rarest n − need + 1 (m = 1) are the classic prefix filter; each
+    further word (a commoner one) raises m by one and so cuts the candidates, as long as the
+    postings read (``df``, how many texts hold each word) stay within ``budget``. Words no text
+    holds are left out of the lookup but still counted among the n: exact, no text holding
+    ``need`` of the words is missed."""
+    ranked = sorted(set(words), key=lambda w: (df.get(w, 0), w))
+    size, m = max(0, len(ranked) - need + 1), 1
+    read = sum(df.get(w, 0) for w in ranked[:size])
+    while m < need and size < len(ranked):
+        more = df.get(ranked[size], 0)
+        if read + more > budget:
+            break
+        read += more
+        size += 1
+        m += 1
+    return [w for w in ranked[:size] if df.get(w, 0) > 0], m
