@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
@@ -141,7 +142,7 @@ class CallDetail(generics.RetrieveAPIView[MatchingCall]):
 class CallExport(APIView):
     """The call's rule, campaigns and counted pledges (no names), for ``cocity invest match``."""
 
-    @extend_schema(responses={200: serializers.DictField()})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, slug: str) -> Response:
         call = generics.get_object_or_404(selectors.calls(), slug=slug)
         return Response(services.call_export(call))

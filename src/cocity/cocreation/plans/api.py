@@ -100,7 +100,7 @@ class CommentInputSerializer(_PassageInput):
     body = serializers.CharField(max_length=services.COMMENT_MAX_LENGTH)
 
 
-class AmendmentSerializer(serializers.ModelSerializer[Amendment]):
+class PlanAmendmentSerializer(serializers.ModelSerializer[Amendment]):
     author = serializers.SerializerMethodField()
 
     class Meta:
@@ -125,7 +125,7 @@ class AmendmentSerializer(serializers.ModelSerializer[Amendment]):
         return _who(obj)
 
 
-class AmendmentInputSerializer(_PassageInput):
+class PlanAmendmentInputSerializer(_PassageInput):
     text = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=services.TEXT_MAX_LENGTH
     )
@@ -165,17 +165,17 @@ class ChangeSerializer(serializers.Serializer[Any]):
         return [c.pk for c in obj["comments"]]
 
 
-class VersionSerializer(serializers.ModelSerializer[PlanVersion]):
+class PlanVersionSerializer(serializers.ModelSerializer[PlanVersion]):
     class Meta:
         model = PlanVersion
         fields = ["number", "title", "intro", "note", "created_at"]
 
 
-class VersionDetailSerializer(VersionSerializer):
+class PlanVersionDetailSerializer(PlanVersionSerializer):
     sections = ChangeSerializer(many=True, read_only=True)
 
-    class Meta(VersionSerializer.Meta):
-        fields = [*VersionSerializer.Meta.fields, "sections"]
+    class Meta(PlanVersionSerializer.Meta):
+        fields = [*PlanVersionSerializer.Meta.fields, "sections"]
 
 
 class GroupSerializer(serializers.Serializer[Any]):
@@ -297,19 +297,19 @@ class SectionGroups(APIView):
 class SectionAmendments(generics.ListAPIView[Amendment]):
     """A section's amendments, most supported first (GET); propose one (POST)."""
 
-    serializer_class = AmendmentSerializer
+    serializer_class = PlanAmendmentSerializer
 
     def get_queryset(self) -> Any:
         return selectors.section_amendments(_section(self.kwargs["pk"]))
 
     @extend_schema(
-        request=AmendmentInputSerializer,
-        responses={201: AmendmentSerializer, **problems(403, 409)},
+        request=PlanAmendmentInputSerializer,
+        responses={201: PlanAmendmentSerializer, **problems(403, 409)},
     )
     def post(self, request: Request, pk: int) -> Response:
         _allowed(request, "cocreation.contribute_plan")
         section = _section(pk)
-        data = AmendmentInputSerializer(data=request.data)
+        data = PlanAmendmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         amendment = services.amendment_propose(
@@ -321,14 +321,15 @@ class SectionAmendments(generics.ListAPIView[Amendment]):
             reason=v["reason"],
             organisation=_organisation(v["organisation"]),
         )
-        return Response(AmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
+        return Response(PlanAmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
 
 
 class AmendmentSupportView(APIView):
     """Support an open amendment, or withdraw the support (``{"support": false}``)."""
 
     @extend_schema(
-        request=SupportInputSerializer, responses={200: AmendmentSerializer, **problems(403, 409)}
+        request=SupportInputSerializer,
+        responses={200: PlanAmendmentSerializer, **problems(403, 409)},
     )
     def post(self, request: Request, pk: int) -> Response:
         _allowed(request, "cocreation.contribute_plan")
@@ -340,7 +341,7 @@ class AmendmentSupportView(APIView):
             user=request.user,  # type: ignore[arg-type]
             support=data.validated_data["support"],
         )
-        return Response(AmendmentSerializer(amendment).data)
+        return Response(PlanAmendmentSerializer(amendment).data)
 
 
 class AmendmentDecision(APIView):
@@ -348,7 +349,7 @@ class AmendmentDecision(APIView):
 
     @extend_schema(
         request=DecisionInputSerializer,
-        responses={200: AmendmentSerializer, **problems(403, 409)},
+        responses={200: PlanAmendmentSerializer, **problems(403, 409)},
     )
     def post(self, request: Request, pk: int) -> Response:
         _allowed(request, "cocreation.manage_plan")
@@ -360,19 +361,19 @@ class AmendmentDecision(APIView):
             actor=request.user,  # type: ignore[arg-type]
             **data.validated_data,
         )
-        return Response(AmendmentSerializer(decided).data)
+        return Response(PlanAmendmentSerializer(decided).data)
 
 
 class PlanVersions(APIView):
     """The plan's versions (GET); publish the working text as the next version (POST:
     officials)."""
 
-    @extend_schema(responses=VersionSerializer(many=True))
+    @extend_schema(responses=PlanVersionSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        return Response(VersionSerializer(selectors.plan_versions(_plan(pk)), many=True).data)
+        return Response(PlanVersionSerializer(selectors.plan_versions(_plan(pk)), many=True).data)
 
     @extend_schema(
-        request=PublishInputSerializer, responses={201: VersionSerializer, **problems(403, 409)}
+        request=PublishInputSerializer, responses={201: PlanVersionSerializer, **problems(403, 409)}
     )
     def post(self, request: Request, pk: int) -> Response:
         _allowed(request, "cocreation.manage_plan")
@@ -384,14 +385,14 @@ class PlanVersions(APIView):
             actor=request.user,  # type: ignore[arg-type]
             note=data.validated_data["note"],
         )
-        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        return Response(PlanVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
 class PlanVersionDetail(APIView):
     """One version: each section with its word diff to the version before and the ids of the
     amendments and comments that caused the change (``mine``: the caller's own among them)."""
 
-    @extend_schema(responses=VersionDetailSerializer)
+    @extend_schema(responses=PlanVersionDetailSerializer)
     def get(self, request: Request, pk: int, number: int) -> Response:
         plan = _plan(pk)
         try:
@@ -401,7 +402,7 @@ class PlanVersionDetail(APIView):
         changes = selectors.version_changes(version, request.user)
         return Response(
             {
-                **VersionSerializer(version).data,
+                **PlanVersionSerializer(version).data,
                 "sections": ChangeSerializer(changes, many=True).data,
             }
         )
