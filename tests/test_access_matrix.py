@@ -114,6 +114,7 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "api-proposal-versions": ("GET", EVERYONE, {"pk": "proposal"}),
     "api-initiatives": ("GET", EVERYONE, {}),
     "api-initiative": ("GET", EVERYONE, {"pk": "initiative"}),
+    "api-initiative-timeline": ("GET", EVERYONE, {"pk": "initiative"}),
     "api-measurements": ("GET", EVERYONE, {"pk": "indicator"}),
     "api-indicator": ("PATCH", OFFICIALS, {"pk": "indicator"}),  # reading it is public
     "api-survey": ("POST", SIGNED_IN, {"pk": "initiative"}),  # its results are public

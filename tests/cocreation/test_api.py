@@ -139,3 +139,10 @@ def test_initiatives_indicators_and_measurements(
     listed = APIClient().get("/api/cocreation/initiatives/").json()
     assert listed["results"][0]["challenge"] == challenge.pk
     assert Measurement.objects.count() == 1
+    timeline = APIClient().get(f"/api/cocreation/initiatives/{initiative.pk}/timeline/").json()
+    kinds = [step["kind"] for step in timeline]
+    # the same steps as the page, in order of time (this value was measured before the rest)
+    assert kinds.index("measurement") < kinds.index("challenge") < kinds.index("initiative")
+    assert [step["at"] for step in timeline] == sorted(step["at"] for step in timeline)
+    assert timeline[kinds.index("measurement")]["at"].startswith("2026-11-01")
+    assert APIClient().get("/api/cocreation/initiatives/999999/timeline/").status_code == 404

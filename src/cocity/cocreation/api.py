@@ -231,6 +231,14 @@ class InitiativeDetailSerializer(InitiativeSerializer):
         return float(selectors.initiative_progress(obj))
 
 
+class TimelineEventSerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField(help_text="When the step happened.")
+    kind = serializers.ChoiceField(choices=selectors.KIND_ORDER, help_text="The kind of step.")
+    text = serializers.CharField(help_text="The step's own title, in the request's language.")
+    link = serializers.CharField(allow_blank=True, help_text="The step's page on this site.")
+    detail = serializers.CharField(allow_blank=True, help_text="More about the step, if any.")
+
+
 # --- views ------------------------------------------------------------------------------------
 
 
@@ -379,6 +387,17 @@ class InitiativeDetail(APIView):
     @extend_schema(responses=InitiativeDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return Response(InitiativeDetailSerializer(_get(selectors.initiative_get, pk)).data)
+
+
+class InitiativeTimeline(APIView):
+    """An initiative's public timeline in order of time: reports → challenge → meetings,
+    proposals and amendments → gate decisions and budget wins → milestones → measurements."""
+
+    @extend_schema(responses=TimelineEventSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        initiative = _get(selectors.initiative_get, pk)
+        events = selectors.initiative_timeline(initiative)
+        return Response(TimelineEventSerializer(events, many=True).data)
 
 
 class MeasurementList(APIView):

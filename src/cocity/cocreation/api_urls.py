@@ -13,6 +13,11 @@ urlpatterns = [
     path("initiatives/", api.InitiativeList.as_view(), name="api-initiatives"),
     path("initiatives/<int:pk>/", api.InitiativeDetail.as_view(), name="api-initiative"),
     path(
+        "initiatives/<int:pk>/timeline/",
+        api.InitiativeTimeline.as_view(),
+        name="api-initiative-timeline",
+    ),
+    path(
         "indicators/<int:pk>/measurements/",
         api.MeasurementList.as_view(),
         name="api-measurements",
