@@ -1,12 +1,14 @@
-"""What needs contributes to the equity indicators (cocity.equity.sources), in three aggregate
-queries whatever the number of reports:
+"""What needs contributes to the equity indicators (cocity.equity.sources), in four grouped
+queries whatever the number of reports, each a plain ORM aggregation:
 
-1. every report once, per district, month and time-to-close bucket: reports, open ones (need,
-   whatever their age), resolved ones, those resolved by their expected date, and the
-   histogram of hours to resolution;
-2. the first answers (a report's first status change out of "submitted"), joined to their
+1. every report once, per district, with conditional counts: open ones (need, whatever their
+   age) and, for each month of the window, reports, resolved ones and those resolved by their
+   expected date;
+2. the resolved reports of the window's months, per district and time-to-close bucket: the
+   histogram of hours to resolution, whose buckets the database counts;
+3. the first answers (a report's first status change out of "submitted"), joined to their
    reports: the histogram of hours to the first response;
-3. distinct reporters in the window: accounts, and phone numbers (kept as keyed hashes).
+4. distinct reporters in the window: accounts, and phone numbers (kept as keyed hashes).
 
 Durations are counted in the buckets of ``compute.equity.indicators.hour_bucket``. Reports
 merged as duplicates count as reports (someone took the trouble) but not as resolutions.
@@ -15,90 +17,160 @@ merged as duplicates count as reports (someone took the trouble) but not as reso
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
+from django.db.models import Case, Count, Expression, F, Func, IntegerField, Q, Value, When
+from django.db.models.functions import Least, NullIf
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
-from cocity.compute.equity.indicators import HOURS_CAP, hour_bucket, hour_bucket_sql
-from cocity.needs.models import OPEN_STATUSES, Status
-
-
-def _month(column: str) -> str:
-    if connection.vendor == "postgresql":
-        # date_trunc, not to_char: much cheaper per row; the month is named in Python
-        return f"date_trunc('month', {column} AT TIME ZONE 'UTC')"
-    return f"substr({column}, 1, 7)"
+from cocity.compute.equity.indicators import HOURS_CAP, HOURS_FINE, HOURS_WEEK
+from cocity.needs.models import OPEN_STATUSES, Report, ReportUpdate, Status
 
 
-def _hours(start: str, end: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"LEAST(FLOOR(EXTRACT(EPOCH FROM ({end} - {start})) / 3600), {HOURS_CAP})::int"
-    return f"MIN(CAST((julianday({end}) - julianday({start})) * 24 AS INTEGER), {HOURS_CAP})"
+class WholeHours(Func):
+    """Whole hours from ``start`` to ``end`` (rounded down on PostgreSQL, towards zero on
+    SQLite), as an integer."""
+
+    output_field = IntegerField()
+
+    def __init__(self, start: Any, end: Any) -> None:
+        # end first: the templates subtract the second expression from the first
+        super().__init__(end, start)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # date_part's double precision, not EXTRACT's numeric: much cheaper per row, and exact
+        # to the hour over these spans
+        return self.as_sql(
+            compiler,
+            connection,
+            template="FLOOR(date_part('epoch', %(expressions)s) / 3600)::int",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST((julianday(%(expressions)s)) * 24 AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+def _hours(start: str, end: str) -> Expression:
+    return Least(WholeHours(F(start), F(end)), Value(HOURS_CAP))
+
+
+def _bucket(hours: Expression) -> Case:
+    """``compute.equity.indicators.hour_bucket`` in the database."""
+    return Case(
+        When(LessThan(hours, 0), then=Value(0)),
+        When(LessThan(hours, HOURS_FINE), then=hours),
+        When(
+            LessThan(hours, HOURS_WEEK),
+            then=Value(HOURS_FINE) + (hours - Value(HOURS_FINE)) / Value(6) * Value(6),
+        ),
+        When(
+            LessThan(hours, HOURS_CAP),
+            then=Value(HOURS_WEEK) + (hours - Value(HOURS_WEEK)) / Value(24) * Value(24),
+        ),
+        default=Value(HOURS_CAP),
+        output_field=IntegerField(),
+    )
+
+
+def _month_start(year: int, month: int) -> datetime:
+    return datetime(year + (month - 1) // 12, (month - 1) % 12 + 1, 1, tzinfo=UTC)
 
 
 def equity_counts(*, since: datetime, until: datetime) -> dict[str, Any]:
-    # keeps SQLite from flattening the inner queries (it would compute the hours per mention)
-    no_flatten = " LIMIT -1" if connection.vendor == "sqlite" else ""
-    open_list = ", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES))
     counts: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     series: dict[str, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    resolution: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    start = connection.ops.adapt_datetimefield_value(since)
-    end = connection.ops.adapt_datetimefield_value(until)
-    first, last = since.strftime("%Y-%m"), until.strftime("%Y-%m")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT area_id, ym, b, COUNT(*), SUM(o), SUM(t) FROM ("  # noqa: S608 — fixed SQL
-            f"SELECT area_id, {_month('created_at')} AS ym, "
-            f"CASE WHEN closed_at IS NULL OR status = %s THEN -1 ELSE h END AS b, "
-            f"CASE WHEN status IN ({open_list}) THEN 1 ELSE 0 END AS o, "
-            "CASE WHEN closed_at IS NOT NULL AND status <> %s AND closed_at <= expected_at "
-            "THEN 1 ELSE 0 END AS t "
-            f"FROM (SELECT area_id, created_at, closed_at, expected_at, status, "
-            f"{_hours('created_at', 'closed_at')} AS h FROM needs_report "
-            f"WHERE area_id IS NOT NULL{no_flatten}) r{no_flatten}) q GROUP BY area_id, ym, b",
-            [Status.DUPLICATE, Status.DUPLICATE],
+    # the reports of the window's months (by their UTC month, as the series count them)
+    months = Q(
+        created_at__gte=_month_start(since.year, since.month),
+        created_at__lt=_month_start(until.year, until.month + 1),
+    )
+    closed = Q(closed_at__isnull=False) & ~Q(status=Status.DUPLICATE)
+    resolved = closed & GreaterThanOrEqual(_hours("created_at", "closed_at"), 0)
+    located = Report.objects.filter(area__isnull=False)
+
+    # one pass over the reports, grouped by district only (a hash of a hundred groups, no sort):
+    # each month's figures are conditional counts
+    starts = []
+    year, month = since.year, since.month
+    while (year, month) <= (until.year, until.month):
+        starts.append(_month_start(year, month))
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    names = [m.strftime("%Y-%m") for m in starts]
+    bounds = list(zip(starts, [*starts[1:], _month_start(year, month)], strict=True))
+    figures: dict[str, Any] = {"open": Count("pk", filter=Q(status__in=OPEN_STATUSES))}
+    for i, (low, high) in enumerate(bounds):
+        # the month first: the other conditions are only evaluated for its reports
+        within = Q(created_at__gte=low, created_at__lt=high)
+        figures[f"reports_{i}"] = Count("pk", filter=within)
+        figures[f"resolved_{i}"] = Count("pk", filter=within & resolved)
+        figures[f"in_time_{i}"] = Count(
+            "pk", filter=within & closed & Q(closed_at__lte=F("expected_at"))
         )
-        for area, month_start, hours, n, n_open, in_time in cursor.fetchall():
-            ym = month_start if isinstance(month_start, str) else month_start.strftime("%Y-%m")
-            counts["open_reports"][area] += n_open or 0
-            if not first <= ym <= last:
+    for row in located.values("area_id").annotate(**figures).order_by():
+        area = row["area_id"]
+        counts["open_reports"][area] += row["open"]
+        for i, ym in enumerate(names):
+            n = row[f"reports_{i}"]
+            if not n:  # a month without reports has no figures, as a district without any
                 continue
+            n_resolved, in_time = row[f"resolved_{i}"], row[f"in_time_{i}"]
             counts["reports"][area] += n
-            counts["resolved_in_time"][area] += in_time or 0
-            month = series["reports"][area]
-            month[ym] = month.get(ym, 0) + n
-            done = series["resolved"][area]
-            done.setdefault(ym, 0)
-            timely = series["resolved_in_time"][area]
-            timely[ym] = timely.get(ym, 0) + (in_time or 0)
-            if hours is not None and hours >= 0:
-                counts["resolved"][area] += n
-                done[ym] += n
-                resolution[area][hour_bucket(int(hours))] += n
-        cursor.execute(
-            "SELECT area_id, COUNT(DISTINCT reporter_id), COUNT(DISTINCT NULLIF(phone_hash, '')) "
-            "FROM needs_report WHERE area_id IS NOT NULL "
-            "AND (reporter_id IS NOT NULL OR phone_hash <> '') "
-            "AND created_at >= %s AND created_at < %s GROUP BY area_id",
-            [start, end],
+            if n_resolved:
+                counts["resolved"][area] += n_resolved
+            counts["resolved_in_time"][area] += in_time
+            series["reports"][area][ym] = n
+            series["resolved"][area][ym] = n_resolved
+            series["resolved_in_time"][area][ym] = in_time
+
+    resolution: dict[int, dict[int, int]] = defaultdict(dict)
+    by_bucket = (
+        located.filter(months, resolved)
+        .annotate(b=_bucket(_hours("created_at", "closed_at")))
+        .values("area_id", "b")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in by_bucket:
+        resolution[row["area_id"]][row["b"]] = row["n"]
+
+    first_response: dict[int, dict[int, int]] = defaultdict(dict)
+    answers = (
+        ReportUpdate.objects.filter(
+            old_status=Status.SUBMITTED,
+            report__area__isnull=False,
+            report__created_at__gte=since,
+            report__created_at__lt=until,
         )
-        for area, accounts, phones in cursor.fetchall():
-            counts["reporters"][area] += accounts + phones
-        bucket = hour_bucket_sql("h")
-        cursor.execute(
-            f"SELECT area_id, {bucket} AS b, COUNT(*) FROM ("  # noqa: S608 — fixed SQL
-            f"SELECT r.area_id AS area_id, {_hours('r.created_at', 'u.created_at')} AS h "
-            "FROM needs_reportupdate u JOIN needs_report r ON r.id = u.report_id "
-            "WHERE u.old_status = %s AND u.new_status <> '' AND u.new_status <> %s "
-            f"AND r.area_id IS NOT NULL AND r.created_at >= %s AND r.created_at < %s{no_flatten}"
-            f") q GROUP BY area_id, {bucket}",
-            [Status.SUBMITTED, Status.SUBMITTED, start, end],
+        .exclude(new_status__in=["", Status.SUBMITTED])
+        .annotate(b=_bucket(_hours("report__created_at", "created_at")))
+        .values("report__area_id", "b")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in answers:
+        first_response[row["report__area_id"]][row["b"]] = row["n"]
+
+    reporters = (
+        Report.objects.filter(area__isnull=False, created_at__gte=since, created_at__lt=until)
+        .filter(Q(reporter__isnull=False) | ~Q(phone_hash=""))
+        .values("area_id")
+        .annotate(
+            accounts=Count("reporter", distinct=True),
+            phones=Count(NullIf("phone_hash", Value("")), distinct=True),
         )
-        first_response: dict[int, dict[int, int]] = defaultdict(dict)
-        for area, b, n in cursor.fetchall():
-            first_response[area][int(b)] = n
+        .order_by()
+    )
+    for row in reporters:
+        counts["reporters"][row["area_id"]] += row["accounts"] + row["phones"]
     return {
         "counts": {k: dict(v) for k, v in counts.items()},
         "series": {k: {a: dict(m) for a, m in v.items()} for k, v in series.items()},
