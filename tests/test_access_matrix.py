@@ -289,6 +289,7 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     "api-sensing-upload": ("POST", NOBODY, {}),
     # data stewards and officials: uploads and sensor evidence
     "sensing:upload": ("GET", OFFICIALS, {}),
+    "sensing:keys": ("GET", OFFICIALS, {}),
     "sensing:evidence": ("GET", OFFICIALS, {}),
     "sensing:evidence_decide": ("POST", OFFICIALS, {"pk": "suggestion", "action": "dismiss"}),
     "budgeting:eligibility": ("POST", OFFICIALS, {"slug": "process"}),

@@ -40,3 +40,19 @@ class ConfirmEvidenceForm(forms.Form):
 
 class AttachEvidenceForm(forms.Form):
     report = forms.IntegerField(label=_("Report number"), min_value=1)
+
+
+class KeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Who the key is for"),
+        max_length=120,
+        help_text=_(
+            "A gateway, a broker or a steward's script, e.g. the parks department's gateway."
+        ),
+    )
+    may_register = forms.BooleanField(
+        label=_("May register new devices"),
+        required=False,
+        initial=True,
+        help_text=_("A device cocity does not know yet is registered on its first message."),
+    )

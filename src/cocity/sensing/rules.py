@@ -10,4 +10,5 @@ from cocity.core.rules import is_admin, is_official
 is_data_steward = is_official | is_admin
 
 rules.add_perm("sensing.upload_readings", is_data_steward)
+rules.add_perm("sensing.issue_keys", is_data_steward)
 rules.add_perm("sensing.review_evidence", is_data_steward)

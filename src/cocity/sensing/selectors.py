@@ -374,3 +374,8 @@ def aggregates(
         )
         at += timedelta(seconds=size)
     return out
+
+
+def sensor_keys() -> Any:
+    """The sensor keys issued, newest first (their prefixes; the keys themselves are not kept)."""
+    return SensorKey.objects.order_by("-created_at", "-pk")

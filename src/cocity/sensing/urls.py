@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.sensor_detail, name="detail"),
     path("districts/<slug:code>/", views.area_detail, name="area"),
     path("upload/", views.upload, name="upload"),
+    path("keys/", views.keys, name="keys"),
     path("evidence/", views.evidence, name="evidence"),
     path("evidence/<int:pk>/<slug:action>/", views.evidence_decide, name="evidence_decide"),
 ]

@@ -20,7 +20,7 @@ from cocity.core.errors import DomainError
 from cocity.core.models import User
 from cocity.needs import selectors as needs_selectors
 from cocity.sensing import charts, selectors, services
-from cocity.sensing.forms import AttachEvidenceForm, ConfirmEvidenceForm, UploadForm
+from cocity.sensing.forms import AttachEvidenceForm, ConfirmEvidenceForm, KeyForm, UploadForm
 from cocity.sensing.labels import flag_reasons, quantity_label
 from cocity.sensing.models import Sensor
 
@@ -158,6 +158,34 @@ def upload(request: HttpRequest) -> HttpResponse:
             )
             return redirect("sensing:upload")
     return render(request, "sensing/upload.html", {"form": form, "line_errors": line_errors})
+
+
+@login_required
+def keys(request: HttpRequest) -> HttpResponse:
+    """Sensor keys for data providers: the keys issued so far (their first characters only) and
+    a form to issue one, shown once, like ``cocity sensors create-key``."""
+    if not request.user.has_perm("sensing.issue_keys"):
+        raise PermissionDenied
+    form = KeyForm(request.POST or None)
+    issued = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            _row, issued = services.sensor_key_create(
+                name=form.cleaned_data["name"],
+                may_register=form.cleaned_data["may_register"],
+                actor=cast(User, request.user),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            form = KeyForm()
+    status = 400 if request.method == "POST" and not issued else 200
+    return render(
+        request,
+        "sensing/keys.html",
+        {"form": form, "issued": issued, "keys": selectors.sensor_keys()},
+        status=status,
+    )
 
 
 def _require_steward(request: HttpRequest) -> None:
