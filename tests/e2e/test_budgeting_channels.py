@@ -291,7 +291,9 @@ def test_ideas_codes_and_paper_to_an_explained_result(
     sign_in(page, base, users["organisation_member"].email)
     page.goto(base + "/budgets/pb/")
     page.get_by_role("link", name="Booth: assisted ballot").first.click()
-    assert page.get_by_label("Voter's one-time code (if they bring one)").count() == 1
+    booth_code = page.get_by_label("Voter's one-time code (if they bring one)")
+    booth_code.first.wait_for()  # count() does not wait for the booth's page to load
+    assert booth_code.count() == 1
     axe(page)
     shot(page, "budget-assisted-booth")
     context.close()
