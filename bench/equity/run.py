@@ -145,26 +145,28 @@ def insert_reports(area_ids: list[int]) -> None:
         )
         area = f"{base} + CAST(r1 * {k} * r2 AS INTEGER)"
     closed_expr = plus.format(t="c", x="(r4 * 24 * 30)")
+    first_expr = plus.format(t="c", x="(0.5 + (i % 97) / 2.0)")
     status = (
         "CASE WHEN r4 < 0.45 THEN 'fixed' WHEN r4 < 0.6 THEN 'acknowledged' ELSE 'submitted' END"
     )
     sql = f"""
         INSERT INTO needs_report (description, lat, lon, h3_cell, address, anonymous,
             tracking_token, contact_email, phone_hash, phone_last4, channel, status, priority,
-            attributes, support_count, created_at, updated_at, expected_at, closed_at, area_id,
-            category_id, department_id)
+            attributes, support_count, created_at, updated_at, expected_at, closed_at,
+            first_response_at, area_id, category_id, department_id)
         SELECT 'Hole', 40.9, -5.7, '8839220d61fffff', '', FALSE, 't' || i, '',
             CASE WHEN r5 < 0.1 THEN 'p' || CAST(r5 * 100000 AS INTEGER) ELSE '' END, '', 'web',
             {status}, 2, '{{}}', 0, c, c, {plus.format(t="c", x="(24 * 7)")},
-            CASE WHEN r4 < 0.45 THEN {closed_expr} END, {area}, {cat.pk}, {dept.pk}
+            CASE WHEN r4 < 0.45 THEN {closed_expr} END,
+            CASE WHEN r4 < 0.6 THEN {first_expr} END, {area}, {cat.pk}, {dept.pk}
         FROM (SELECT i, r1, r2, r4, r5, {created} AS c FROM ({series}) q) q2
     """
-    first = plus.format(t="created_at", x="(0.5 + (id % 97) / 2.0)")
-    updates = f"""
+    # the first answers on the reports' timelines, as the triage service writes them
+    updates = """
         INSERT INTO needs_reportupdate (report_id, public, text, old_status, new_status,
             created_at)
-        SELECT id, TRUE, '', 'submitted', 'acknowledged', {first}
-        FROM needs_report WHERE status <> 'submitted'
+        SELECT id, TRUE, '', 'submitted', 'acknowledged', first_response_at
+        FROM needs_report WHERE first_response_at IS NOT NULL
     """
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -219,6 +220,42 @@ def test_status_lifecycle_by_department_official(needs: dict[str, Any], submit: 
         )
     )
     assert [a["to"] for a in actions] == ["in_progress", "fixed", "acknowledged"]
+
+
+def test_first_response_is_when_a_report_first_leaves_submitted(
+    needs: dict[str, Any], submit: Submit
+) -> None:
+    official = needs["users"]["official"]
+    report = submit()
+    services.report_add_note(report=report, actor=official, text="Looking into it")
+    report.refresh_from_db()
+    assert report.first_response_at is None  # a note is not an answer
+    first = services.report_change_status(report=report, status=Status.ACKNOWLEDGED, actor=official)
+    assert report.first_response_at == first.created_at
+    services.report_change_status(report=report, status=Status.SUBMITTED, actor=official)
+    services.report_change_status(report=report, status=Status.FIXED, actor=official)
+    report.refresh_from_db()
+    assert report.first_response_at == first.created_at  # the first one stays
+
+
+def test_first_responses_of_earlier_reports_are_filled_from_their_timeline(
+    needs: dict[str, Any], submit: Submit
+) -> None:
+    """The migration that added ``first_response_at`` fills it from the timeline."""
+    from django.apps import apps
+
+    backfill = importlib.import_module(
+        "cocity.needs.migrations.0013_report_first_response"
+    ).backfill
+    official = needs["users"]["official"]
+    answered, waiting, noted = submit(), submit(), submit()
+    first = services.report_change_status(report=answered, status=Status.SCHEDULED, actor=official)
+    services.report_change_status(report=answered, status=Status.FIXED, actor=official)
+    services.report_add_note(report=noted, actor=official, text="Seen")
+    Report.objects.update(first_response_at=None)
+    backfill(apps, None)
+    got = dict(Report.objects.values_list("pk", "first_response_at"))
+    assert got == {answered.pk: first.created_at, waiting.pk: None, noted.pk: None}
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ queries whatever the number of reports, each a plain ORM aggregation:
    expected date;
 2. the resolved reports of the window's months, per district and time-to-close bucket: the
    histogram of hours to resolution, whose buckets the database counts;
-3. the first answers (a report's first status change out of "submitted"), joined to their
-   reports: the histogram of hours to the first response;
+3. the answered reports of the window: the histogram of hours from a report to its first
+   response (``Report.first_response_at``, when it first left "submitted");
 4. distinct reporters in the window: accounts, and phone numbers (kept as keyed hashes).
 
 Durations are counted in the buckets of ``compute.equity.indicators.hour_bucket``. Reports
@@ -25,7 +25,7 @@ from django.db.models.functions import Least, NullIf
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
 from cocity.compute.equity.indicators import HOURS_CAP, HOURS_FINE, HOURS_WEEK
-from cocity.needs.models import OPEN_STATUSES, Report, ReportUpdate, Status
+from cocity.needs.models import OPEN_STATUSES, Report, Status
 
 
 class WholeHours(Func):
@@ -143,21 +143,15 @@ def equity_counts(*, since: datetime, until: datetime) -> dict[str, Any]:
         resolution[row["area_id"]][row["b"]] = row["n"]
 
     first_response: dict[int, dict[int, int]] = defaultdict(dict)
-    answers = (
-        ReportUpdate.objects.filter(
-            old_status=Status.SUBMITTED,
-            report__area__isnull=False,
-            report__created_at__gte=since,
-            report__created_at__lt=until,
-        )
-        .exclude(new_status__in=["", Status.SUBMITTED])
-        .annotate(b=_bucket(_hours("report__created_at", "created_at")))
-        .values("report__area_id", "b")
+    answered = (
+        located.filter(created_at__gte=since, created_at__lt=until, first_response_at__isnull=False)
+        .annotate(b=_bucket(_hours("created_at", "first_response_at")))
+        .values("area_id", "b")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for row in answers:
-        first_response[row["report__area_id"]][row["b"]] = row["n"]
+    for row in answered:
+        first_response[row["area_id"]][row["b"]] = row["n"]
 
     reporters = (
         Report.objects.filter(area__isnull=False, created_at__gte=since, created_at__lt=until)

@@ -247,6 +247,9 @@ class Report(models.Model):
     updated_at = models.DateTimeField()
     expected_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # when the report first left "submitted" (acknowledged, scheduled, closed, …): the time to a
+    # first response, kept here so that measuring it needs no scan of the timeline
+    first_response_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

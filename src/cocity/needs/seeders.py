@@ -345,6 +345,8 @@ def seed_needs(ctx: SeedContext) -> None:
                     ),
                 )
             )
+            if previous == Status.SUBMITTED:
+                report.first_response_at = when
             previous = step
         report.status = status
         report.updated_at = when

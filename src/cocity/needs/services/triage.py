@@ -125,7 +125,11 @@ def report_change_status(
         locked.closed_at = None
     elif old in OPEN_STATUSES:
         locked.closed_at = now
-    locked.save(update_fields=["status", "updated_at", "closed_at", "duplicate_of"])
+    if old == Status.SUBMITTED and locked.first_response_at is None:
+        locked.first_response_at = now
+    locked.save(
+        update_fields=["status", "updated_at", "closed_at", "duplicate_of", "first_response_at"]
+    )
     update = ReportUpdate.objects.create(
         report=locked,
         author=actor,
@@ -155,6 +159,7 @@ def report_change_status(
     )
     report.status, report.updated_at, report.closed_at = status, now, locked.closed_at
     report.duplicate_of = locked.duplicate_of
+    report.first_response_at = locked.first_response_at
     return update
 
 
