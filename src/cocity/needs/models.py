@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cocity.core.models import NamedInLanguages, in_language
+from cocity.needs.durations import MonthNumber, hours_bucket
 
 H3_RESOLUTION = 9
 
@@ -250,6 +251,23 @@ class Report(models.Model):
     # when the report first left "submitted" (acknowledged, scheduled, closed, …): the time to a
     # first response, kept here so that measuring it needs no scan of the timeline
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # kept by the database from the times above, for the equity aggregates (needs/equity.py):
+    # grouping on plain columns lets the database see how few values they take (a dozen months,
+    # a hundred-odd buckets) and count each group in one pass, where grouping on the same
+    # expressions computed in the query would sort millions of rows
+    created_month = models.GeneratedField(
+        expression=MonthNumber("created_at"), output_field=models.IntegerField(), db_persist=True
+    )
+    response_bucket = models.GeneratedField(
+        expression=hours_bucket("created_at", "first_response_at"),
+        output_field=models.IntegerField(null=True),
+        db_persist=True,
+    )
+    resolution_bucket = models.GeneratedField(
+        expression=hours_bucket("created_at", "closed_at"),
+        output_field=models.IntegerField(null=True),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

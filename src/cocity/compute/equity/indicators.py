@@ -16,7 +16,7 @@ def ratio(part: float, whole: float) -> float | None:
 
 #: Durations in hours are counted in buckets: every hour for two days, every 6 hours up to a
 #: week, every day up to 90 days, then one bucket for anything longer. A bucket is named by its
-#: first hour; ``hour_bucket_sql`` computes the same in SQL.
+#: first hour; ``cocity.needs.durations.hours_bucket`` computes the same in the database.
 HOURS_FINE, HOURS_WEEK, HOURS_CAP = 48, 168, 2160
 
 
@@ -36,16 +36,6 @@ def hour_bucket_width(lower: int) -> int:
     if lower < HOURS_WEEK:
         return 6
     return 24
-
-
-def hour_bucket_sql(hours: str) -> str:
-    """``hour_bucket`` as an SQL expression of an integer expression ``hours``."""
-    return (
-        f"CASE WHEN {hours} < {HOURS_FINE} THEN MAX0 "
-        f"WHEN {hours} < {HOURS_WEEK} THEN {HOURS_FINE} + (({hours} - {HOURS_FINE}) / 6) * 6 "
-        f"WHEN {hours} < {HOURS_CAP} THEN {HOURS_WEEK} + (({hours} - {HOURS_WEEK}) / 24) * 24 "
-        f"ELSE {HOURS_CAP} END"
-    ).replace("MAX0", f"(CASE WHEN {hours} < 0 THEN 0 ELSE {hours} END)")
 
 
 def histogram_median(
