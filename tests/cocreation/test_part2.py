@@ -275,6 +275,66 @@ def test_goals_can_change_before_the_pilot_and_not_after(
         services.milestone_edit(milestone=milestone, actor=official, title="Buy more", weight=3)
 
 
+def test_the_goal_edit_pages_show_the_current_values_and_save_for_officials_only(
+    needs: dict[str, Any], challenge: Challenge
+) -> None:
+    official, resident = needs["users"]["official"], needs["users"]["resident"]
+    initiative = services.initiative_create(proposal=_propose(challenge, resident), actor=official)
+    indicator = services.indicator_add(
+        initiative=initiative,
+        actor=official,
+        name="Trees planted",
+        unit="trees",
+        baseline=0,
+        target=40,
+        target_date=date(2027, 3, 1),
+    )
+    milestone = services.milestone_add(
+        initiative=initiative, actor=official, title="Order saplings", weight=2
+    )
+    indicator_url = reverse("cocreation:indicator_edit", args=[indicator.pk])
+    milestone_url = reverse("cocreation:milestone_edit", args=[milestone.pk])
+    as_official, as_resident = _login(official), _login(resident)
+
+    page = as_official.get(indicator_url)
+    assert page.status_code == 200
+    assert 'value="Trees planted"' in page.content.decode()
+    page = as_official.get(milestone_url)
+    assert page.status_code == 200
+    assert 'value="Order saplings"' in page.content.decode()
+    for url in (indicator_url, milestone_url):
+        assert as_resident.get(url).status_code == 403
+    assert as_official.get(reverse("cocreation:milestone_edit", args=[0])).status_code == 404
+
+    edit = {"title": "Order oak saplings", "weight": "3", "due_on": ""}
+    assert as_resident.post(milestone_url, edit).status_code == 403
+    response = as_official.post(milestone_url, edit)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cocreation:initiative", args=[initiative.pk])
+    milestone.refresh_from_db()
+    assert (milestone.title, milestone.weight) == ("Order oak saplings", 3)
+
+    response = as_official.post(
+        indicator_url,
+        {
+            "name": "Trees planted",
+            "unit": "trees",
+            "baseline": "0",
+            "target": "50",
+            "target_date": "2027-03-01",
+            "source": "manual",
+        },
+    )
+    assert response.status_code == 302
+    indicator.refresh_from_db()
+    assert indicator.target == Decimal("50")
+    # an invalid form is shown again with its errors, and nothing changes
+    response = as_official.post(milestone_url, {"title": "", "weight": "0"})
+    assert response.status_code == 400
+    milestone.refresh_from_db()
+    assert milestone.title == "Order oak saplings"
+
+
 # --- sensor-sourced indicators and the background fill -----------------------------------------
 
 

@@ -186,3 +186,22 @@ def test_only_officials_open_calls_and_offerings(invest: dict[str, Any]) -> None
     assert member.post("/invest/calls/new/", data).status_code == 403
     assert member.get("/invest/offerings/new/").status_code == 403
     assert MatchingCall.objects.count() == 1
+
+
+def test_a_refused_pledge_is_explained_in_the_residents_language(invest: dict[str, Any]) -> None:
+    official = Client()
+    official.force_login(invest["users"]["official"])
+    assert official.post("/invest/calls/fund/close/").status_code == 302
+    resident = Client(headers={"accept-language": "es"})
+    resident.force_login(invest["users"]["resident"])
+    page = resident.post("/invest/campaigns/benches/pledge/", {"amount": "10"})
+    assert page.status_code == 400
+    assert "Esta campaña ya no admite compromisos." in html.unescape(page.content.decode())
+    problem = resident.post(
+        "/api/investment/campaigns/benches/pledges/",
+        {"amount": 1_000},
+        content_type="application/json",
+    )
+    assert problem.status_code == 409
+    assert problem.json()["detail"] == "Esta campaña ya no admite compromisos."
+    assert not Pledge.objects.exists()

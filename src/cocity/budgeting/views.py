@@ -44,24 +44,22 @@ from cocity.budgeting.models import (
     Process,
 )
 from cocity.compute.pb.pabulib import format_pb
-from cocity.core.errors import DomainError
+from cocity.core.errors import DomainError, form_write, or_404
 from cocity.core.models import User
 
 CHART_WIDTH, ROW_HEIGHT = 360, 40
 
 
 def _process(slug: str) -> Process:
-    try:
-        return selectors.process_get(slug)
-    except Process.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.process_get, slug)
 
 
 def _envelope(process: Process, slug: str) -> Envelope:
-    try:
-        return selectors.envelope_get(process, slug)
-    except Envelope.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.envelope_get, process, slug)
+
+
+def _idea(process: Process, pk: int) -> Idea:
+    return or_404(selectors.idea_get, process, pk)
 
 
 def _require_manager(request: HttpRequest) -> None:
@@ -102,19 +100,19 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def process_create(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     form = ProcessForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            process = services.process_create(
-                actor=request.user,  # type: ignore[arg-type]
-                slug=form.cleaned_data["slug"],
-                **form.service_fields(),
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("The budget process is created. Add its budgets."))
-            return redirect("budgeting:manage", slug=process.slug)
-    return render(request, "budgeting/process_form.html", {"form": form, "process": None})
+
+    def create(data: dict[str, Any]) -> HttpResponse:
+        process = services.process_create(
+            actor=request.user,  # type: ignore[arg-type]
+            slug=data["slug"],
+            **form.service_fields(),
+        )
+        messages.success(request, _("The budget process is created. Add its budgets."))
+        return redirect("budgeting:manage", slug=process.slug)
+
+    return form_write(form, create) or render(
+        request, "budgeting/process_form.html", {"form": form, "process": None}
+    )
 
 
 @login_required
@@ -128,23 +126,19 @@ def process_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if frozen:  # shown, not editable (the service would refuse a change)
         for name in services.FROZEN_FIELDS:
             form.fields[name].disabled = True
-    if request.method == "POST" and form.is_valid():
+
+    def save(data: dict[str, Any]) -> HttpResponse:
         fields = form.service_fields()
         if frozen:
             for name in services.FROZEN_FIELDS:
                 fields.pop(name, None)
-        try:
-            services.process_update(
-                actor=request.user,  # type: ignore[arg-type]
-                process=process,
-                **fields,
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("The budget process is saved."))
-            return redirect("budgeting:manage", slug=process.slug)
-    return render(request, "budgeting/process_form.html", {"form": form, "process": process})
+        services.process_update(actor=request.user, process=process, **fields)  # type: ignore[arg-type]
+        messages.success(request, _("The budget process is saved."))
+        return redirect("budgeting:manage", slug=process.slug)
+
+    return form_write(form, save) or render(
+        request, "budgeting/process_form.html", {"form": form, "process": process}
+    )
 
 
 @login_required
@@ -190,15 +184,10 @@ def phase_set(request: HttpRequest, slug: str) -> HttpResponse:
     _require_manager(request)
     process = _process(slug)
     form = PhaseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.process_set_phase(
-                actor=request.user,  # type: ignore[arg-type]
-                process=process,
-                phase=form.cleaned_data["phase"],
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
+    form_write(
+        form,
+        lambda data: services.process_set_phase(actor=request.user, process=process, **data),  # type: ignore[arg-type]
+    )
     return _back_to_manage(request, process, form, _("The phase is set."))
 
 
@@ -208,20 +197,18 @@ def envelope_add(request: HttpRequest, slug: str) -> HttpResponse:
     _require_manager(request)
     process = _process(slug)
     form = EnvelopeForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.envelope_create(
-                actor=request.user,  # type: ignore[arg-type]
-                process=process,
-                slug=data["slug"],
-                name=data["name"],
-                names={"es": data["name_es"]} if data["name_es"] else {},
-                area=data["area"],
-                amount=data["amount"],
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
+    form_write(
+        form,
+        lambda data: services.envelope_create(
+            actor=request.user,  # type: ignore[arg-type]
+            process=process,
+            slug=data["slug"],
+            name=data["name"],
+            names={"es": data["name_es"]} if data["name_es"] else {},
+            area=data["area"],
+            amount=data["amount"],
+        ),
+    )
     return _back_to_manage(request, process, form, _("The budget is added."))
 
 
@@ -232,15 +219,10 @@ def envelope_amount(request: HttpRequest, slug: str, envelope: str) -> HttpRespo
     process = _process(slug)
     env = _envelope(process, envelope)
     form = AmountForm(request.POST)
-    if form.is_valid():
-        try:
-            services.envelope_set_amount(
-                actor=request.user,  # type: ignore[arg-type]
-                envelope=env,
-                amount=form.cleaned_data["amount"],
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
+    form_write(
+        form,
+        lambda data: services.envelope_set_amount(actor=request.user, envelope=env, **data),  # type: ignore[arg-type]
+    )
     return _back_to_manage(request, process, form, _("The budget's amount is set."))
 
 
@@ -250,16 +232,10 @@ def split(request: HttpRequest, slug: str) -> HttpResponse:
     _require_manager(request)
     process = _process(slug)
     form = SplitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.envelopes_split(
-                actor=request.user,  # type: ignore[arg-type]
-                process=process,
-                total=form.cleaned_data["total"],
-                method=form.cleaned_data["method"],
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
+    form_write(
+        form,
+        lambda data: services.envelopes_split(actor=request.user, process=process, **data),  # type: ignore[arg-type]
+    )
     return _back_to_manage(request, process, form, _("The district budgets are split."))
 
 
@@ -309,10 +285,7 @@ def envelope_detail(request: HttpRequest, slug: str, envelope: str) -> HttpRespo
 def idea_support(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Support a project in the support round (or take the support back)."""
     process = _process(slug)
-    try:
-        idea = selectors.idea_get(process, pk)
-    except Idea.DoesNotExist:
-        raise Http404 from None
+    idea = _idea(process, pk)
     try:
         services.idea_support(
             user=request.user,  # type: ignore[arg-type]
@@ -343,10 +316,7 @@ def shortlist(request: HttpRequest, slug: str) -> HttpResponse:
 def merge_propose(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     _require_manager(request)
     process = _process(slug)
-    try:
-        idea = selectors.idea_get(process, pk)
-    except Idea.DoesNotExist:
-        raise Http404 from None
+    idea = _idea(process, pk)
     form = MergeForm(request.POST, candidates=selectors.merge_candidates(idea))
     if form.is_valid():
         try:
@@ -372,10 +342,7 @@ def merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A merge proposal: the ideas, each author's answer, and (once merged) the supports moved.
     The authors answer here."""
     process = _process(slug)
-    try:
-        proposal = selectors.merge_get(process, pk)
-    except MergeProposal.DoesNotExist:
-        raise Http404 from None
+    proposal = or_404(selectors.merge_get, process, pk)
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
@@ -412,10 +379,7 @@ def merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def implementation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     _require_manager(request)
     process = _process(slug)
-    try:
-        project = ImplementationProject.objects.get(idea__envelope__process=process, idea_id=pk)
-    except ImplementationProject.DoesNotExist:
-        raise Http404 from None
+    project = or_404(ImplementationProject.objects.get, idea__envelope__process=process, idea_id=pk)
     form = ImplementationForm(request.POST)
     if form.is_valid():
         services.implementation_update(
@@ -437,23 +401,19 @@ def idea_create(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
     if not request.user.has_perm("budgeting.submit_idea"):
         raise PermissionDenied
     form = IdeaForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            idea = services.idea_submit(
-                author=request.user,  # type: ignore[arg-type]
-                envelope=env,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                reports=form.cleaned_data["reports"],
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(
-                request, _("Thank you: your idea is submitted. Officials will review it.")
-            )
-            return redirect("budgeting:idea", slug=slug, pk=idea.pk)
-    return render(
+
+    def submit(data: dict[str, Any]) -> HttpResponse:
+        idea = services.idea_submit(
+            author=request.user,  # type: ignore[arg-type]
+            envelope=env,
+            title=data["title"],
+            body=data["body"],
+            reports=data["reports"],
+        )
+        messages.success(request, _("Thank you: your idea is submitted. Officials will review it."))
+        return redirect("budgeting:idea", slug=slug, pk=idea.pk)
+
+    return form_write(form, submit) or render(
         request,
         "budgeting/idea_form.html",
         {"process": process, "envelope": env, "form": form, "open": process.phase() == Phase.IDEAS},
@@ -462,10 +422,7 @@ def idea_create(request: HttpRequest, slug: str, envelope: str) -> HttpResponse:
 
 def idea_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     process = _process(slug)
-    try:
-        idea = selectors.idea_get(process, pk)
-    except Idea.DoesNotExist:
-        raise Http404 from None
+    idea = _idea(process, pk)
     manager = request.user.has_perm("budgeting.manage")
     can_review = (
         manager
@@ -503,28 +460,22 @@ def idea_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def idea_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     _require_manager(request)
     process = _process(slug)
-    try:
-        idea = selectors.idea_get(process, pk)
-    except Idea.DoesNotExist:
-        raise Http404 from None
+    idea = _idea(process, pk)
     form = ReviewForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.idea_review(
-                actor=request.user,  # type: ignore[arg-type]
-                idea=idea,
-                accept=data["decision"] == "accept",
-                cost=data["cost"],
-                feasibility=data["feasibility"],
-                reasons=data["reasons"],
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("The review is saved."))
-            return redirect("budgeting:idea", slug=slug, pk=pk)
-    return render(
+
+    def review(data: dict[str, Any]) -> HttpResponse:
+        services.idea_review(
+            actor=request.user,  # type: ignore[arg-type]
+            idea=idea,
+            accept=data["decision"] == "accept",
+            cost=data["cost"],
+            feasibility=data["feasibility"],
+            reasons=data["reasons"],
+        )
+        messages.success(request, _("The review is saved."))
+        return redirect("budgeting:idea", slug=slug, pk=pk)
+
+    return form_write(form, review) or render(
         request,
         "budgeting/idea_detail.html",
         {"process": process, "idea": idea, "can_review": True, "form": form},
@@ -548,10 +499,7 @@ def _ballot_page(request: HttpRequest, slug: str, envelope: str, mode: str) -> H
     with a one-time code) and ``paper`` (an official entering a paper ballot). "Check" shows
     the totals and problems without storing anything; a ballot that fails is shown again.
     Plain look-ups: no counts of ideas or ballots on the path of every ballot."""
-    try:
-        env = selectors.envelope_plain(slug, envelope)
-    except Envelope.DoesNotExist:
-        raise Http404 from None
+    env = or_404(selectors.envelope_plain, slug, envelope)
     process = env.process
     user: Any = request.user
     claimed = None

@@ -4,6 +4,7 @@ series of an indicator is also a CSV file (``/challenges/indicators/<id>/series.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404
@@ -28,7 +29,7 @@ from cocity.cocreation.models import (
     ProposalAmendment,
     ProposalVersion,
 )
-from cocity.core.errors import DomainError
+from cocity.core.errors import DomainError, or_404
 from cocity.core.models import Area, Organisation
 from cocity.deliberation.models import Conversation
 from cocity.needs.models import Report, ServiceCategory
@@ -242,19 +243,6 @@ class TimelineEventSerializer(serializers.Serializer[Any]):
 # --- views ------------------------------------------------------------------------------------
 
 
-def _get(getter: Any, pk: int) -> Any:
-    try:
-        return getter(pk)
-    except (
-        Challenge.DoesNotExist,
-        Proposal.DoesNotExist,
-        Initiative.DoesNotExist,
-        ProposalAmendment.DoesNotExist,
-        Meeting.DoesNotExist,
-    ):
-        raise Http404 from None
-
-
 def _organisation(slug: str) -> Organisation | None:
     if not slug:
         return None
@@ -262,6 +250,21 @@ def _organisation(slug: str) -> Organisation | None:
     if found is None:
         raise DomainError(_("Unknown organisation."), fields={"organisation": [_("Unknown.")]})
     return found
+
+
+def validated_input(
+    serializer: type[serializers.Serializer[Any]],
+    request: Request,
+    organisation: Callable[[str], Organisation | None] = _organisation,
+) -> dict[str, Any]:
+    """The request's body checked by ``serializer`` (a 400 problem when it does not fit), with
+    the organisation's slug, if any, read as the organisation by ``organisation(slug)``."""
+    data = serializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    values = dict(data.validated_data)
+    if "organisation" in values:
+        values["organisation"] = organisation(values["organisation"])
+    return values
 
 
 class ChallengeList(generics.ListAPIView[Challenge]):
@@ -274,9 +277,7 @@ class ChallengeList(generics.ListAPIView[Challenge]):
 
     @extend_schema(request=ChallengeInputSerializer, responses={201: ChallengeSerializer})
     def post(self, request: Request) -> Response:
-        data = ChallengeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        v = validated_input(ChallengeInputSerializer, request)
         reports = list(Report.objects.filter(pk__in=v["reports"]))
         if len(reports) != len(set(v["reports"])):
             raise DomainError(
@@ -302,7 +303,7 @@ class ChallengeList(generics.ListAPIView[Challenge]):
             reports=reports,
             areas=areas,
             conversation=conversation,
-            organisation=_organisation(v["organisation"]),
+            organisation=v["organisation"],
         )
         return Response(ChallengeSerializer(challenge).data, status=status.HTTP_201_CREATED)
 
@@ -320,20 +321,15 @@ class ProposalList(generics.ListAPIView[Proposal]):
     serializer_class = ProposalSerializer
 
     def get_queryset(self) -> Any:
-        return selectors.proposals(challenge=_get(selectors.challenge_get, self.kwargs["pk"]))
+        return selectors.proposals(challenge=or_404(selectors.challenge_get, self.kwargs["pk"]))
 
     @extend_schema(request=ProposalInputSerializer, responses={201: ProposalSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        challenge = _get(selectors.challenge_get, pk)
-        data = ProposalInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        challenge = or_404(selectors.challenge_get, pk)
         proposal = services.proposal_submit(
             author=request.user,  # type: ignore[arg-type]
             challenge=challenge,
-            title=v["title"],
-            body=v["body"],
-            organisation=_organisation(v["organisation"]),
+            **validated_input(ProposalInputSerializer, request),
         )
         similar = selectors.similar_proposals(
             challenge=challenge, title=proposal.title, body=proposal.body, exclude=proposal.pk
@@ -358,18 +354,16 @@ class ProposalVersions(APIView):
 
     @extend_schema(responses=VersionSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        proposal = _get(selectors.proposal_get, pk)
+        proposal = or_404(selectors.proposal_get, pk)
         return Response(VersionSerializer(selectors.proposal_versions(proposal), many=True).data)
 
     @extend_schema(request=VersionInputSerializer, responses={201: VersionSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        proposal = _get(selectors.proposal_get, pk)
-        data = VersionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        proposal = or_404(selectors.proposal_get, pk)
         version = services.proposal_edit(
             proposal=proposal,
             editor=request.user,  # type: ignore[arg-type]
-            **data.validated_data,
+            **validated_input(VersionInputSerializer, request),
         )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -386,7 +380,7 @@ class InitiativeDetail(APIView):
 
     @extend_schema(responses=InitiativeDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(InitiativeDetailSerializer(_get(selectors.initiative_get, pk)).data)
+        return Response(InitiativeDetailSerializer(or_404(selectors.initiative_get, pk)).data)
 
 
 class InitiativeTimeline(APIView):
@@ -395,7 +389,7 @@ class InitiativeTimeline(APIView):
 
     @extend_schema(responses=TimelineEventSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        initiative = _get(selectors.initiative_get, pk)
+        initiative = or_404(selectors.initiative_get, pk)
         events = selectors.initiative_timeline(initiative)
         return Response(TimelineEventSerializer(events, many=True).data)
 
@@ -404,13 +398,9 @@ class MeasurementList(APIView):
     """An indicator's measured series (GET); record a value (POST: officials)."""
 
     def _indicator(self, pk: int) -> Indicator:
-        indicator = Indicator.objects.select_related("initiative__proposal__challenge").filter(
-            pk=pk
+        return or_404(
+            Indicator.objects.select_related("initiative__proposal__challenge").get, pk=pk
         )
-        found = indicator.first()
-        if found is None:
-            raise Http404
-        return found
 
     @extend_schema(responses=MeasurementSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
@@ -421,12 +411,10 @@ class MeasurementList(APIView):
     @extend_schema(request=MeasurementInputSerializer, responses={201: MeasurementSerializer})
     def post(self, request: Request, pk: int) -> Response:
         indicator = self._indicator(pk)
-        data = MeasurementInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
         measurement = services.measurement_record(
             indicator=indicator,
             actor=request.user,  # type: ignore[arg-type]
-            **data.validated_data,
+            **validated_input(MeasurementInputSerializer, request),
         )
         return Response(MeasurementSerializer(measurement).data, status=status.HTTP_201_CREATED)
 
@@ -478,18 +466,16 @@ class AmendmentList(APIView):
 
     @extend_schema(responses=AmendmentSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        proposal = _get(selectors.proposal_get, pk)
+        proposal = or_404(selectors.proposal_get, pk)
         return Response(AmendmentSerializer(selectors.amendments(proposal), many=True).data)
 
     @extend_schema(request=AmendmentInputSerializer, responses={201: AmendmentSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        proposal = _get(selectors.proposal_get, pk)
-        data = AmendmentInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        proposal = or_404(selectors.proposal_get, pk)
         amendment = services.amendment_propose(
             proposal=proposal,
             author=request.user,  # type: ignore[arg-type]
-            **data.validated_data,
+            **validated_input(AmendmentInputSerializer, request),
         )
         return Response(AmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
 
@@ -499,13 +485,11 @@ class AmendmentDecide(APIView):
 
     @extend_schema(request=AmendmentDecisionSerializer, responses=AmendmentSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        amendment = _get(selectors.amendment_get, pk)
-        data = AmendmentDecisionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        amendment = or_404(selectors.amendment_get, pk)
         amendment = services.amendment_decide(
             amendment=amendment,
             actor=request.user,  # type: ignore[arg-type]
-            **data.validated_data,
+            **validated_input(AmendmentDecisionSerializer, request),
         )
         return Response(AmendmentSerializer(amendment).data)
 
@@ -574,20 +558,16 @@ class MeetingList(generics.ListAPIView[Meeting]):
     serializer_class = MeetingSerializer
 
     def get_queryset(self) -> Any:
-        challenge = _get(selectors.challenge_get, self.kwargs["pk"])
+        challenge = or_404(selectors.challenge_get, self.kwargs["pk"])
         return selectors.meetings(challenge=challenge).prefetch_related("proposals")
 
     @extend_schema(request=MeetingInputSerializer, responses={201: MeetingSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        challenge = _get(selectors.challenge_get, pk)
-        data = MeetingInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = dict(data.validated_data)
-        v["organisation"] = _organisation(v["organisation"])
+        challenge = or_404(selectors.challenge_get, pk)
         meeting = services.meeting_create(
             challenge=challenge,
             actor=request.user,  # type: ignore[arg-type]
-            **v,
+            **validated_input(MeetingInputSerializer, request),
         )
         return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
@@ -597,7 +577,7 @@ class MeetingDetail(APIView):
 
     @extend_schema(responses=MeetingSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(MeetingSerializer(_get(selectors.meeting_get, pk)).data)
+        return Response(MeetingSerializer(or_404(selectors.meeting_get, pk)).data)
 
 
 class RegistrationSerializer(serializers.Serializer[Any]):
@@ -609,13 +589,13 @@ class MeetingRegister(APIView):
 
     @extend_schema(request=None, responses={201: RegistrationSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        meeting = _get(selectors.meeting_get, pk)
+        meeting = or_404(selectors.meeting_get, pk)
         registration = services.meeting_register(meeting=meeting, user=request.user)  # type: ignore[arg-type]
         return Response({"waiting": registration.waiting}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        meeting = _get(selectors.meeting_get, pk)
+        meeting = or_404(selectors.meeting_get, pk)
         if not request.user.is_authenticated:
             raise NotAuthenticated()
         if not services.meeting_unregister(meeting=meeting, user=request.user):
@@ -637,19 +617,17 @@ class SurveyAnswer(APIView):
 
     @extend_schema(responses=SurveyResultSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        initiative = _get(selectors.initiative_get, pk)
+        initiative = or_404(selectors.initiative_get, pk)
         open_answers = list(initiative.survey_responses.filter(decision__isnull=True))
         return Response(SurveyResultSerializer(selectors.survey_result(open_answers)).data)
 
     @extend_schema(request=SurveyInputSerializer, responses={201: None})
     def post(self, request: Request, pk: int) -> Response:
-        initiative = _get(selectors.initiative_get, pk)
-        data = SurveyInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        initiative = or_404(selectors.initiative_get, pk)
         services.survey_answer(
             initiative=initiative,
             user=request.user,  # type: ignore[arg-type]
-            **data.validated_data,
+            **validated_input(SurveyInputSerializer, request),
         )
         return Response(status=status.HTTP_201_CREATED)
 
@@ -673,10 +651,7 @@ class IndicatorDetail(APIView):
     before the pilot starts or while iterating; else 409 ``goals_fixed``)."""
 
     def _indicator(self, pk: int) -> Indicator:
-        found = Indicator.objects.select_related("initiative", "category").filter(pk=pk).first()
-        if found is None:
-            raise Http404
-        return found
+        return or_404(Indicator.objects.select_related("initiative", "category").get, pk=pk)
 
     @extend_schema(responses=IndicatorSerializer)
     def get(self, request: Request, pk: int) -> Response:
@@ -685,9 +660,7 @@ class IndicatorDetail(APIView):
     @extend_schema(request=IndicatorInputSerializer, responses=IndicatorSerializer)
     def patch(self, request: Request, pk: int) -> Response:
         indicator = self._indicator(pk)
-        data = IndicatorInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        changes = dict(data.validated_data)
+        changes = validated_input(IndicatorInputSerializer, request)
         if "category" in changes:
             category = ServiceCategory.objects.filter(code=changes["category"]).first()
             if category is None:

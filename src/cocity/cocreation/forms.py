@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -15,6 +15,9 @@ from cocity.core.models import Area, Organisation
 from cocity.deliberation.models import Conversation
 from cocity.needs.models import Report, ServiceCategory
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class _DateInput(forms.DateInput):
     input_type = "date"
@@ -23,18 +26,39 @@ class _DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d")
 
 
-def _organisation_field(user: Any) -> forms.ModelChoiceField[Organisation]:
+ON_BEHALF, MYSELF = _("On behalf of"), _("Myself")
+
+
+def organisation_field(
+    user: Any, label: StrOrPromise = ON_BEHALF, empty_label: StrOrPromise = MYSELF
+) -> forms.ModelChoiceField[Organisation]:
+    """A choice among the organisations ``user`` belongs to, to act in one's name."""
     return forms.ModelChoiceField(
-        label=_("On behalf of"),
+        label=label,
         queryset=Organisation.objects.filter(members=user)
         if user.is_authenticated
         else Organisation.objects.none(),
         required=False,
-        empty_label=_("Myself"),
+        empty_label=empty_label,
     )
 
 
-class ChallengeForm(forms.Form):
+class _OnBehalfForm(forms.Form):
+    """A form whose ``organisation`` field lists the organisations of ``user``."""
+
+    organisation_label: StrOrPromise = ON_BEHALF
+    organisation_empty_label: StrOrPromise = MYSELF
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"] = organisation_field(
+            user, self.organisation_label, self.organisation_empty_label
+        )
+
+
+class ChallengeForm(_OnBehalfForm):
+    organisation_label, organisation_empty_label = _("Led by"), _("The city")
+
     title = forms.CharField(label=_("Title"), max_length=200)
     statement = forms.CharField(
         label=_("Problem statement"),
@@ -62,13 +86,6 @@ class ChallengeForm(forms.Form):
         help_text=_("Optional: a conversation that explored this problem."),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        organisation = _organisation_field(user)
-        organisation.label = _("Led by")
-        organisation.empty_label = _("The city")
-        self.fields["organisation"] = organisation
-
     def clean_reports(self) -> list[Report]:
         numbers = sorted({int(n) for n in re.findall(r"\d+", self.cleaned_data["reports"])})
         found = Report.objects.in_bulk(numbers)
@@ -92,7 +109,7 @@ class ChallengeForm(forms.Form):
         return conversation
 
 
-class ProposalForm(forms.Form):
+class ProposalForm(_OnBehalfForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(
         label=_("Your proposal"),
@@ -102,10 +119,6 @@ class ProposalForm(forms.Form):
     confirm_new = forms.BooleanField(
         label=_("My idea is different: submit it anyway"), required=False
     )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"] = _organisation_field(user)
 
 
 class ProposalEditForm(forms.Form):
@@ -215,7 +228,9 @@ class _DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M")
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(_OnBehalfForm):
+    organisation_label, organisation_empty_label = _("Hosted by"), _("The city")
+
     title = forms.CharField(label=_("Title"), max_length=200)
     agenda = forms.CharField(label=_("Agenda"), widget=forms.Textarea(attrs={"rows": 5}))
     format = forms.ChoiceField(label=_("Format"), choices=Meeting.Format.choices)
@@ -237,13 +252,6 @@ class MeetingForm(forms.Form):
         required=False,
         help_text=_("Empty: no limit. Once full, people join a waiting list."),
     )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        organisation = _organisation_field(user)
-        organisation.label = _("Hosted by")
-        organisation.empty_label = _("The city")
-        self.fields["organisation"] = organisation
 
 
 class MeetingReportForm(forms.Form):

@@ -5,6 +5,7 @@ outcome chart and public timeline. Every page works without JavaScript."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
@@ -37,7 +38,6 @@ from cocity.cocreation.forms import (
 from cocity.cocreation.models import (
     GATES,
     GOALS_OPEN,
-    Challenge,
     Comment,
     Indicator,
     Initiative,
@@ -49,23 +49,11 @@ from cocity.cocreation.models import (
 )
 from cocity.cocreation.tasks import measurements_fill_task
 from cocity.compute.cocreation import chart_layout, word_diff
-from cocity.core.errors import DomainError
+from cocity.core.errors import DomainError, form_write, or_404
+from cocity.core.text import csv_cell
 
 #: A challenge's page lists its proposals 50 at a time.
 PROPOSALS_PER_PAGE = 50
-
-
-def _get(getter: Any, pk: int) -> Any:
-    try:
-        return getter(pk)
-    except (
-        Challenge.DoesNotExist,
-        Proposal.DoesNotExist,
-        Initiative.DoesNotExist,
-        ProposalAmendment.DoesNotExist,
-        Meeting.DoesNotExist,
-    ):
-        raise Http404 from None
 
 
 # --- challenges -------------------------------------------------------------------------------
@@ -89,29 +77,19 @@ def challenge_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     initial = {"reports": request.GET.get("reports", "")}
     form = ChallengeForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            challenge = services.challenge_create(
-                actor=request.user,  # type: ignore[arg-type]
-                title=data["title"],
-                statement=data["statement"],
-                most_affected=data["most_affected"],
-                areas=data["areas"],
-                reports=data["reports"],
-                conversation=data["conversation"],
-                organisation=data["organisation"],
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("The challenge is public."))
-            return redirect("cocreation:challenge", pk=challenge.pk)
-    return render(request, "cocreation/challenge_form.html", {"form": form})
+
+    def create(data: dict[str, Any]) -> HttpResponse:
+        challenge = services.challenge_create(actor=request.user, **data)  # type: ignore[arg-type]
+        messages.success(request, _("The challenge is public."))
+        return redirect("cocreation:challenge", pk=challenge.pk)
+
+    return form_write(form, create) or render(
+        request, "cocreation/challenge_form.html", {"form": form}
+    )
 
 
 def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _get(selectors.challenge_get, pk)
+    challenge = or_404(selectors.challenge_get, pk)
     page = selectors.proposal_page(
         challenge=challenge, number=request.GET.get("page"), per_page=PROPOSALS_PER_PAGE
     )
@@ -134,7 +112,7 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def challenge_follow(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _get(selectors.challenge_get, pk)
+    challenge = or_404(selectors.challenge_get, pk)
     follow = request.POST.get("follow") != "0"
     services.challenge_follow(challenge=challenge, user=request.user, follow=follow)  # type: ignore[arg-type]
     messages.success(
@@ -150,7 +128,7 @@ def challenge_follow(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _get(selectors.challenge_get, pk)
+    challenge = or_404(selectors.challenge_get, pk)
     if not request.user.has_perm("cocreation.propose"):
         raise PermissionDenied
     form = ProposalForm(request.POST or None, user=request.user)
@@ -182,7 +160,7 @@ def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _get(selectors.proposal_get, pk)
+    proposal = or_404(selectors.proposal_get, pk)
     user = request.user
     initiative = Initiative.objects.filter(proposal=proposal).first()
     return render(
@@ -212,34 +190,26 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _get(selectors.proposal_get, pk)
+    proposal = or_404(selectors.proposal_get, pk)
     if not request.user.has_perm("cocreation.edit_proposal", proposal):
         raise PermissionDenied
     form = ProposalEditForm(
         request.POST or None, initial={"title": proposal.title, "body": proposal.body}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            version = services.proposal_edit(
-                proposal=proposal,
-                editor=request.user,  # type: ignore[arg-type]
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                note=form.cleaned_data["note"],
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(
-                request, _("Saved as version %(number)d.") % {"number": version.number}
-            )
-            return redirect("cocreation:proposal", pk=proposal.pk)
-    return render(request, "cocreation/proposal_edit.html", {"form": form, "proposal": proposal})
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        version = services.proposal_edit(proposal=proposal, editor=request.user, **data)  # type: ignore[arg-type]
+        messages.success(request, _("Saved as version %(number)d.") % {"number": version.number})
+        return redirect("cocreation:proposal", pk=proposal.pk)
+
+    return form_write(form, save) or render(
+        request, "cocreation/proposal_edit.html", {"form": form, "proposal": proposal}
+    )
 
 
 def proposal_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """One version of a proposal and what changed since the version before."""
-    proposal = _get(selectors.proposal_get, pk)
+    proposal = or_404(selectors.proposal_get, pk)
     versions = {v.number: v for v in selectors.proposal_versions(proposal)}
     version = versions.get(number)
     if version is None:
@@ -261,7 +231,7 @@ def proposal_version(request: HttpRequest, pk: int, number: int) -> HttpResponse
 @login_required
 @require_POST
 def proposal_coauthor(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _get(selectors.proposal_get, pk)
+    proposal = or_404(selectors.proposal_get, pk)
     if not request.user.has_perm("cocreation.invite_coauthor", proposal):
         raise PermissionDenied
     form = CoauthorForm(request.POST)
@@ -280,7 +250,7 @@ def proposal_coauthor(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_endorse(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _get(selectors.proposal_get, pk)
+    proposal = or_404(selectors.proposal_get, pk)
     organisation = None
     if request.POST.get("organisation"):
         organisation = request.user.organisations.filter(  # type: ignore[union-attr]
@@ -303,7 +273,7 @@ def proposal_endorse(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _get(selectors.proposal_get, pk)
+    proposal = or_404(selectors.proposal_get, pk)
     form = CommentForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Write a comment first."))
@@ -354,7 +324,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def initiative_create(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _get(selectors.proposal_get, pk)
+    proposal = or_404(selectors.proposal_get, pk)
     if not request.user.has_perm("cocreation.manage_initiative"):
         raise PermissionDenied
     initiative = services.initiative_create(
@@ -418,30 +388,38 @@ def _initiative_page(
 
 
 def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _initiative_page(request, _get(selectors.initiative_get, pk))
+    return _initiative_page(request, or_404(selectors.initiative_get, pk))
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not request.user.has_perm("cocreation.manage_initiative"):
+        raise PermissionDenied
 
 
 def _managed(request: HttpRequest, pk: int) -> Initiative:
-    initiative: Initiative = _get(selectors.initiative_get, pk)
-    if not request.user.has_perm("cocreation.manage_initiative"):
-        raise PermissionDenied
+    initiative = or_404(selectors.initiative_get, pk)
+    _require_manager(request)
     return initiative
 
 
 def _form_action(
-    request: HttpRequest, initiative: Initiative, form_name: str, form: Any, action: Any
+    request: HttpRequest,
+    initiative: Initiative,
+    form_name: str,
+    form: Any,
+    action: Callable[[dict[str, Any]], str],
 ) -> HttpResponse:
-    """Validate ``form``, call ``action(cleaned_data)``; on any error show the page again with
-    the form and its errors (status 400), else go back to the initiative."""
-    if form.is_valid():
-        try:
-            message = action(form.cleaned_data)
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, message)
-            return redirect("cocreation:initiative", pk=initiative.pk)
-    return _initiative_page(request, initiative, status=400, **{form_name: form})
+    """Validate ``form``, call ``action(cleaned_data)`` (it answers the message to show); on any
+    error show the page again with the form and its errors (status 400), else go back to the
+    initiative."""
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        messages.success(request, action(data))
+        return redirect("cocreation:initiative", pk=initiative.pk)
+
+    return form_write(form, act) or _initiative_page(
+        request, initiative, status=400, **{form_name: form}
+    )
 
 
 @login_required
@@ -494,29 +472,26 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_action(request, initiative, "milestone_form", MilestoneForm(request.POST), act)
 
 
+def _goal(request: HttpRequest, model: Any, pk: int, *related: str) -> Any:
+    """An indicator or a milestone with its initiative, for the officials who manage
+    initiatives."""
+    goal = or_404(model.objects.select_related("initiative", *related).get, pk=pk)
+    _require_manager(request)
+    return goal
+
+
 @login_required
 @require_POST
 def milestone_done(request: HttpRequest, pk: int) -> HttpResponse:
-    milestone = Milestone.objects.select_related("initiative").filter(pk=pk).first()
-    if milestone is None:
-        raise Http404
-    if not request.user.has_perm("cocreation.manage_initiative"):
-        raise PermissionDenied
+    milestone = _goal(request, Milestone, pk)
     services.milestone_complete(milestone=milestone, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("The milestone is done."))
     return redirect("cocreation:initiative", pk=milestone.initiative_id)
 
 
-def _cell(text: str) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def indicator_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """An indicator's series as CSV: one row per measurement, with its baseline and target."""
-    indicator = Indicator.objects.filter(pk=pk).first()
-    if indicator is None:
-        raise Http404
+    indicator = or_404(Indicator.objects.get, pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="indicator-{indicator.pk}.csv"'
     writer = csv.writer(response)
@@ -524,8 +499,8 @@ def indicator_csv(request: HttpRequest, pk: int) -> HttpResponse:
     for day, value in selectors.indicator_series(indicator):
         writer.writerow(
             [
-                _cell(indicator.name),
-                _cell(indicator.unit),
+                csv_cell(indicator.name),
+                csv_cell(indicator.unit),
                 day.isoformat(),
                 f"{value.normalize():f}",
                 f"{indicator.baseline.normalize():f}",
@@ -542,30 +517,26 @@ def indicator_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def amendment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = _get(selectors.proposal_get, pk)
+    proposal = or_404(selectors.proposal_get, pk)
     if not request.user.has_perm("cocreation.propose"):
         raise PermissionDenied
     form = AmendmentForm(
         request.POST or None, initial={"title": proposal.title, "body": proposal.body}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.amendment_propose(
-                proposal=proposal,
-                author=request.user,  # type: ignore[arg-type]
-                **form.cleaned_data,
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("Your amendment is sent to the proposal's authors."))
-            return redirect("cocreation:proposal", pk=proposal.pk)
-    return render(request, "cocreation/amendment_form.html", {"form": form, "proposal": proposal})
+
+    def propose(data: dict[str, Any]) -> HttpResponse:
+        services.amendment_propose(proposal=proposal, author=request.user, **data)  # type: ignore[arg-type]
+        messages.success(request, _("Your amendment is sent to the proposal's authors."))
+        return redirect("cocreation:proposal", pk=proposal.pk)
+
+    return form_write(form, propose) or render(
+        request, "cocreation/amendment_form.html", {"form": form, "proposal": proposal}
+    )
 
 
 def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An amendment and what it changes in the text it was written against."""
-    amendment = _get(selectors.amendment_get, pk)
+    amendment = or_404(selectors.amendment_get, pk)
     proposal = amendment.proposal
     base = proposal.versions.filter(number=amendment.based_on).first()
     old_title, old_body = (base.title, base.body) if base else (proposal.title, proposal.body)
@@ -586,7 +557,7 @@ def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def amendment_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    amendment = _get(selectors.amendment_get, pk)
+    amendment = or_404(selectors.amendment_get, pk)
     if not request.user.has_perm("cocreation.edit_proposal", amendment.proposal):
         raise PermissionDenied  # only the proposal's authors decide on its amendments
     accept = request.POST.get("decision") == "accept"
@@ -619,23 +590,19 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
-    challenge = _get(selectors.challenge_get, pk)
+    challenge = or_404(selectors.challenge_get, pk)
     if not request.user.has_perm("cocreation.create_challenge"):
         raise PermissionDenied
     form = MeetingForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.meeting_create(
-                challenge=challenge,
-                actor=request.user,  # type: ignore[arg-type]
-                **form.cleaned_data,
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("The meeting is announced."))
-            return redirect("cocreation:meeting", pk=meeting.pk)
-    return render(request, "cocreation/meeting_form.html", {"form": form, "challenge": challenge})
+
+    def create(data: dict[str, Any]) -> HttpResponse:
+        meeting = services.meeting_create(challenge=challenge, actor=request.user, **data)  # type: ignore[arg-type]
+        messages.success(request, _("The meeting is announced."))
+        return redirect("cocreation:meeting", pk=meeting.pk)
+
+    return form_write(form, create) or render(
+        request, "cocreation/meeting_form.html", {"form": form, "challenge": challenge}
+    )
 
 
 def _meeting_page(
@@ -673,13 +640,13 @@ def _meeting_page(
 
 
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _meeting_page(request, _get(selectors.meeting_get, pk))
+    return _meeting_page(request, or_404(selectors.meeting_get, pk))
 
 
 @login_required
 @require_POST
 def meeting_register(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get(selectors.meeting_get, pk)
+    meeting = or_404(selectors.meeting_get, pk)
     if request.POST.get("cancel"):
         services.meeting_unregister(meeting=meeting, user=request.user)  # type: ignore[arg-type]
         messages.success(request, _("Your registration is cancelled."))
@@ -701,25 +668,23 @@ def meeting_register(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def meeting_report(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get(selectors.meeting_get, pk)
+    meeting = or_404(selectors.meeting_get, pk)
     if not request.user.has_perm("cocreation.host_meeting", meeting):
         raise PermissionDenied
     form = MeetingReportForm(request.POST, meeting=meeting)
-    if form.is_valid():
-        try:
-            services.meeting_report(
-                meeting=meeting,
-                actor=request.user,  # type: ignore[arg-type]
-                minutes=form.cleaned_data["minutes"],
-                attended=[int(x) for x in form.cleaned_data["attended"]],
-                proposals=form.cleaned_data["proposals"],
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("The minutes and attendance are recorded."))
-            return redirect("cocreation:meeting", pk=meeting.pk)
-    return _meeting_page(request, meeting, form)
+
+    def record(data: dict[str, Any]) -> HttpResponse:
+        services.meeting_report(
+            meeting=meeting,
+            actor=request.user,  # type: ignore[arg-type]
+            minutes=data["minutes"],
+            attended=[int(x) for x in data["attended"]],
+            proposals=data["proposals"],
+        )
+        messages.success(request, _("The minutes and attendance are recorded."))
+        return redirect("cocreation:meeting", pk=meeting.pk)
+
+    return form_write(form, record) or _meeting_page(request, meeting, form)
 
 
 def _ics_text(text: str) -> str:
@@ -734,7 +699,7 @@ def _ics_text(text: str) -> str:
 
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     """The meeting as an iCalendar event, to add to a calendar."""
-    meeting = _get(selectors.meeting_get, pk)
+    meeting = or_404(selectors.meeting_get, pk)
     fmt = "%Y%m%dT%H%M%SZ"
     utc = UTC
     url = request.build_absolute_uri(reverse("cocreation:meeting", args=[meeting.pk]))
@@ -768,90 +733,75 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def survey_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    initiative: Initiative = _get(selectors.initiative_get, pk)
+    initiative = or_404(selectors.initiative_get, pk)
+
+    def answer(data: dict[str, Any]) -> HttpResponse:
+        services.survey_answer(initiative=initiative, user=request.user, **data)  # type: ignore[arg-type]
+        messages.success(request, _("Thank you: your answer is shown with the decision."))
+        return redirect("cocreation:initiative", pk=initiative.pk)
+
     form = SurveyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.survey_answer(
-                initiative=initiative,
-                user=request.user,  # type: ignore[arg-type]
-                **form.cleaned_data,
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("Thank you: your answer is shown with the decision."))
-            return redirect("cocreation:initiative", pk=initiative.pk)
-    return _initiative_page(request, initiative, status=400, survey_form=form)
+    return form_write(form, answer) or _initiative_page(
+        request, initiative, status=400, survey_form=form
+    )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    indicator = Indicator.objects.select_related("initiative", "category").filter(pk=pk).first()
-    if indicator is None:
-        raise Http404
-    if not request.user.has_perm("cocreation.manage_initiative"):
-        raise PermissionDenied
-    fields = ["name", "unit", "baseline", "target", "target_date", "source", "category", "quantity"]
-    form = IndicatorForm(request.POST or None, initial={f: getattr(indicator, f) for f in fields})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.indicator_edit(
-                indicator=indicator,
-                actor=request.user,  # type: ignore[arg-type]
-                **form.cleaned_data,
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("The indicator is changed."))
-            return redirect("cocreation:initiative", pk=indicator.initiative_id)
-    return render(
+def _goal_edit(
+    request: HttpRequest,
+    goal: Indicator | Milestone,
+    form_class: Any,
+    write: Callable[[dict[str, Any]], object],
+    *,
+    done: str,
+    heading: str,
+    goals_open: bool,
+) -> HttpResponse:
+    """The page that changes an indicator's or a milestone's definition: its form filled with
+    the current values; once saved (``write(cleaned_data)``), back to the initiative."""
+    form = form_class(
+        request.POST or None, initial={f: getattr(goal, f) for f in form_class.base_fields}
+    )
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        write(data)
+        messages.success(request, done)
+        return redirect("cocreation:initiative", pk=goal.initiative_id)
+
+    return form_write(form, save) or render(
         request,
         "cocreation/goal_edit.html",
-        {
-            "form": form,
-            "initiative": indicator.initiative,
-            "heading": _("Change the indicator “%(name)s”") % {"name": indicator.name},
-            "goals_open": indicator.initiative.stage in GOALS_OPEN,
-        },
+        {"form": form, "initiative": goal.initiative, "heading": heading, "goals_open": goals_open},
         status=400 if form.is_bound else 200,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    milestone = Milestone.objects.select_related("initiative").filter(pk=pk).first()
-    if milestone is None:
-        raise Http404
-    if not request.user.has_perm("cocreation.manage_initiative"):
-        raise PermissionDenied
-    initial = {"title": milestone.title, "weight": milestone.weight, "due_on": milestone.due_on}
-    form = MilestoneForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.milestone_edit(
-                milestone=milestone,
-                actor=request.user,  # type: ignore[arg-type]
-                **form.cleaned_data,
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("The milestone is changed."))
-            return redirect("cocreation:initiative", pk=milestone.initiative_id)
-    return render(
+def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    indicator = _goal(request, Indicator, pk, "category")
+    return _goal_edit(
         request,
-        "cocreation/goal_edit.html",
-        {
-            "form": form,
-            "initiative": milestone.initiative,
-            "heading": _("Change the milestone “%(title)s”") % {"title": milestone.title},
-            "goals_open": milestone.done_on is None,
-        },
-        status=400 if form.is_bound else 200,
+        indicator,
+        IndicatorForm,
+        lambda data: services.indicator_edit(indicator=indicator, actor=request.user, **data),  # type: ignore[arg-type]
+        done=_("The indicator is changed."),
+        heading=_("Change the indicator “%(name)s”") % {"name": indicator.name},
+        goals_open=indicator.initiative.stage in GOALS_OPEN,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = _goal(request, Milestone, pk)
+    return _goal_edit(
+        request,
+        milestone,
+        MilestoneForm,
+        lambda data: services.milestone_edit(milestone=milestone, actor=request.user, **data),  # type: ignore[arg-type]
+        done=_("The milestone is changed."),
+        heading=_("Change the milestone “%(title)s”") % {"title": milestone.title},
+        goals_open=milestone.done_on is None,
     )
 
 

@@ -8,10 +8,10 @@ protocols (Open311, NGSI-LD) map the same object to their own error shapes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -20,6 +20,29 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+T = TypeVar("T")
+
+
+def or_404(getter: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``getter(*args, **kwargs)`` (a selector or ``QuerySet.get`` reading one row), with a
+    missing row answered as 404 (HTML pages and the REST API alike)."""
+    try:
+        return getter(*args, **kwargs)
+    except ObjectDoesNotExist:
+        raise Http404 from None
+
+
+def form_write(form: Any, write: Callable[[dict[str, Any]], T]) -> T | None:
+    """``write(form.cleaned_data)`` when ``form`` is bound and valid, and what it answers; a
+    ``DomainError`` it raises goes onto the form. ``None``: the form is unbound or has errors
+    (show it again)."""
+    if form.is_valid():
+        try:
+            return write(form.cleaned_data)
+        except DomainError as exc:
+            exc.add_to_form(form)
+    return None
 
 
 class DomainError(Exception):

@@ -25,6 +25,11 @@ def all_safe(texts: Iterable[str]) -> bool:
     return all(FORBIDDEN.search(t) is None for t in texts)
 
 
+def csv_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text and never runs as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 forbids (for output of rows stored before the
     input check existed)."""

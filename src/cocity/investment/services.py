@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from cocity.budgeting.models import Idea
@@ -101,7 +102,7 @@ def call_set_rule(*, actor: User, call: MatchingCall, rule: dict[str, Any]) -> M
     """Change the rule of a call that has not opened yet; once open, the rule is fixed."""
     _require_manager(actor)
     if timezone.now() >= call.opens_at:
-        raise Conflict(gettext_noop("The call is open: its published rule cannot change."))
+        raise Conflict(_("The call is open: its published rule cannot change."))
     call.rule = rule_clean(rule)
     call.save(update_fields=["rule"])
     audit_record(action="investment.call_rule_set", actor=actor, obj=call, data=call.rule)
@@ -158,10 +159,10 @@ def call_close(*, actor: User, call: MatchingCall) -> MatchingCall:
     _require_manager(actor)
     call = MatchingCall.objects.select_for_update().get(pk=call.pk)
     if call.status == MatchingCall.Status.COMPUTED:
-        raise Conflict(gettext_noop("The match of this call is already computed."))
+        raise Conflict(_("The match of this call is already computed."))
     now = timezone.now()
     if now < call.opens_at:
-        raise Conflict(gettext_noop("The call has not opened yet."))
+        raise Conflict(_("The call has not opened yet."))
     for campaign in call.campaigns.filter(status__in=[Campaign.Status.OPEN]):
         campaign_close(campaign=campaign, final=True)
     export = call_export(call)
@@ -225,11 +226,11 @@ def campaign_create(
         raise NotAllowed()
     if idea is not None and not _is_budget_winner(idea):
         raise DomainError(
-            gettext_noop("Only a winning project of a budget can have a campaign."),
-            fields={"idea": [gettext_noop("Not a winning project.")]},
+            _("Only a winning project of a budget can have a campaign."),
+            fields={"idea": [_("Not a winning project.")]},
         )
     if call is not None and call.status != MatchingCall.Status.OPEN:
-        raise Conflict(gettext_noop("The matching call is closed."))
+        raise Conflict(_("The matching call is closed."))
     campaign = Campaign(
         slug=slug,
         title=title,
@@ -275,11 +276,11 @@ def pledge_make(
     money will be asked for once the campaign reaches its minimum."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if not campaign.is_open or timezone.now() >= current_deadline(campaign):
-        raise Conflict(gettext_noop("This campaign no longer takes pledges."))
+        raise Conflict(_("This campaign no longer takes pledges."))
     if amount <= 0:
         raise DomainError(
-            gettext_noop("Pledge a positive amount."),
-            fields={"amount": [gettext_noop("Pledge a positive amount.")]},
+            _("Pledge a positive amount."),
+            fields={"amount": [_("Pledge a positive amount.")]},
         )
     pledge = Pledge(
         campaign=campaign,
@@ -315,7 +316,7 @@ def pledge_mark_collected(*, actor: User, pledge: Pledge) -> Pledge:
     _require_manager(actor)
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
     if pledge.status != Pledge.Status.PROMISED:
-        raise Conflict(gettext_noop("Only a promised pledge can be marked collected."))
+        raise Conflict(_("Only a promised pledge can be marked collected."))
     pledge.status = Pledge.Status.COLLECTED
     pledge.collected_at = timezone.now()
     pledge.save(update_fields=["status", "collected_at"])
@@ -422,11 +423,11 @@ def role_add(
 def signup_make(*, volunteer: User, role: VolunteerRole, named: bool = False) -> Signup:
     role = VolunteerRole.objects.select_for_update().select_related("campaign").get(pk=role.pk)
     if not role.campaign.is_open or timezone.now() >= role.starts_at:
-        raise Conflict(gettext_noop("This role no longer takes volunteers."))
+        raise Conflict(_("This role no longer takes volunteers."))
     if role.signups.filter(volunteer=volunteer).exists():
-        raise Conflict(gettext_noop("You already signed up for this role."))
+        raise Conflict(_("You already signed up for this role."))
     if role.signups.count() >= role.slots:
-        raise Conflict(gettext_noop("All the slots of this role are taken."))
+        raise Conflict(_("All the slots of this role are taken."))
     signup = Signup.objects.create(role=role, volunteer=volunteer, named=named)
     audit_record(action="investment.signed_up", actor=volunteer, obj=signup)
     params = {"role": role.title[:80], "title": role.campaign.title[:120]}
@@ -445,7 +446,7 @@ def signup_make(*, volunteer: User, role: VolunteerRole, named: bool = False) ->
 
 @transaction.atomic
 def signup_cancel(*, volunteer: User, role: VolunteerRole) -> int:
-    deleted, _ = Signup.objects.filter(role=role, volunteer=volunteer).delete()
+    deleted, _count = Signup.objects.filter(role=role, volunteer=volunteer).delete()
     if deleted:
         audit_record(action="investment.signup_cancelled", actor=volunteer, obj=role)
     return deleted
@@ -510,11 +511,11 @@ def offering_request(*, applicant: User, offering: Offering, units: int) -> Offe
     if offering.status != Offering.Status.OPEN or not (
         offering.opens_at <= now < offering.closes_at
     ):
-        raise Conflict(gettext_noop("This offering does not take requests now."))
+        raise Conflict(_("This offering does not take requests now."))
     if not 1 <= units <= offering.cap_per_person:
-        message = gettext_noop("Ask for between 1 and the most units per person.")
+        message = _("Ask for between 1 and the most units per person.")
         raise DomainError(message, fields={"units": [message]})
-    request, _ = OfferingRequest.objects.update_or_create(
+    request, _created = OfferingRequest.objects.update_or_create(
         offering=offering, applicant=applicant, defaults={"units": units}
     )
     audit_record(action="investment.offering_requested", actor=applicant, obj=request)
@@ -527,7 +528,7 @@ def offering_allocate(*, actor: User, offering: Offering) -> Offering:
     _require_manager(actor)
     offering = Offering.objects.select_for_update().get(pk=offering.pk)
     if offering.status != Offering.Status.OPEN:
-        raise Conflict(gettext_noop("This offering is already allocated."))
+        raise Conflict(_("This offering is already allocated."))
     requests = list(offering.requests.select_related("applicant"))
     allocation = offering_rule.allocate(
         offering.units,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cocity.core.errors import DomainError
+from cocity.core.errors import DomainError, form_write, or_404
 from cocity.investment import selectors, services
 from cocity.investment.forms import (
     CallForm,
@@ -43,24 +44,31 @@ def _require_manager(request: HttpRequest) -> None:
 
 
 def _campaign(slug: str) -> Campaign:
-    try:
-        return selectors.campaign_get(slug)
-    except Campaign.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.campaign_get, slug)
 
 
 def _call(slug: str) -> MatchingCall:
-    try:
-        return selectors.call_get(slug)
-    except MatchingCall.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.call_get, slug)
 
 
 def _offering(slug: str) -> Offering:
+    return or_404(selectors.offering_get, slug)
+
+
+def _act(request: HttpRequest, write: Callable[[], object], done: str) -> None:
+    """A button's action: ``done`` once ``write()`` succeeds, else the reason it was refused."""
     try:
-        return selectors.offering_get(slug)
-    except Offering.DoesNotExist:
-        raise Http404 from None
+        write()
+    except DomainError as exc:
+        messages.error(request, _(exc.message))
+    else:
+        messages.success(request, done)
+
+
+def _again(response: HttpResponse) -> HttpResponse:
+    """A page shown again because its form has errors."""
+    response.status_code = 400
+    return response
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -126,20 +134,15 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     if not _may_create(request):
         raise PermissionDenied
     form = CampaignForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            campaign = services.campaign_create(
-                actor=request.user,  # type: ignore[arg-type]
-                **form.service_fields(),
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(
-                request, _("The campaign is open. Add volunteer roles if it needs time.")
-            )
-            return redirect("investment:campaign", slug=campaign.slug)
-    return render(request, "investment/campaign_form.html", {"form": form})
+
+    def create(data: dict[str, Any]) -> HttpResponse:
+        campaign = services.campaign_create(actor=request.user, **form.service_fields())  # type: ignore[arg-type]
+        messages.success(request, _("The campaign is open. Add volunteer roles if it needs time."))
+        return redirect("investment:campaign", slug=campaign.slug)
+
+    return form_write(form, create) or render(
+        request, "investment/campaign_form.html", {"form": form}
+    )
 
 
 @login_required
@@ -149,21 +152,13 @@ def role_add(request: HttpRequest, slug: str) -> HttpResponse:
     if not (_manager(request) or campaign.created_by_id == request.user.pk):
         raise PermissionDenied
     form = RoleForm(request.POST)
-    if form.is_valid():
-        try:
-            services.role_add(
-                actor=request.user,  # type: ignore[arg-type]
-                campaign=campaign,
-                **form.cleaned_data,
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("The volunteer role is added."))
-            return redirect("investment:campaign", slug=slug)
-    response = campaign_detail(request, slug, role_form=form)
-    response.status_code = 400
-    return response
+
+    def add(data: dict[str, Any]) -> HttpResponse:
+        services.role_add(actor=request.user, campaign=campaign, **data)  # type: ignore[arg-type]
+        messages.success(request, _("The volunteer role is added."))
+        return redirect("investment:campaign", slug=slug)
+
+    return form_write(form, add) or _again(campaign_detail(request, slug, role_form=form))
 
 
 @login_required
@@ -171,23 +166,19 @@ def role_add(request: HttpRequest, slug: str) -> HttpResponse:
 def pledge(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(slug)
     form = PledgeForm(request.POST)
-    if form.is_valid():
-        try:
-            payment = services.pledge_make(
-                pledger=request.user,  # type: ignore[arg-type]
-                campaign=campaign,
-                amount=form.cents(),
-                named=form.cleaned_data["named"],
-            )[1]
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("Thank you: your pledge is recorded."))
-            messages.info(request, payment.instructions)
-            return redirect("investment:campaign", slug=slug)
-    response = campaign_detail(request, slug, form=form)
-    response.status_code = 400
-    return response
+
+    def make(data: dict[str, Any]) -> HttpResponse:
+        payment = services.pledge_make(
+            pledger=request.user,  # type: ignore[arg-type]
+            campaign=campaign,
+            amount=form.cents(),
+            named=data["named"],
+        )[1]
+        messages.success(request, _("Thank you: your pledge is recorded."))
+        messages.info(request, payment.instructions)
+        return redirect("investment:campaign", slug=slug)
+
+    return form_write(form, make) or _again(campaign_detail(request, slug, form=form))
 
 
 @login_required
@@ -221,14 +212,12 @@ def signup(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def collect(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     _require_manager(request)
-    pledge_obj = Pledge.objects.filter(campaign__slug=slug, pk=pk).first()
-    if pledge_obj is None:
-        raise Http404
-    try:
-        services.pledge_mark_collected(actor=request.user, pledge=pledge_obj)  # type: ignore[arg-type]
-        messages.success(request, _("The pledge is marked collected."))
-    except DomainError as exc:
-        messages.error(request, _(exc.message))
+    pledge_obj = or_404(Pledge.objects.get, campaign__slug=slug, pk=pk)
+    _act(
+        request,
+        lambda: services.pledge_mark_collected(actor=request.user, pledge=pledge_obj),  # type: ignore[arg-type]
+        _("The pledge is marked collected."),
+    )
     return redirect("investment:campaign", slug=slug)
 
 
@@ -330,11 +319,11 @@ def call_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def call_close(request: HttpRequest, slug: str) -> HttpResponse:
     _require_manager(request)
     call = _call(slug)
-    try:
-        services.call_close(actor=request.user, call=call)  # type: ignore[arg-type]
-        messages.success(request, _("The call is closed and the match computed."))
-    except DomainError as exc:
-        messages.error(request, _(exc.message))
+    _act(
+        request,
+        lambda: services.call_close(actor=request.user, call=call),  # type: ignore[arg-type]
+        _("The call is closed and the match computed."),
+    )
     return redirect("investment:call", slug=slug)
 
 
@@ -376,18 +365,15 @@ def call_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 def offering_create(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     form = OfferingForm(request.POST or None, initial={"seed": secrets.token_hex(8)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            offering = services.offering_create(
-                actor=request.user,  # type: ignore[arg-type]
-                **form.service_fields(),
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("The offering is published."))
-            return redirect("investment:offering", slug=offering.slug)
-    return render(request, "investment/offering_form.html", {"form": form})
+
+    def create(data: dict[str, Any]) -> HttpResponse:
+        offering = services.offering_create(actor=request.user, **form.service_fields())  # type: ignore[arg-type]
+        messages.success(request, _("The offering is published."))
+        return redirect("investment:offering", slug=offering.slug)
+
+    return form_write(form, create) or render(
+        request, "investment/offering_form.html", {"form": form}
+    )
 
 
 def offering_detail(
@@ -419,23 +405,13 @@ def offering_detail(
 def offering_request(request: HttpRequest, slug: str) -> HttpResponse:
     offering = _offering(slug)
     form = RequestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.offering_request(
-                applicant=request.user,  # type: ignore[arg-type]
-                offering=offering,
-                units=form.cleaned_data["units"],
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(
-                request, _("Your request is recorded. Asking early gives no advantage.")
-            )
-            return redirect("investment:offering", slug=slug)
-    response = offering_detail(request, slug, form=form)
-    response.status_code = 400
-    return response
+
+    def ask(data: dict[str, Any]) -> HttpResponse:
+        services.offering_request(applicant=request.user, offering=offering, units=data["units"])  # type: ignore[arg-type]
+        messages.success(request, _("Your request is recorded. Asking early gives no advantage."))
+        return redirect("investment:offering", slug=slug)
+
+    return form_write(form, ask) or _again(offering_detail(request, slug, form=form))
 
 
 @login_required
@@ -443,9 +419,9 @@ def offering_request(request: HttpRequest, slug: str) -> HttpResponse:
 def offering_allocate(request: HttpRequest, slug: str) -> HttpResponse:
     _require_manager(request)
     offering = _offering(slug)
-    try:
-        services.offering_allocate(actor=request.user, offering=offering)  # type: ignore[arg-type]
-        messages.success(request, _("The offering is allocated."))
-    except DomainError as exc:
-        messages.error(request, _(exc.message))
+    _act(
+        request,
+        lambda: services.offering_allocate(actor=request.user, offering=offering),  # type: ignore[arg-type]
+        _("The offering is allocated."),
+    )
     return redirect("investment:offering", slug=slug)

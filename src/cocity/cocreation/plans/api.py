@@ -4,9 +4,9 @@ their changes and the contributions that caused them."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cocity.cocreation.api import validated_input
 from cocity.cocreation.models_plans import (
     Amendment,
     Plan,
@@ -22,7 +23,7 @@ from cocity.cocreation.models_plans import (
     PlanVersion,
 )
 from cocity.cocreation.plans import selectors, services
-from cocity.core.errors import DomainError, NotAllowed
+from cocity.core.errors import DomainError, NotAllowed, or_404
 from cocity.core.models import Organisation
 from cocity.core.schema import problems
 
@@ -190,27 +191,6 @@ class GroupsSerializer(serializers.Serializer[Any]):
     groups = GroupSerializer(many=True, help_text="The largest groups, largest first")
 
 
-def _plan(pk: int) -> Plan:
-    try:
-        return selectors.plan_get(pk)
-    except Plan.DoesNotExist:
-        raise Http404 from None
-
-
-def _section(pk: int) -> PlanSection:
-    try:
-        return selectors.section_get(pk)
-    except PlanSection.DoesNotExist:
-        raise Http404 from None
-
-
-def _amendment(pk: int) -> Amendment:
-    try:
-        return selectors.amendment_get(pk)
-    except Amendment.DoesNotExist:
-        raise Http404 from None
-
-
 def _allowed(request: Request, perm: str) -> None:
     """Refuse before reading the body, so a caller without the right learns only that."""
     if not request.user.has_perm(perm):
@@ -227,6 +207,10 @@ def _organisation(slug: str) -> Organisation | None:
     return found
 
 
+#: The request's checked body; an unknown organisation is refused in the plans' words.
+_input = partial(validated_input, organisation=_organisation)
+
+
 class PlanList(generics.ListAPIView[Plan]):
     """The plans (GET); publish a draft from Markdown (POST: officials)."""
 
@@ -240,9 +224,7 @@ class PlanList(generics.ListAPIView[Plan]):
     )
     def post(self, request: Request) -> Response:
         _allowed(request, "cocreation.manage_plan")
-        data = PlanInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        plan = services.plan_import(actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        plan = services.plan_import(actor=request.user, **_input(PlanInputSerializer, request))  # type: ignore[arg-type]
         return Response(PlanDetailSerializer(plan).data, status=status.HTTP_201_CREATED)
 
 
@@ -252,7 +234,7 @@ class PlanDetail(generics.RetrieveAPIView[Plan]):
     serializer_class = PlanDetailSerializer
 
     def get_object(self) -> Plan:
-        return _plan(self.kwargs["pk"])
+        return or_404(selectors.plan_get, self.kwargs["pk"])
 
 
 class SectionComments(generics.ListAPIView[PlanComment]):
@@ -261,26 +243,20 @@ class SectionComments(generics.ListAPIView[PlanComment]):
     serializer_class = CommentSerializer
 
     def get_queryset(self) -> Any:
-        return selectors.section_comments(_section(self.kwargs["pk"])).order_by(
-            "-created_at", "-id"
-        )
+        return selectors.section_comments(
+            or_404(selectors.section_get, self.kwargs["pk"])
+        ).order_by("-created_at", "-id")
 
     @extend_schema(
         request=CommentInputSerializer, responses={201: CommentSerializer, **problems(403, 409)}
     )
     def post(self, request: Request, pk: int) -> Response:
         _allowed(request, "cocreation.contribute_plan")
-        section = _section(pk)
-        data = CommentInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        section = or_404(selectors.section_get, pk)
         comment = services.plan_comment_add(
             section=section,
             author=request.user,  # type: ignore[arg-type]
-            body=v["body"],
-            quote=v["quote"],
-            quote_start=v["quote_start"],
-            organisation=_organisation(v["organisation"]),
+            **_input(CommentInputSerializer, request),
         )
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
@@ -291,7 +267,8 @@ class SectionGroups(APIView):
 
     @extend_schema(responses=GroupsSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(GroupsSerializer(selectors.comment_groups(_section(pk))).data)
+        section = or_404(selectors.section_get, pk)
+        return Response(GroupsSerializer(selectors.comment_groups(section)).data)
 
 
 class SectionAmendments(generics.ListAPIView[Amendment]):
@@ -300,7 +277,7 @@ class SectionAmendments(generics.ListAPIView[Amendment]):
     serializer_class = PlanAmendmentSerializer
 
     def get_queryset(self) -> Any:
-        return selectors.section_amendments(_section(self.kwargs["pk"]))
+        return selectors.section_amendments(or_404(selectors.section_get, self.kwargs["pk"]))
 
     @extend_schema(
         request=PlanAmendmentInputSerializer,
@@ -308,18 +285,11 @@ class SectionAmendments(generics.ListAPIView[Amendment]):
     )
     def post(self, request: Request, pk: int) -> Response:
         _allowed(request, "cocreation.contribute_plan")
-        section = _section(pk)
-        data = PlanAmendmentInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        section = or_404(selectors.section_get, pk)
         amendment = services.amendment_propose(
             section=section,
             author=request.user,  # type: ignore[arg-type]
-            text=v["text"],
-            quote=v["quote"],
-            quote_start=v["quote_start"],
-            reason=v["reason"],
-            organisation=_organisation(v["organisation"]),
+            **_input(PlanAmendmentInputSerializer, request),
         )
         return Response(PlanAmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
 
@@ -333,13 +303,11 @@ class AmendmentSupportView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         _allowed(request, "cocreation.contribute_plan")
-        amendment = _amendment(pk)
-        data = SupportInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        amendment = or_404(selectors.amendment_get, pk)
         services.amendment_support(
             amendment=amendment,
             user=request.user,  # type: ignore[arg-type]
-            support=data.validated_data["support"],
+            **_input(SupportInputSerializer, request),
         )
         return Response(PlanAmendmentSerializer(amendment).data)
 
@@ -353,13 +321,11 @@ class AmendmentDecision(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         _allowed(request, "cocreation.manage_plan")
-        amendment = _amendment(pk)
-        data = DecisionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        amendment = or_404(selectors.amendment_get, pk)
         decided = services.amendment_decide(
             amendment=amendment,
             actor=request.user,  # type: ignore[arg-type]
-            **data.validated_data,
+            **_input(DecisionInputSerializer, request),
         )
         return Response(PlanAmendmentSerializer(decided).data)
 
@@ -370,20 +336,19 @@ class PlanVersions(APIView):
 
     @extend_schema(responses=PlanVersionSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        return Response(PlanVersionSerializer(selectors.plan_versions(_plan(pk)), many=True).data)
+        versions = selectors.plan_versions(or_404(selectors.plan_get, pk))
+        return Response(PlanVersionSerializer(versions, many=True).data)
 
     @extend_schema(
         request=PublishInputSerializer, responses={201: PlanVersionSerializer, **problems(403, 409)}
     )
     def post(self, request: Request, pk: int) -> Response:
         _allowed(request, "cocreation.manage_plan")
-        plan = _plan(pk)
-        data = PublishInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        plan = or_404(selectors.plan_get, pk)
         version = services.plan_publish(
             plan=plan,
             actor=request.user,  # type: ignore[arg-type]
-            note=data.validated_data["note"],
+            **_input(PublishInputSerializer, request),
         )
         return Response(PlanVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -394,11 +359,7 @@ class PlanVersionDetail(APIView):
 
     @extend_schema(responses=PlanVersionDetailSerializer)
     def get(self, request: Request, pk: int, number: int) -> Response:
-        plan = _plan(pk)
-        try:
-            version = selectors.version_get(plan, number)
-        except PlanVersion.DoesNotExist:
-            raise Http404 from None
+        version = or_404(selectors.version_get, or_404(selectors.plan_get, pk), number)
         changes = selectors.version_changes(version, request.user)
         return Response(
             {

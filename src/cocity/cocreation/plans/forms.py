@@ -7,18 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cocity.core.models import Organisation
-
-
-def _organisation_field(user: Any) -> forms.ModelChoiceField[Organisation]:
-    return forms.ModelChoiceField(
-        label=_("On behalf of"),
-        queryset=Organisation.objects.filter(members=user)
-        if user.is_authenticated
-        else Organisation.objects.none(),
-        required=False,
-        empty_label=_("Myself"),
-    )
+from cocity.cocreation.forms import organisation_field
 
 
 class PlanImportForm(forms.Form):
@@ -64,7 +53,7 @@ class _PassageForm(forms.Form):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if user is not None and user.is_authenticated and user.organisations.exists():
-            self.fields["organisation"] = _organisation_field(user)
+            self.fields["organisation"] = organisation_field(user)
 
 
 class PlanCommentForm(_PassageForm):

@@ -4,6 +4,7 @@ reader select a passage in a section to quote it."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -15,13 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cocity.cocreation.models_plans import (
-    Amendment,
-    Plan,
-    PlanComment,
-    PlanSection,
-    PlanVersion,
-)
+from cocity.cocreation.models_plans import Plan, PlanSection, PlanVersion
 from cocity.cocreation.plans import selectors, services
 from cocity.cocreation.plans.forms import (
     AmendmentForm,
@@ -31,26 +26,25 @@ from cocity.cocreation.plans.forms import (
     PublishForm,
     SectionEditForm,
 )
-from cocity.core.errors import DomainError
+from cocity.core.errors import form_write, or_404
+from cocity.core.text import csv_cell
 
 COMMENTS_PER_PAGE = 20
 
 
 def _plan(pk: int) -> Plan:
-    try:
-        return selectors.plan_get(pk)
-    except Plan.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.plan_get, pk)
 
 
 def _section(pk: int, sid: int) -> PlanSection:
-    try:
-        section = selectors.section_get(sid)
-    except PlanSection.DoesNotExist:
-        raise Http404 from None
+    section = or_404(selectors.section_get, sid)
     if section.plan_id != pk:
         raise Http404
     return section
+
+
+def _to_section(section: PlanSection) -> HttpResponse:
+    return redirect("cocreation:plan_section", pk=section.plan_id, sid=section.pk)
 
 
 def _manager(request: HttpRequest) -> Any:
@@ -72,19 +66,15 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_create(request: HttpRequest) -> HttpResponse:
     actor = _manager(request)
     form = PlanImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan = services.plan_import(
-                actor=actor,
-                markdown=form.cleaned_data["markdown"],
-                title=form.cleaned_data["title"],
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("The draft plan is published: residents can comment."))
-            return redirect("cocreation:plan", pk=plan.pk)
-    return render(request, "cocreation/plans/plan_form.html", {"form": form})
+
+    def publish(data: dict[str, Any]) -> HttpResponse:
+        plan = services.plan_import(actor=actor, markdown=data["markdown"], title=data["title"])
+        messages.success(request, _("The draft plan is published: residents can comment."))
+        return redirect("cocreation:plan", pk=plan.pk)
+
+    return form_write(form, publish) or render(
+        request, "cocreation/plans/plan_form.html", {"form": form}
+    )
 
 
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -163,28 +153,36 @@ def plan_section(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
     return _section_page(request, _section(pk, sid))
 
 
+def _contribute(
+    request: HttpRequest,
+    section: PlanSection,
+    form: PlanCommentForm | AmendmentForm,
+    write: Callable[..., object],
+    done: str,
+) -> HttpResponse:
+    """A comment or an amendment on a section: ``write(section=, author=, **cleaned_data)``,
+    then back to the section; on any error the section's page again with the form (400)."""
+
+    def contribute(data: dict[str, Any]) -> HttpResponse:
+        write(section=section, author=request.user, **data)
+        messages.success(request, done)
+        return _to_section(section)
+
+    if (response := form_write(form, contribute)) is not None:
+        return response
+    if isinstance(form, AmendmentForm):
+        return _section_page(request, section, amendment_form=form, status=400)
+    return _section_page(request, section, comment_form=form, status=400)
+
+
 @login_required
 @require_POST
 def plan_comment(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
     section = _section(pk, sid)
     form = PlanCommentForm(request.POST, user=request.user, prefix="comment")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.plan_comment_add(
-                section=section,
-                author=request.user,  # type: ignore[arg-type]
-                body=data["body"],
-                quote=data["quote"],
-                quote_start=data["quote_start"],
-                organisation=data.get("organisation"),
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("Your comment is published."))
-            return redirect("cocreation:plan_section", pk=pk, sid=sid)
-    return _section_page(request, section, comment_form=form, status=400)
+    return _contribute(
+        request, section, form, services.plan_comment_add, _("Your comment is published.")
+    )
 
 
 @login_required
@@ -192,63 +190,37 @@ def plan_comment(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
 def plan_amend(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
     section = _section(pk, sid)
     form = AmendmentForm(request.POST, user=request.user, prefix="amend")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.amendment_propose(
-                section=section,
-                author=request.user,  # type: ignore[arg-type]
-                text=data["text"],
-                quote=data["quote"],
-                quote_start=data["quote_start"],
-                reason=data["reason"],
-                organisation=data.get("organisation"),
-            )
-        except DomainError as exc:
-            exc.add_to_form(form)
-        else:
-            messages.success(request, _("Your amendment is published: others can support it."))
-            return redirect("cocreation:plan_section", pk=pk, sid=sid)
-    return _section_page(request, section, amendment_form=form, status=400)
+    done = _("Your amendment is published: others can support it.")
+    return _contribute(request, section, form, services.amendment_propose, done)
 
 
 @login_required
 @require_POST
 def plan_section_edit(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
     section = _section(pk, sid)
+    actor = _manager(request)
     form = SectionEditForm(request.POST)
     if form.is_valid():
-        services.section_edit(
-            section=section, actor=_manager(request), body=form.cleaned_data["body"]
-        )
+        services.section_edit(section=section, actor=actor, body=form.cleaned_data["body"])
         messages.success(request, _("The section's text is saved; publish a version to show it."))
-    return redirect("cocreation:plan_section", pk=pk, sid=sid)
-
-
-def _amendment(aid: int) -> Amendment:
-    try:
-        return selectors.amendment_get(aid)
-    except Amendment.DoesNotExist:
-        raise Http404 from None
+    return _to_section(section)
 
 
 @login_required
 @require_POST
 def amendment_support(request: HttpRequest, aid: int) -> HttpResponse:
-    amendment = _amendment(aid)
+    amendment = or_404(selectors.amendment_get, aid)
     support = request.POST.get("support", "1") == "1"
     services.amendment_support(amendment=amendment, user=request.user, support=support)  # type: ignore[arg-type]
-    section = amendment.section
-    return redirect("cocreation:plan_section", pk=section.plan_id, sid=section.pk)
+    return _to_section(amendment.section)
 
 
 @login_required
 @require_POST
 def amendment_decide(request: HttpRequest, aid: int) -> HttpResponse:
-    amendment = _amendment(aid)
+    amendment = or_404(selectors.amendment_get, aid)
     actor = _manager(request)
     form = DecisionForm(request.POST)
-    section = amendment.section
     if not form.is_valid():
         messages.error(request, _("Choose accept or reject and give a reason."))
     else:
@@ -262,28 +234,21 @@ def amendment_decide(request: HttpRequest, aid: int) -> HttpResponse:
             if accept
             else _("The amendment is rejected; its author is told why."),
         )
-    return redirect("cocreation:plan_section", pk=section.plan_id, sid=section.pk)
+    return _to_section(amendment.section)
 
 
 @login_required
 @require_POST
 def comment_address(request: HttpRequest, cid: int) -> HttpResponse:
-    try:
-        comment = selectors.comment_get(cid)
-    except PlanComment.DoesNotExist:
-        raise Http404 from None
+    comment = or_404(selectors.comment_get, cid)
     services.plan_comment_address(
         comment=comment, actor=_manager(request), addressed=request.POST.get("addressed") == "1"
     )
-    section = comment.section
-    return redirect("cocreation:plan_section", pk=section.plan_id, sid=section.pk)
+    return _to_section(comment.section)
 
 
 def _version(plan: Plan, number: int) -> PlanVersion:
-    try:
-        return selectors.version_get(plan, number)
-    except PlanVersion.DoesNotExist:
-        raise Http404 from None
+    return or_404(selectors.version_get, plan, number)
 
 
 def plan_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
@@ -314,11 +279,6 @@ def plan_version_markdown(request: HttpRequest, pk: int, number: int) -> HttpRes
     )
     response["Content-Disposition"] = f'attachment; filename="plan-{plan.pk}-v{number}.md"'
     return response
-
-
-def _cell(text: str) -> str:
-    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _name(row: Any) -> str:
@@ -357,11 +317,11 @@ def plan_csv(request: HttpRequest, pk: int) -> HttpResponse:
                 "comment",
                 c.pk,
                 c.section.position,
-                _cell(c.section.heading),
-                _cell(_name(c)),
+                csv_cell(c.section.heading),
+                csv_cell(_name(c)),
                 c.created_at.isoformat(),
-                _cell(c.quote),
-                _cell(c.body),
+                csv_cell(c.quote),
+                csv_cell(c.body),
                 "",
                 "addressed" if c.addressed else "",
                 "",
@@ -375,15 +335,15 @@ def plan_csv(request: HttpRequest, pk: int) -> HttpResponse:
                 "amendment",
                 a.pk,
                 a.section.position,
-                _cell(a.section.heading),
-                _cell(_name(a)),
+                csv_cell(a.section.heading),
+                csv_cell(_name(a)),
                 a.created_at.isoformat(),
-                _cell(a.quote),
-                _cell(a.text),
-                _cell(a.reason),
+                csv_cell(a.quote),
+                csv_cell(a.text),
+                csv_cell(a.reason),
                 a.status,
                 a.supporters,
-                _cell(a.decision_reason),
+                csv_cell(a.decision_reason),
                 a.applied_in or "",
             ]
         )
