@@ -74,6 +74,8 @@ def test_district_page_compares_with_the_city_and_shows_its_alert(
     assert "Fewer reports does not mean fewer problems." in page
     assert f'href="/equity/alerts/{alert.pk}/"' in page
     assert "Who takes part from here" in page
+    assert "1,000 residents;" in page  # grouped as the reader's language groups numbers
+    assert "Median time to a first response" in page
     assert client.get("/equity/districts/nowhere/").status_code == 404
 
 

@@ -63,6 +63,14 @@ MEASURES: dict[str, dict[str, Any]] = {
         ),
         "reporting": True,
     },
+    "median_first_response_h": {
+        "label": _("Median time to a first response"),
+        "fmt": _hours,
+        "help": _(
+            "Half of the reports filed in the last twelve months had a first answer from the "
+            "city (acknowledged, scheduled or closed) sooner than this."
+        ),
+    },
     "median_resolution_h": {
         "label": _("Median time to resolution"),
         "fmt": _hours,
@@ -146,7 +154,7 @@ def _measure_rows(data: dict[str, Any], measure: str) -> list[dict[str, Any]]:
         {
             "code": r["code"],
             "name": r["name"],
-            "population": r["indicators"]["population"],
+            "population": _num(0)(r["indicators"]["population"]),
             "value": fmt(r["indicators"].get(measure)),
         }
         for r in data["districts"]
@@ -261,6 +269,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 DISTRICT_MEASURES = [
     "reports_per_1000",
     "open_per_1000",
+    "median_first_response_h",
     "median_resolution_h",
     "in_time_share",
     "reporters_share",
@@ -327,7 +336,7 @@ def district(request: HttpRequest, code: str) -> HttpResponse:
         months = data.get("months", [])
         series = row["series"]["reports_per_1000"]
         context["series"] = charts.bars(list(zip(months, series, strict=True)), _num(2))
-        context["population"] = values["population"]
+        context["population"] = _num(0)(values["population"])
         context["low_income"] = _pct(values.get("low_income_share"))
     return render(request, "equity/district.html", context)
 
