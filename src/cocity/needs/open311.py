@@ -83,7 +83,7 @@ def render(data: Any, fmt: str, root: str, status: int = 200) -> HttpResponse:
     return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
 
 
-ERROR_STATUSES = (400, 403, 404, 405, 414, 422, 429)
+ERROR_STATUSES = (400, 403, 404, 405, 414, 422, 429, 500)
 # longer request targets get 414 in the error array (gunicorn itself refuses request lines
 # beyond 4094 bytes, before cocity sees them)
 MAX_TARGET = 2048
