@@ -205,6 +205,9 @@ class Report(models.Model):
     anonymous = models.BooleanField(_("hide my name"), default=False)
     tracking_token = models.CharField(max_length=32, unique=True)
     contact_email = models.EmailField(blank=True)
+    # the language of the request that gave ``contact_email`` (Open311's ``locale`` or
+    # Accept-Language), so e-mails to that address come in it; "" = the site's language
+    contact_language = models.CharField(max_length=10, blank=True, default="")
     # SMS and phone reports: the number only as a keyed hash (to link a person's reports) and
     # its last four digits (for a human to recognise it)
     phone_hash = models.CharField(max_length=64, blank=True)
