@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -67,7 +68,9 @@ class ServiceCategory(NamedInLanguages):
     falling back to the default."""
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX)]
+    )
     descriptions = models.JSONField(_("description in other languages"), default=dict, blank=True)
     group = models.CharField(_("group"), max_length=80, blank=True)
     groups = models.JSONField(_("group in other languages"), default=dict, blank=True)
