@@ -376,6 +376,10 @@ def aggregates(
     return out
 
 
+def sensor_key(pk: int) -> SensorKey | None:
+    return SensorKey.objects.filter(pk=pk).first()
+
+
 def sensor_keys() -> Any:
     """The sensor keys issued, newest first (their prefixes; the keys themselves are not kept)."""
     return SensorKey.objects.order_by("-created_at", "-pk")
