@@ -556,7 +556,7 @@ def test_every_demo_service_is_described_in_english_and_spanish(
     for fmt in ("json", "xml"):
         english = open311_services(client, fmt)
         spanish = open311_services(client, fmt, HTTP_ACCEPT_LANGUAGE="es")
-        assert len(english) == len(spanish) == 11
+        assert len(english) == len(spanish) == 13
         for code, service in english.items():
             theirs = spanish[code]
             # a description of its own (not the name it falls back to), in each language

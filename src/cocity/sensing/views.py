@@ -219,11 +219,19 @@ def evidence(request: HttpRequest) -> HttpResponse:
     """Officials: what the readings suggest (rules that held in a district), to confirm as a
     new need, attach to an existing one, or dismiss."""
     _require_steward(request)
+    # the confirm form preselects the rule's category, else the one for its kind (air, noise)
+    by_kind = selectors.evidence_default_categories()
     items = [
         (
             s,
             QUANTITIES[s.rule.quantity].unit if s.rule.quantity in QUANTITIES else "",
-            ConfirmEvidenceForm(prefix=f"c{s.pk}", initial={"category": s.rule.category_id}),
+            ConfirmEvidenceForm(
+                prefix=f"c{s.pk}",
+                initial={
+                    "category": s.rule.category_id
+                    or by_kind.get(selectors.evidence_kind(s.rule.quantity) or "")
+                },
+            ),
             AttachEvidenceForm(prefix=f"a{s.pk}"),
         )
         for s in selectors.evidence_open()
