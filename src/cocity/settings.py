@@ -382,6 +382,8 @@ COCITY_BASE_URL = env("COCITY_BASE_URL", "" if PRODUCTION else "http://127.0.0.1
 COCITY_OPENDATA_H3_RESOLUTION = int(env("COCITY_OPENDATA_H3_RESOLUTION", "7"))
 COCITY_OPENDATA_MIN_COUNT = int(env("COCITY_OPENDATA_MIN_COUNT", "10"))
 COCITY_OPENDATA_EPSILON = float(env("COCITY_OPENDATA_EPSILON", "1.0"))
+# how many releases of each dataset are kept: `cocity opendata publish` deletes older ones
+COCITY_OPENDATA_KEEP_RELEASES = int(env("COCITY_OPENDATA_KEEP_RELEASES", "52"))
 COCITY_OPENDATA_PUBLISHER = env(
     "COCITY_OPENDATA_PUBLISHER",
     "http://datos.gob.es/recurso/sector-publico/org/Organismo/L00000000",
@@ -392,6 +394,8 @@ if COCITY_OPENDATA_MIN_COUNT < 1 or COCITY_OPENDATA_EPSILON <= 0:
     raise ImproperlyConfigured(
         "COCITY_OPENDATA_MIN_COUNT is at least 1, COCITY_OPENDATA_EPSILON > 0."
     )
+if COCITY_OPENDATA_KEEP_RELEASES < 1:
+    raise ImproperlyConfigured("COCITY_OPENDATA_KEEP_RELEASES is at least 1.")
 
 # --- Security (check --deploy clean under COCITY_ENV=production) -----------------------------
 SESSION_COOKIE_SECURE = PRODUCTION

@@ -23,7 +23,7 @@ def test_seed_demo_builds_the_demo_city_deterministically(db: None) -> None:
     call_command("seed_demo", stdout=out)
     assert "Demo city ready" in out.getvalue()
     assert Area.objects.count() == len(DISTRICTS) == 12
-    assert Department.objects.count() == 7
+    assert Department.objects.count() == 8
     assert Organisation.objects.count() == 4
     for role in Role.values:
         assert User.objects.filter(role=role, email__endswith="@demo.cocity.city").exists()

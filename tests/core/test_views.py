@@ -261,3 +261,45 @@ def test_server_error_page_needs_nothing_but_itself(rf: Any) -> None:
     html = res.content.decode()
     assert "Something went wrong" in html
     assert "Algo ha fallado" in html
+
+
+def test_unmatched_addresses_answer_in_their_protocols_error_format(client: Any, db: None) -> None:
+    from xml.etree import ElementTree as ET
+
+    res = client.get("/open311/v2/nothing.json")
+    assert res.status_code == 404
+    assert res["Content-Type"].startswith("application/json")
+    assert res.json() == [{"code": 404, "description": "There is nothing at this address."}]
+
+    res = client.get("/open311/v2/requests/1/more.xml")
+    assert res.status_code == 404
+    assert res["Content-Type"].startswith("text/xml")
+    root = ET.fromstring(res.content)
+    assert root.tag == "errors"
+    assert [e.findtext("code") for e in root] == ["404"]
+
+    for path in ("/ngsi-ld/v1/unknown", "/ngsi-ld/v1/entities/a/b/c"):
+        res = client.get(path)
+        assert res.status_code == 404
+        assert res["Content-Type"] == "application/json"
+        problem = res.json()
+        assert problem["type"] == "https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound"
+        assert problem["status"] == 404
+
+    res = client.get("/api/unknown/")
+    assert res.status_code == 404
+    assert res["Content-Type"] == "application/problem+json"
+    assert res.json()["code"] == "not_found"
+
+    # elsewhere the HTML page stays
+    res = client.get("/no-such-page/")
+    assert res.status_code == 404
+    assert res["Content-Type"].startswith("text/html")
+
+
+def test_a_crash_under_open311_stays_a_500_in_its_error_array(rf: Any) -> None:
+    from cocity.core import views
+
+    res = views.error_500(rf.get("/open311/v2/requests.xml"))
+    assert res.status_code == 500
+    assert b"<code>500</code>" in res.content

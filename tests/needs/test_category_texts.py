@@ -288,6 +288,67 @@ def test_the_django_admin_refuses_bad_input_with_form_errors(needs: dict[str, An
     assert ServiceCategory.objects.count() == 2
 
 
+def test_the_django_admin_holds_the_default_description_to_its_limit(
+    needs: dict[str, Any], pothole: ServiceCategory
+) -> None:
+    admin = logged_in(needs["users"]["admin"])
+    page = admin.get("/admin/needs/servicecategory/add/").content.decode()
+    assert 'name="description" cols="40" rows="3" maxlength="2000"' in page
+    form = {
+        "code": "graffiti",
+        "department": needs["departments"]["roads"].pk,
+        "expected_days": "7",
+        "name": "Graffiti",
+        "description": "x" * 2001,
+    }
+    response = admin.post("/admin/needs/servicecategory/add/", form)
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"description"}
+    assert not ServiceCategory.objects.filter(code="graffiti").exists()
+    assert admin.post("/admin/needs/servicecategory/add/", {**form, "description": "x" * 2000})[
+        "Location"
+    ]
+    assert len(ServiceCategory.objects.get(code="graffiti").description) == 2000
+
+    url = f"/admin/needs/servicecategory/{pothole.pk}/change/"
+    change = {
+        "department": pothole.department_id,
+        "expected_days": "7",
+        "active": "on",
+        "name": pothole.name,
+        "description": "y" * 2001,
+    }
+    response = admin.post(url, change)
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"description"}
+    pothole.refresh_from_db()
+    assert pothole.description == "A hole in the road"
+
+
+def test_services_refuse_a_default_description_over_the_limit(
+    needs: dict[str, Any], pothole: ServiceCategory
+) -> None:
+    with pytest.raises(DomainError) as caught:
+        services.category_create(
+            code="graffiti",
+            name="Graffiti",
+            department=needs["departments"]["roads"],
+            description="x" * 2001,
+        )
+    assert set(caught.value.fields) == {"description"}
+    assert not ServiceCategory.objects.filter(code="graffiti").exists()
+    with pytest.raises(DomainError):
+        services.category_update(
+            category=pothole,
+            name=pothole.name,
+            department=pothole.department,
+            expected_days=pothole.expected_days,
+            description="x" * 2001,
+        )
+    pothole.refresh_from_db()
+    assert pothole.description == "A hole in the road"
+
+
 # --- where the texts are shown ----------------------------------------------------------------
 
 
@@ -495,7 +556,7 @@ def test_every_demo_service_is_described_in_english_and_spanish(
     for fmt in ("json", "xml"):
         english = open311_services(client, fmt)
         spanish = open311_services(client, fmt, HTTP_ACCEPT_LANGUAGE="es")
-        assert len(english) == len(spanish) == 11
+        assert len(english) == len(spanish) == 13
         for code, service in english.items():
             theirs = spanish[code]
             # a description of its own (not the name it falls back to), in each language

@@ -19,8 +19,9 @@ from cocity.needs.tasks import notify_followers_task
 pytestmark = pytest.mark.django_db
 
 
-def _file(client: Client, form: dict[str, str], **extra: str) -> Report:
-    response = client.post("/open311/v2/requests.json", {**form, **extra})
+def _file(client: Client, form: dict[str, str], *, language: str = "", **extra: str) -> Report:
+    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    response = client.post("/open311/v2/requests.json", {**form, **extra}, **headers)
     assert response.status_code in (200, 201), response.content
     return Report.objects.get(pk=int(response.json()[0]["service_request_id"]))
 
@@ -68,6 +69,45 @@ def test_open311_email_gets_updates_only_from_an_app_that_asks_consent(
         report=no_email, status=Status.IN_PROGRESS, actor=official
     )
     assert notify_followers_task.call(update.pk) == 0
+
+
+def test_open311_email_gets_updates_in_the_language_it_reported_in(
+    client: Client,
+    needs: dict[str, Any],
+    open311_form: dict[str, str],
+    mailoutbox: Any,
+    capsys: Any,
+) -> None:
+    official = needs["users"]["admin"]
+    call_command("open311", "create-key", "consenting app", "--email-consent")
+    form = {**open311_form, "api_key": capsys.readouterr().out.strip()}
+    by_header = _file(client, form, email="eva@example.org", language="es-ES,es;q=0.9")
+    by_locale = _file(client, {**form, "locale": "es_ES"}, email="ines@example.org")
+    # the parameter wins over the header; a language the site does not offer is the site's
+    both = _file(client, {**form, "locale": "en"}, email="tom@example.org", language="es")
+    unknown = _file(client, {**form, "locale": "fi"}, email="aino@example.org")
+    plain = _file(client, form, email="joe@example.org")
+    assert [r.contact_language for r in (by_header, by_locale, both, unknown, plain)] == [
+        "es",
+        "es",
+        "en",
+        "",
+        "",
+    ]
+    # no address, no language kept
+    assert _file(client, form, language="es").contact_language == ""
+
+    for report in (by_header, by_locale, both, unknown, plain):
+        update = services.report_change_status(
+            report=report, status=Status.IN_PROGRESS, actor=official
+        )
+        assert notify_followers_task.call(update.pk) == 1
+    mails = {mail.to[0]: mail for mail in mailoutbox}
+    for spanish in ("eva@example.org", "ines@example.org"):
+        assert "Nuevo estado: En curso" in mails[spanish].body
+        assert mails[spanish].subject.startswith("Novedad en el aviso")
+    for english in ("tom@example.org", "aino@example.org", "joe@example.org"):
+        assert "New status: In progress" in mails[english].body
 
 
 def test_the_report_page_explains_the_e_mail_consent(

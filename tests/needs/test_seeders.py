@@ -35,7 +35,7 @@ def test_demo_city_has_5000_uneven_realistic_reports(db: None) -> None:
     ctx = SeedContext(log=lambda message: None)
     seed_core(ctx)
     seed_needs(ctx)
-    assert ServiceCategory.objects.count() == 11
+    assert ServiceCategory.objects.count() == 13
     assert set(ServiceCategory.objects.values_list("department__code", flat=True)) == {
         "roads",
         "lighting",
@@ -44,7 +44,17 @@ def test_demo_city_has_5000_uneven_realistic_reports(db: None) -> None:
         "water",
         "transport",
         "social-services",
+        "environment",
     }
+    # the sensors' evidence has categories of its own, in both languages, and no random reports
+    air = ServiceCategory.objects.get(code="air-quality")
+    noise = ServiceCategory.objects.get(code="noise")
+    assert (air.name, air.names) == ("Poor air quality", {"es": "Mala calidad del aire"})
+    assert (noise.name, noise.names) == ("Noise", {"es": "Ruido"})
+    assert air.descriptions["es"]
+    assert noise.descriptions["es"]
+    assert noise.groups == {"es": "Medio ambiente"}
+    assert not Report.objects.filter(category__in=[air, noise]).exists()
     reports = list(Report.objects.select_related("area"))
     assert len(reports) == 5000
     # every report lies in the district it names, and carries its h3 cell

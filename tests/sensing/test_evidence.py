@@ -141,3 +141,41 @@ def test_dismiss_and_coverage(evidence: dict[str, Any], client: Client) -> None:
     coverage = {row["area"]: row for row in selectors.coverage_by_area()}
     assert coverage["n1"]["coverage_percent"] is not None
     assert 0 < coverage["n1"]["coverage_percent"] <= 100
+
+
+def _selected(page: str, suggestion: EvidenceSuggestion) -> list[str]:
+    """The option values preselected in a suggestion's confirm form."""
+    import re
+
+    select = re.search(rf'<select name="c{suggestion.pk}-category"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    return re.findall(r'<option value="(\d+)" selected>', select.group(1))
+
+
+def test_the_confirm_form_preselects_the_category_of_the_evidence_kind(
+    evidence: dict[str, Any], client: Client
+) -> None:
+    from cocity.needs import services as needs_services
+
+    services.evidence_evaluate(now=NOW)
+    pm = EvidenceSuggestion.objects.get(rule__quantity="pm25")
+    noise = EvidenceSuggestion.objects.get(rule__quantity="LAeq")
+    client.force_login(evidence["users"]["official"])
+    # no category for either kind: nothing preselected (the browser shows the first one)
+    page = client.get("/sensors/evidence/").content.decode()
+    assert _selected(page, pm) == _selected(page, noise) == []
+
+    department = evidence["departments"]["parks"]
+    air = needs_services.category_create(code="air-quality", name="Air", department=department)
+    loud = needs_services.category_create(code="noise", name="Noise", department=department)
+    page = client.get("/sensors/evidence/").content.decode()
+    assert _selected(page, pm) == [str(air.pk)]
+    assert _selected(page, noise) == [str(loud.pk)]
+    # a category the rule names wins; a switched-off one is not offered
+    tree = evidence["categories"]["tree"]
+    noise.rule.category = tree
+    noise.rule.save()
+    needs_services.category_set_active(category=air, active=False)
+    page = client.get("/sensors/evidence/").content.decode()
+    assert _selected(page, noise) == [str(tree.pk)]
+    assert _selected(page, pm) == []

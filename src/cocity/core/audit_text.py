@@ -36,6 +36,14 @@ SENTENCES: dict[str, str] = {
     ),
     "needs.open311_key_created": gettext_noop("An API key for a client app was issued."),
     "needs.open311_key_revoked": gettext_noop("An API key for a client app was revoked."),
+    "sensing.key_created": gettext_noop("A sensor key was issued."),
+    "sensing.key_revoked": gettext_noop("A sensor key was revoked."),
+    "opendata.release": gettext_noop(
+        "Version %(version)s of the open dataset “%(dataset)s” was published."
+    ),
+    "opendata.releases_pruned": gettext_noop(
+        "Older releases of the open dataset “%(dataset)s” were deleted."
+    ),
     "needs.demo_imported": gettext_noop("Demonstration reports were imported."),
     "statement.submitted": gettext_noop("A statement was added to conversation #%(conversation)s."),
     "statement.accepted": gettext_noop(

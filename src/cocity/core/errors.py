@@ -201,6 +201,12 @@ def protocol_register(prefix: str, renderer: ProtocolRenderer) -> None:
     _protocols[prefix] = renderer
 
 
+def speaks_protocol(path: str) -> bool:
+    """Whether errors under ``path`` answer in a machine format (a registered protocol's shape or
+    problem+json under ``/api/``) rather than as an HTML page."""
+    return path.startswith("/api/") or any(path.startswith(prefix) for prefix in _protocols)
+
+
 def error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
     """``exc`` as the protocol of the requested URL expects it: a registered protocol's shape,
     problem+json under ``/api/``, else the HTML error page."""

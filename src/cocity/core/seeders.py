@@ -51,6 +51,7 @@ DEPARTMENTS = [
     ("water", gettext_noop("Water and drainage")),
     ("transport", gettext_noop("Public transport")),
     ("social-services", gettext_noop("Social services")),
+    ("environment", gettext_noop("Environment")),
 ]
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from cocity.compute.geo import svg_paths
 from cocity.core import selectors, services
 from cocity.core.audit_text import audit_sentence
-from cocity.core.errors import DomainError, error_response
+from cocity.core.errors import DomainError, error_response, speaks_protocol
 from cocity.core.forms import ConsentForm, DeleteAccountForm, PublicNameForm
 
 CAPABILITIES = [
@@ -241,9 +241,10 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 def _api_problem(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse | None:
-    """Under ``/api/`` an error found outside DRF's views (no URL matches, a crash) is
-    problem+json like every other API error, not an HTML page."""
-    if not request.path.startswith("/api/"):
+    """Under ``/api/``, ``/open311/`` and ``/ngsi-ld/`` an error found outside the protocol's
+    views (no URL matches, a crash) answers in that protocol's error format like every other
+    error there (problem+json, Open311's error array, NGSI-LD ProblemDetails), not an HTML page."""
+    if not speaks_protocol(request.path):
         return None
     return error_response(request, DomainError(message, code=code, status=status))
 

@@ -19,6 +19,7 @@ from cocity.needs import services
 from cocity.needs.forms import (
     CATEGORY_TEXTS,
     category_language_fields,
+    category_text_field,
     category_texts,
     category_texts_initial,
     other_languages,
@@ -52,8 +53,16 @@ class _CategoryAdminForm(forms.ModelForm[ServiceCategory]):
 
 
 # the other languages' fields are declared on the class: the admin checks the fields it lists
-# against the form class before it builds a form
-CategoryAdminForm = type("CategoryAdminForm", (_CategoryAdminForm,), category_language_fields())
+# against the form class before it builds a form. The default texts are the same fields as on
+# the site's own category forms (the description held to DESCRIPTION_MAX, like the others).
+CategoryAdminForm = type(
+    "CategoryAdminForm",
+    (_CategoryAdminForm,),
+    {
+        **{text: category_text_field(text, default=True) for text in CATEGORY_TEXTS},
+        **category_language_fields(),
+    },
+)
 
 
 @admin.register(ServiceCategory)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -68,7 +69,9 @@ class ServiceCategory(NamedInLanguages):
     falling back to the default."""
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX)]
+    )
     descriptions = models.JSONField(_("description in other languages"), default=dict, blank=True)
     group = models.CharField(_("group"), max_length=80, blank=True)
     groups = models.JSONField(_("group in other languages"), default=dict, blank=True)
@@ -206,6 +209,9 @@ class Report(models.Model):
     anonymous = models.BooleanField(_("hide my name"), default=False)
     tracking_token = models.CharField(max_length=32, unique=True)
     contact_email = models.EmailField(blank=True)
+    # the language of the request that gave ``contact_email`` (Open311's ``locale`` or
+    # Accept-Language), so e-mails to that address come in it; "" = the site's language
+    contact_language = models.CharField(max_length=10, blank=True, default="")
     # SMS and phone reports: the number only as a keyed hash (to link a person's reports) and
     # its last four digits (for a human to recognise it)
     phone_hash = models.CharField(max_length=64, blank=True)

@@ -22,7 +22,7 @@ from django.http import (
     QueryDict,
 )
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -83,7 +83,7 @@ def render(data: Any, fmt: str, root: str, status: int = 200) -> HttpResponse:
     return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
 
 
-ERROR_STATUSES = (400, 403, 404, 405, 414, 422, 429)
+ERROR_STATUSES = (400, 403, 404, 405, 414, 422, 429, 500)
 # longer request targets get 414 in the error array (gunicorn itself refuses request lines
 # beyond 4094 bytes, before cocity sees them)
 MAX_TARGET = 2048
@@ -351,6 +351,18 @@ def _attributes(data: QueryDict) -> dict[str, Any]:
     return values
 
 
+def _language(request: HttpRequest) -> str:
+    """The language the client app asks in: its ``locale`` parameter (GeoReport v2 defines
+    none; some servers' extensions take ``locale``), else its Accept-Language header, else ""
+    (the site's language)."""
+    locale = _param(request.POST, "locale") or _param(request.GET, "locale")
+    if locale:
+        return locale
+    if request.META.get("HTTP_ACCEPT_LANGUAGE"):
+        return translation.get_language_from_request(request)
+    return ""
+
+
 def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     data = request.POST
     raw_key = _param(data, "api_key") or _param(request.GET, "api_key") or ""
@@ -374,6 +386,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         channel=Channel.API,
         address=_param(data, "address_string") or "",
         contact_email=_param(data, "email") or "",
+        contact_language=_language(request),
         attributes=_attributes(data),
         api_key=key,
         anonymous=True,

@@ -21,6 +21,7 @@ def personal_data(user: User) -> dict[str, Any]:
                 "address": r.address,
                 "anonymous": r.anonymous,
                 "contact_email": r.contact_email,
+                "contact_language": r.contact_language,
                 "channel": r.channel,
                 "status": r.status,
                 "tracking_token": r.tracking_token,

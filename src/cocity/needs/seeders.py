@@ -1,5 +1,7 @@
-"""Demo content of the needs app: service categories for the seven demo departments and about
-5,000 × scale reports over the last twelve months (``REPORTS``).
+"""Demo content of the needs app: service categories for the eight demo departments and about
+5,000 × scale reports over the last twelve months (``REPORTS``). The environment department's
+categories (air quality, noise) take the needs the sensors' evidence suggests
+(``/sensors/evidence/``); the demo files no random reports in them.
 
 Reporting is deliberately uneven: districts with more high-income households report more per
 resident, as they do in real cities, so the equity views have an under-reporting gap to find.
@@ -78,6 +80,11 @@ CATEGORIES: dict[str, list[tuple[str, str, int, list[str]]]] = {
             ["Elderly neighbour living alone needs help", "Family needs advice on benefits"],
         ),
     ],
+    # no description samples: no random demo reports (see the module's docstring)
+    "environment": [
+        ("air-quality", "Poor air quality", 10, []),
+        ("noise", "Noise", 10, []),
+    ],
 }
 
 # the demo categories' names in Spanish (the city's second language)
@@ -93,6 +100,8 @@ SPANISH_NAMES = {
     "water-leak": "Fuga de agua",
     "bus-stop": "Parada de autobús dañada",
     "social-support": "Alguien necesita apoyo",
+    "air-quality": "Mala calidad del aire",
+    "noise": "Ruido",
 }
 
 # each demo category's description, (English, Spanish): what residents read when they choose one
@@ -149,6 +158,16 @@ DESCRIPTIONS = {
         "una familia que necesita orientación. Solo el personal de servicios sociales de la "
         "ciudad ve los detalles.",
     ),
+    "air-quality": (
+        "Smoke, dust or fumes that make the air unpleasant or unhealthy to breathe, or air "
+        "pollution the city's sensors measured above the guidelines.",
+        "Humo, polvo o gases que hacen el aire desagradable o insano de respirar, o una "
+        "contaminación que los sensores de la ciudad midieron por encima de las guías.",
+    ),
+    "noise": (
+        "Loud noise that keeps happening: traffic, works, venues or machines, by day or at night.",
+        "Ruido fuerte y repetido: tráfico, obras, locales o máquinas, de día o de noche.",
+    ),
 }
 # each demo category's keywords, (English, Spanish): the SMS channel recognises them
 KEYWORDS = {
@@ -163,6 +182,8 @@ KEYWORDS = {
     "water-leak": ("leak, water, burst pipe", "fuga, agua, tubería rota"),
     "bus-stop": ("bus, shelter, timetable", "autobús, marquesina, horario"),
     "social-support": ("help, elderly, alone", "ayuda, mayor, soledad"),
+    "air-quality": ("air, smoke, pollution", "aire, humo, contaminación"),
+    "noise": ("noise, loud, night", "ruido, molestias, noche"),
 }
 # the group of each demo department's categories, (English, Spanish)
 GROUPS = {
@@ -173,6 +194,7 @@ GROUPS = {
     "water": ("Water and drains", "Agua y alcantarillado"),
     "transport": ("Public transport", "Transporte público"),
     "social-services": ("Social care", "Atención social"),
+    "environment": ("Environment", "Medio ambiente"),
 }
 
 ANSWERS: dict[str, str] = {
@@ -264,7 +286,8 @@ def seed_needs(ctx: SeedContext) -> None:
                 department=departments[dept_code],
                 expected_days=days,
             )
-            categories.append((category, samples))
+            if samples:
+                categories.append((category, samples))
     districts = [a for a in areas.values() if a.kind == "district"]
     geoms = {a.pk: parse_boundary(a.boundary) for a in districts}
     for geom in geoms.values():

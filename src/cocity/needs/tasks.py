@@ -43,14 +43,15 @@ def notify_followers_task(update_id: int) -> int:
     link = absolute_url(reverse("needs:detail", kwargs={"pk": report.pk}))
     recipients = [(follow.user.email, follow.user.preferred_language) for follow in follows]
     # a report filed through an Open311 app that asked its user's consent to e-mail updates
-    # (its key's ``email_consent``) gets them at the ``email`` the app sent
+    # (its key's ``email_consent``) gets them at the ``email`` the app sent, in the language the
+    # app asked in (``contact_language``)
     if (
         report.contact_email
         and report.api_key is not None
         and report.api_key.email_consent
         and report.contact_email.lower() not in {e.lower() for e, _lang in recipients}
     ):
-        recipients.append((report.contact_email, ""))
+        recipients.append((report.contact_email, report.contact_language))
     messages = []
     for email, language in recipients:
         with translation.override(language or settings.LANGUAGE_CODE):

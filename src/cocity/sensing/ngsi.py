@@ -93,6 +93,7 @@ KINDS = {
     415: "UnsupportedMediaType",
     422: "OperationNotSupported",
     429: "InvalidRequest",
+    500: "InternalError",
 }
 
 

@@ -11,7 +11,7 @@ from django.db.models import Avg, CharField, Count, F, Func, Max, Min, Q, QueryS
 from django.db.models.functions import TruncDay, TruncHour
 
 from cocity.compute.sensing import quality
-from cocity.compute.sensing.quantities import QUANTITIES
+from cocity.compute.sensing.quantities import QUANTITIES, TYPE_QUANTITIES
 from cocity.core.models import Area
 from cocity.sensing.models import Reading, Sensor, SensorKey, sensor_key_hash
 
@@ -248,6 +248,32 @@ def coverage_by_area() -> list[dict[str, Any]]:
     return out
 
 
+#: the code of the needs category each kind of evidence is filed under when its rule names none
+#: (the demo city has both; a city that uses other codes sets the rule's category instead)
+EVIDENCE_CATEGORY_CODES = {"AirQualityObserved": "air-quality", "NoiseLevelObserved": "noise"}
+
+
+def evidence_kind(quantity: str) -> str | None:
+    """The kind of evidence a rule's quantity gives: the sensor type that measures it."""
+    for kind, quantities in TYPE_QUANTITIES.items():
+        if quantity in quantities:
+            return kind
+    return None
+
+
+def evidence_default_categories() -> dict[str, int]:
+    """Kind of evidence → the id of the active needs category with that kind's code
+    (``EVIDENCE_CATEGORY_CODES``), for the kinds that have one; one query."""
+    from cocity.needs import selectors as needs_selectors
+
+    ids = dict(
+        needs_selectors.category_list()
+        .filter(code__in=EVIDENCE_CATEGORY_CODES.values())
+        .values_list("code", "pk")
+    )
+    return {kind: ids[code] for kind, code in EVIDENCE_CATEGORY_CODES.items() if code in ids}
+
+
 def evidence_open() -> Any:
     from cocity.sensing.models import EvidenceSuggestion, SuggestionStatus
 
@@ -374,6 +400,10 @@ def aggregates(
         )
         at += timedelta(seconds=size)
     return out
+
+
+def sensor_key(pk: int) -> SensorKey | None:
+    return SensorKey.objects.filter(pk=pk).first()
 
 
 def sensor_keys() -> Any:

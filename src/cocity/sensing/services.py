@@ -54,6 +54,17 @@ def sensor_key_create(
     return row, key
 
 
+def sensor_key_revoke(*, key: SensorKey, actor: User | None = None) -> bool:
+    """Switch a key off: every later write with it (NGSI-LD, MQTT, uploads) is refused. Returns
+    False when it was already revoked (nothing changes, nothing is logged)."""
+    changed = SensorKey.objects.filter(pk=key.pk, active=True).update(active=False)
+    if not changed:
+        return False
+    key.active = False
+    audit_record(action="sensing.key_revoked", actor=actor, obj=key, data={"name": key.name})
+    return True
+
+
 def _locate(sensor: Sensor) -> None:
     if sensor.lat is None or sensor.lon is None:
         sensor.area = None

@@ -10,6 +10,7 @@ urlpatterns = [
     path("districts/<slug:code>/", views.area_detail, name="area"),
     path("upload/", views.upload, name="upload"),
     path("keys/", views.keys, name="keys"),
+    path("keys/<int:pk>/revoke/", views.key_revoke, name="key_revoke"),
     path("evidence/", views.evidence, name="evidence"),
     path("evidence/<int:pk>/<slug:action>/", views.evidence_decide, name="evidence_decide"),
 ]

@@ -9,7 +9,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -188,6 +188,27 @@ def keys(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke a sensor key: a page asks to confirm (GET), the form's POST revokes it."""
+    if not request.user.has_perm("sensing.issue_keys"):
+        raise PermissionDenied
+    key = selectors.sensor_key(pk)
+    if key is None:
+        raise Http404
+    if request.method == "POST":
+        if services.sensor_key_revoke(key=key, actor=cast(User, request.user)):
+            messages.success(
+                request,
+                _("The key for “%(name)s” is revoked: its devices can no longer send readings.")
+                % {"name": key.name},
+            )
+        return redirect("sensing:keys")
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "sensing/key_revoke.html", {"key": key})
+
+
 def _require_steward(request: HttpRequest) -> None:
     if not request.user.has_perm("sensing.review_evidence"):
         raise PermissionDenied
@@ -198,11 +219,19 @@ def evidence(request: HttpRequest) -> HttpResponse:
     """Officials: what the readings suggest (rules that held in a district), to confirm as a
     new need, attach to an existing one, or dismiss."""
     _require_steward(request)
+    # the confirm form preselects the rule's category, else the one for its kind (air, noise)
+    by_kind = selectors.evidence_default_categories()
     items = [
         (
             s,
             QUANTITIES[s.rule.quantity].unit if s.rule.quantity in QUANTITIES else "",
-            ConfirmEvidenceForm(prefix=f"c{s.pk}", initial={"category": s.rule.category_id}),
+            ConfirmEvidenceForm(
+                prefix=f"c{s.pk}",
+                initial={
+                    "category": s.rule.category_id
+                    or by_kind.get(selectors.evidence_kind(s.rule.quantity) or "")
+                },
+            ),
             AttachEvidenceForm(prefix=f"a{s.pk}"),
         )
         for s in selectors.evidence_open()

@@ -201,3 +201,59 @@ def test_weekly_counts_cover_exactly_the_last_complete_week(
     assert [(r["h3_cell"], r["reports_noisy"]) for r in rows] == [
         (cells.coarsen_point(*N1, 8), "12")
     ]
+
+
+def test_publishing_keeps_the_newest_releases_and_the_catalogue_still_validates(
+    reported: dict[str, Any], settings: Any, shacl: Any
+) -> None:
+    from django.core.management import call_command
+
+    from cocity.core.models import AuditEntry
+    from cocity.equity.opendata.models import ReleaseFile
+    from cocity.equity.opendata.services import release_publish_all
+    from cocity.needs import services
+
+    settings.COCITY_OPENDATA_KEEP_RELEASES = 2
+    release_publish_all()
+    for round_ in range(3):  # versions 2, 3 and 4 of the reports, each with new content
+        for _ in range(10):
+            services.report_submit(
+                category=reported["category"], description=f"More {round_}", lat=S2[0], lon=S2[1]
+            )
+        call_command("opendata", "publish", stdout=io.StringIO())
+    versions = list(
+        Release.objects.filter(dataset="reports").order_by("version").values_list("version")
+    )
+    assert versions == [(3,), (4,)]
+    # the deleted releases' files went with them; the kept ones still download
+    assert not ReleaseFile.objects.filter(release__dataset="reports", release__version__lt=3)
+    client = Client()
+    assert client.get("/open-data/reports/v1/reports.csv").status_code == 404
+    assert client.get("/open-data/reports/v2/datapackage.json").status_code == 404
+    assert client.get("/open-data/reports/v3/reports.csv").status_code == 200
+    assert client.get("/open-data/reports/latest/reports.csv").status_code == 200
+    pruned = AuditEntry.objects.filter(action="opendata.releases_pruned", data__dataset="reports")
+    assert sorted(v for e in pruned for v in e.data["versions"]) == [1, 2]
+    for dataset in Release.objects.values_list("dataset", flat=True).distinct():
+        assert Release.objects.filter(dataset=dataset).count() <= 2
+
+    document = client.get("/open-data/catalog.jsonld").json()
+    assert shacl(document) == {"DCAT-AP 3.0.0": [], "DCAT-AP-ES 1.0.0": []}
+    linked = json.dumps(document)
+    assert "/open-data/reports/v4/" in linked
+    assert "/open-data/reports/v1/" not in linked
+
+
+def test_the_privacy_budget_still_adds_up_after_old_weekly_releases_are_deleted(
+    reported: dict[str, Any], settings: Any
+) -> None:
+    settings.COCITY_OPENDATA_EPSILON = 0.5
+    settings.COCITY_OPENDATA_KEEP_RELEASES = 1
+    week = timezone.now() + timedelta(days=7)
+    for n in range(3):
+        release = release_publish(dataset="reports-weekly", now=week + timedelta(days=7 * n))
+        assert release is not None
+    assert Release.objects.filter(dataset="reports-weekly").count() == 1
+    assert release.privacy["epsilon_total"] == pytest.approx(1.5)
+    # the period already released is still not drawn again
+    assert release_publish(dataset="reports-weekly", now=week + timedelta(days=14)) is None

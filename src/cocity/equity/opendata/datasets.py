@@ -211,9 +211,10 @@ def build_reports_weekly(now: datetime) -> Build:
     kept = cells.suppress(dict(zip(domain, noisy.values, strict=True)), k)
     week = week_key(now)
     csv_rows = [(week, cell, *cells.centre(cell), n) for cell, n in sorted(kept.kept.items())]
-    spent_before = sum(
-        float(r.privacy.get("epsilon", 0)) for r in Release.objects.filter(dataset="reports-weekly")
-    )
+    # the running total is carried by the newest release: older ones may have been pruned
+    # (COCITY_OPENDATA_KEEP_RELEASES), and what they spent still counts
+    latest = Release.objects.filter(dataset="reports-weekly").order_by("-version").first()
+    spent_before = float(latest.privacy.get("epsilon_total", 0)) if latest is not None else 0.0
     privacy = _threshold_note(k, resolution, kept.suppressed_cells, "noisy reports per cell")
     privacy.update(
         mechanism=noisy.mechanism,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,8 +24,43 @@ def _checksum(build: Build) -> str:
 def release_publish(*, dataset: str, now: datetime | None = None) -> Release | None:
     """Build the dataset's files and store them as its next version; nothing when they are the
     same as the latest release's (or, for a dataset released once per period, when that period
-    is already released: its private counts must not be drawn, and paid for, twice)."""
-    now = now or timezone.now()
+    is already released: its private counts must not be drawn, and paid for, twice). Then only
+    the newest ``COCITY_OPENDATA_KEEP_RELEASES`` releases of the dataset are kept
+    (``release_prune``)."""
+    release = _release_make(dataset=dataset, now=now or timezone.now())
+    release_prune(dataset=dataset)
+    return release
+
+
+def release_prune(*, dataset: str, keep: int | None = None) -> list[int]:
+    """Delete the releases of ``dataset`` older than its newest ``keep`` (default
+    ``COCITY_OPENDATA_KEEP_RELEASES``), their files with them. Returns the versions deleted.
+    The newest release keeps the privacy budget's running total (``epsilon_total``), so what
+    the deleted ones spent still counts."""
+    keep = settings.COCITY_OPENDATA_KEEP_RELEASES if keep is None else keep
+    if keep < 1:
+        raise ValueError("keep at least one release")
+    with transaction.atomic():
+        versions = list(
+            Release.objects.select_for_update()
+            .filter(dataset=dataset)
+            .order_by("-version")
+            .values_list("version", flat=True)
+        )
+        old = sorted(versions[keep:])
+        if not old:
+            return []
+        # the files first, in one statement, rather than one cascade per release
+        ReleaseFile.objects.filter(release__dataset=dataset, release__version__in=old).delete()
+        Release.objects.filter(dataset=dataset, version__in=old).delete()
+        audit_record(
+            action="opendata.releases_pruned",
+            data={"dataset": dataset, "versions": old, "kept": keep},
+        )
+    return old
+
+
+def _release_make(*, dataset: str, now: datetime) -> Release | None:
     spec = DATASETS[dataset]
     with transaction.atomic():
         latest = (

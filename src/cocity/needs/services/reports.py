@@ -130,6 +130,7 @@ def report_submit(
     channel: str = Channel.WEB,
     address: str = "",
     contact_email: str = "",
+    contact_language: str = "",
     phone: str = "",
     attributes: Mapping[str, Any] | None = None,
     api_key: Open311Key | None = None,
@@ -145,7 +146,12 @@ def report_submit(
 
     With an ``idempotency_key`` (unique within ``idempotency_scope``), sending the same
     submission again returns the report filed the first time, even when both race: the key's
-    unique constraint lets one of them commit, the other finds its report."""
+    unique constraint lets one of them commit, the other finds its report.
+
+    ``contact_language`` (a language code such as ``es`` or ``es-ES``) is kept with a
+    ``contact_email`` so that e-mails to it come in that language; a language the site does not
+    offer is ignored. It is not part of the idempotency fingerprint: a retry is the same
+    submission in whatever language it is sent."""
     key = (idempotency_key or "").strip()
     if len(key) > MAX_IDEMPOTENCY_KEY:
         raise DomainError(
@@ -178,6 +184,8 @@ def report_submit(
     # validation and lookups first, outside the transaction: on SQLite the write lock is then
     # held only for the writes
     report, prepared, area_code = _report_prepare(**submitted)
+    if report.contact_email:
+        report.contact_language = supported_language(contact_language)
     try:
         with transaction.atomic():
             report.save(force_insert=True)
@@ -198,6 +206,18 @@ def report_submit(
 
 
 MAX_IDEMPOTENCY_KEY = 120
+
+
+def supported_language(value: str) -> str:
+    """The site's language closest to ``value`` (``es_ES``, ``es-ES`` and ``es`` give ``es``),
+    or "" when the site offers none of it."""
+    value = (value or "").strip().replace("_", "-")
+    if not value or len(value) > 35:
+        return ""
+    try:
+        return translation.get_supported_language_variant(value)
+    except LookupError:
+        return ""
 
 
 def _fingerprint(**submitted: Any) -> str:
