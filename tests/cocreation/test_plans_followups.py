@@ -367,3 +367,28 @@ def test_move_through_the_api(city: dict[str, Any], plan: Plan) -> None:
     assert bad.status_code == 400
     assert bad.json()["code"] == "bad_position"
     assert isinstance(PlanSection.objects.get(pk=water.pk).position, int)
+
+
+def test_the_moderation_page_reads_flagged_comments_in_a_fixed_number_of_queries(
+    city: dict[str, Any], plan: Plan
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    users = city["users"]
+    moderator = _client(users["moderator"])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert moderator.get(reverse("cocreation:moderation")).status_code == 200
+        return len(seen)
+
+    flagged = _comment(city, plan, "First rude comment")
+    services.plan_comment_flag(comment=flagged, user=users["official"], reason="rude")
+    one = queries()
+    for i in range(4):
+        more = _comment(city, plan, f"Rude comment number {i}")
+        services.plan_comment_flag(comment=more, user=users["official"], reason=f"rude {i}")
+        services.plan_comment_flag(comment=more, user=users["organisation_member"])
+    assert selectors.flagged_comments().count() == 5
+    assert queries() == one
