@@ -49,3 +49,6 @@ def test_the_demo_plan_has_two_versions_and_accepted_amendments(city: dict[str, 
     groups = selectors.comment_groups(trees)
     assert groups["groups"][0]["size"] == 3  # the three about shade at bus stops
     assert groups["count"] == 3  # and the one about who looks after the trees, and the quote
+    # moderators find the advert flagged; the followers heard of version 2
+    assert [c.body[:12] for c in selectors.flagged_comments()] == ["Rain barrels"]
+    assert selectors.plan_followers(plan).count() == 2

@@ -136,3 +136,95 @@ def test_officials_and_residents_write_a_plan_together(
     shot(page, "plans-version-es")
     phone.close()
     desk.close()
+
+
+@pytest.mark.slow
+def test_residents_flag_a_comment_a_moderator_hides_it_and_followers_hear_of_versions(
+    live_server: Any, city: dict[str, Any], browser: Any, axe: Any, shot: Any
+) -> None:
+    """A neighbour (in Spanish, on a phone) follows a plan and flags a rude comment; a
+    moderator (in English) hides it with a reason on the moderation page; readers see it
+    hidden; an official moves a section up and publishes version 2; the follower is told."""
+    from cocity.cocreation.plans import services
+
+    users = city["users"]
+    base = live_server.url
+
+    def es(text: str, **params: Any) -> str:
+        return t("es", text, **params)
+
+    plan = services.plan_import(actor=users["official"], markdown=DRAFT)
+    trees = plan.sections.get(heading="Trees")
+    rude = services.plan_comment_add(
+        section=trees, author=users["resident"], body="Whoever wrote this is a fool."
+    )
+
+    # the neighbour follows the plan and flags the comment, without JavaScript's help
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-ES")
+    page = phone.new_page()
+    sign_in(page, base, users["organisation_member"].email, "es")
+    page.goto(f"{base}/challenges/plans/{plan.pk}/")
+    page.get_by_role("button", name=es("Follow this plan")).click()
+    page.get_by_text(es("You follow this plan.")).wait_for()
+    page.get_by_role("button", name=es("Unfollow this plan")).wait_for()
+    axe(page)
+    shot(page, "plans-follow-es")
+    page.goto(f"{base}/challenges/plans/{plan.pk}/sections/{trees.pk}/")
+    item = page.locator(f"#comment-{rude.pk}")
+    item.get_by_text(es("Flag for the moderators")).click()
+    item.get_by_label(es("What is wrong (optional)")).fill("Insulta a quien escribió el plan")
+    axe(page)
+    shot(page, "plans-flag-es")
+    item.get_by_role("button", name=es("Flag"), exact=True).click()
+    page.get_by_text(es("Thank you: a moderator will look at this comment.")).wait_for()
+    page.get_by_text(es("You flagged this comment for the moderators.")).wait_for()
+
+    # the moderator finds it on the moderation page and hides it with a reason
+    desk = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
+    staff = desk.new_page()
+    sign_in(staff, base, users["moderator"].email)
+    staff.goto(f"{base}/challenges/moderation/")
+    card = staff.locator(f"#plan-comment-{rude.pk}")
+    card.get_by_text("Flagged by 1 person").wait_for()
+    card.get_by_text("Insulta a quien escribió el plan").wait_for()
+    card.get_by_label("Reason (needed to hide; its author and readers see it)").fill(
+        "Personal attacks are not allowed."
+    )
+    axe(staff)
+    shot(staff, "plans-moderation")
+    card.get_by_role("button", name="Hide the comment").click()
+    staff.get_by_text("The comment is hidden; its author is told why.").wait_for()
+    staff.get_by_text("No comments on plans are flagged.").wait_for()
+    assert PlanComment.objects.get(pk=rude.pk).hidden_reason == "Personal attacks are not allowed."
+
+    # readers see that it was hidden and why, not what it said
+    page.reload()
+    page.get_by_text(es("A moderator hid this comment.")).wait_for()
+    assert page.get_by_text("Whoever wrote this is a fool.").count() == 0
+    assert page.get_by_text("Personal attacks are not allowed.").count() == 1
+    axe(page)
+    shot(page, "plans-hidden-es")
+    sign_out(staff)
+
+    # an official moves "Water" first and publishes version 2
+    sign_in(staff, base, users["official"].email)
+    staff.goto(f"{base}/challenges/plans/{plan.pk}/")
+    water = plan.sections.get(heading="Water")
+    staff.locator(f"#section-{water.pk}").get_by_role("button", name="Move up").click()
+    staff.get_by_text("“Water” moved; publish a version to show the new order.").wait_for()
+    rows = staff.locator("table tbody tr td:first-child")
+    assert [r.strip() for r in rows.all_inner_texts()] == ["Water", "Trees"]
+    axe(staff)
+    shot(staff, "plans-reorder")
+    staff.get_by_label("What changed").fill("Water first")
+    staff.get_by_role("button", name="Publish the new version").click()
+    staff.get_by_role("heading", name="Version 2").wait_for()
+
+    # the follower is told, in Spanish
+    page.goto(f"{base}/notifications/")
+    told = es("Version %(number)s of the plan “%(plan)s” is published.", number=2, plan=plan.title)
+    page.get_by_role("link", name=told).wait_for()
+    axe(page)
+    shot(page, "plans-follower-notified-es")
+    phone.close()
+    desk.close()

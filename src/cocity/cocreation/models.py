@@ -539,6 +539,8 @@ from cocity.cocreation.models_plans import (  # noqa: E402, F401
     AmendmentSupport,
     Plan,
     PlanComment,
+    PlanCommentFlag,
+    PlanFollow,
     PlanSection,
     PlanVersion,
 )

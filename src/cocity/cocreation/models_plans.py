@@ -112,6 +112,13 @@ class PlanComment(models.Model):
     addressed = models.BooleanField(default=False)
     applied_in = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    #: Hidden by a moderator after residents flagged it, with the reason its author is told;
+    #: others then read only that it was hidden and why.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_reason = models.TextField(_("reason for hiding"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -119,9 +126,19 @@ class PlanComment(models.Model):
             models.Index(fields=["section", "-created_at", "-id"]),
             models.Index(fields=["section", "group"]),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hidden_at__isnull=True) | ~Q(hidden_reason=""),
+                name="plan_comment_hidden_has_reason",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.body[:60]
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_at is not None
 
 
 class Amendment(models.Model):
@@ -186,3 +203,42 @@ class AmendmentSupport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} supports {self.amendment_id}"
+
+
+class PlanCommentFlag(models.Model):
+    """A person's report that a comment breaks the rules, waiting for a moderator while
+    ``resolved_at`` is empty (the moderator hid the comment or dismissed the flags)."""
+
+    comment = models.ForeignKey(PlanComment, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="plan_comment_flags")
+    reason = models.CharField(_("what is wrong"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="one_plan_comment_flag")
+        ]
+        indexes = [
+            models.Index(
+                fields=["comment"], condition=Q(resolved_at=None), name="plan_flag_open_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} flags {self.comment_id}"
+
+
+class PlanFollow(models.Model):
+    """Someone following a plan: told of each new version and when it opens or closes."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="plan_follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "user"], name="one_plan_follow")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows plan {self.plan_id}"

@@ -47,6 +47,7 @@ from cocity.cocreation.models import (
     ProposalAmendment,
     Stage,
 )
+from cocity.cocreation.plans import selectors as plan_selectors
 from cocity.cocreation.tasks import measurements_fill_task
 from cocity.compute.cocreation import chart_layout, word_diff
 from cocity.core.errors import DomainError, form_write, or_404
@@ -315,7 +316,14 @@ def moderation(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Done."))
         return redirect("cocreation:moderation")
-    return render(request, "cocreation/moderation.html", {"comments": selectors.comments_pending()})
+    return render(
+        request,
+        "cocreation/moderation.html",
+        {
+            "comments": selectors.comments_pending(),
+            "plan_comments": plan_selectors.flagged_comments(),
+        },
+    )
 
 
 # --- initiatives ------------------------------------------------------------------------------

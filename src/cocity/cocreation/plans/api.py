@@ -68,7 +68,13 @@ class PlanInputSerializer(serializers.Serializer[Any]):
 
 
 class CommentSerializer(serializers.ModelSerializer[PlanComment]):
+    """A comment; one a moderator hid keeps its id, author and date, with ``hidden`` true and
+    the moderator's ``hidden_reason`` in place of its text."""
+
     author = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+    quote = serializers.SerializerMethodField()
+    hidden = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = PlanComment
@@ -81,10 +87,38 @@ class CommentSerializer(serializers.ModelSerializer[PlanComment]):
             "quote_start",
             "applied_in",
             "created_at",
+            "hidden",
+            "hidden_reason",
         ]
 
     def get_author(self, obj: PlanComment) -> str | None:
         return _who(obj)
+
+    def get_body(self, obj: PlanComment) -> str:
+        return "" if obj.hidden else obj.body
+
+    def get_quote(self, obj: PlanComment) -> str:
+        return "" if obj.hidden else obj.quote
+
+
+class FlagInputSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class FlagSerializer(serializers.Serializer[Any]):
+    flagged = serializers.BooleanField(help_text="False if you had flagged it already")
+
+
+class FollowSerializer(serializers.Serializer[Any]):
+    follow = serializers.BooleanField(default=True)
+
+
+class FollowingSerializer(serializers.Serializer[Any]):
+    following = serializers.BooleanField()
+
+
+class PositionInputSerializer(serializers.Serializer[Any]):
+    position = serializers.IntegerField(min_value=1, help_text="1: first")
 
 
 class _PassageInput(serializers.Serializer[Any]):
@@ -367,3 +401,64 @@ class PlanVersionDetail(APIView):
                 "sections": ChangeSerializer(changes, many=True).data,
             }
         )
+
+
+class CommentFlag(APIView):
+    """Flag a comment for the moderators (signed-in people, once per comment; not your own),
+    with an optional ``reason``. Moderators settle flags on the moderation page."""
+
+    @extend_schema(
+        request=FlagInputSerializer, responses={200: FlagSerializer, **problems(403, 409)}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        _allowed(request, "cocreation.contribute_plan")
+        comment = or_404(selectors.comment_get, pk)
+        data = FlagInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        flagged = services.plan_comment_flag(
+            comment=comment,
+            user=request.user,  # type: ignore[arg-type]
+            reason=data.validated_data["reason"],
+        )
+        return Response({"flagged": flagged})
+
+
+class PlanFollowView(APIView):
+    """Whether you follow the plan (GET); follow it, or unfollow it with ``{"follow": false}``
+    (POST). Followers are told of each new version and when the plan opens or closes."""
+
+    @extend_schema(responses={200: FollowingSerializer, **problems(403)})
+    def get(self, request: Request, pk: int) -> Response:
+        _allowed(request, "core.participate")
+        plan = or_404(selectors.plan_get, pk)
+        return Response({"following": selectors.is_plan_follower(plan=plan, user=request.user)})
+
+    @extend_schema(request=FollowSerializer, responses={200: FollowingSerializer, **problems(403)})
+    def post(self, request: Request, pk: int) -> Response:
+        _allowed(request, "core.participate")
+        plan = or_404(selectors.plan_get, pk)
+        data = FollowSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        follow = data.validated_data["follow"]
+        services.plan_follow(plan=plan, user=request.user, follow=follow)  # type: ignore[arg-type]
+        return Response({"following": follow})
+
+
+class SectionPosition(APIView):
+    """Move a section to ``position`` (1: first) among its plan's sections (officials); the
+    sections between shift by one. The new order is published with the next version."""
+
+    @extend_schema(
+        request=PositionInputSerializer, responses={200: SectionSerializer, **problems(403)}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        _allowed(request, "cocreation.manage_plan")
+        section = or_404(selectors.section_get, pk)
+        data = PositionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        moved = services.section_move(
+            section=section,
+            actor=request.user,  # type: ignore[arg-type]
+            position=data.validated_data["position"],
+        )
+        return Response(SectionSerializer(moved).data)

@@ -13,10 +13,19 @@ SENTENCES.update(
             "Plan #%(id)s was opened or closed to contributions."
         ),
         "cocreation.plan_section_edited": gettext_noop("A section of plan #%(plan)s was edited."),
+        "cocreation.plan_section_moved": gettext_noop(
+            "A section of plan #%(plan)s moved from place %(from)s to place %(to)s."
+        ),
         "cocreation.plan_version_published": gettext_noop("Plan #%(id)s got version %(version)s."),
         "cocreation.plan_comment_added": gettext_noop("A comment was added to plan #%(plan)s."),
         "cocreation.plan_comment_addressed": gettext_noop(
             "A comment on a plan was marked as taken into account."
+        ),
+        "cocreation.plan_comment_flagged": gettext_noop(
+            "A comment on plan #%(plan)s was flagged for the moderators."
+        ),
+        "cocreation.plan_comment_moderated": gettext_noop(
+            "A moderator settled the flags on a comment on plan #%(plan)s."
         ),
         "cocreation.plan_amendment_proposed": gettext_noop(
             "Amendment #%(id)s was proposed to plan #%(plan)s."

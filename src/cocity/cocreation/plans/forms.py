@@ -102,3 +102,17 @@ class SectionEditForm(forms.Form):
     body = forms.CharField(
         label=_("Section text"), required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
+
+
+class SectionMoveForm(forms.Form):
+    """Where to move a section: one place ``up`` or ``down`` (the pages' buttons), or to a
+    ``position`` (1: first)."""
+
+    direction = forms.ChoiceField(choices=[("up", _("Up")), ("down", _("Down"))], required=False)
+    position = forms.IntegerField(min_value=1, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("direction") and not data.get("position"):
+            raise forms.ValidationError(_("Choose where to move the section."))
+        return data

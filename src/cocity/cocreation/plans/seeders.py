@@ -133,7 +133,20 @@ def seed_plans(ctx: SeedContext) -> None:
             actor=official,
             body=quiet.body + " Crossings next to schools are raised so drivers slow down.",
         )
+    # the organiser and the resident follow the plan: they are told of version 2
+    for person in (organiser, resident):
+        services.plan_follow(plan=plan, user=person)
     services.plan_publish(plan=plan, actor=official, note="After the first round of comments")
+    # an advert among the comments, flagged for the moderators (waiting on their page)
+    advert = services.plan_comment_add(
+        section=sections["Rain water"],
+        author=neighbours[-1],
+        body="Rain barrels at half price this week, write to me for the shop's address!",
+    )
+    if advert.author_id != organiser.pk:
+        services.plan_comment_flag(
+            comment=advert, user=organiser, reason="An advert, not about the plan"
+        )
     # back in time: the draft a month ago, contributions over two weeks, version 2 last week
     Plan.objects.filter(pk=plan.pk).update(created_at=start)
     PlanVersion.objects.filter(plan=plan, number=1).update(created_at=start)
@@ -149,4 +162,7 @@ def seed_plans(ctx: SeedContext) -> None:
     Amendment.objects.filter(section__plan=plan).exclude(decided_at=None).update(
         decided_at=now - timedelta(days=9)
     )
-    ctx.log(f"plan {plan.pk}: two versions, {len(COMMENTS) + 1} comments, 4 amendments")
+    ctx.log(
+        f"plan {plan.pk}: two versions, {len(COMMENTS) + 2} comments (one flagged), "
+        "4 amendments, 2 followers"
+    )

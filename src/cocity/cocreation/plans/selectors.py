@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from cocity.cocreation.models_plans import (
     Amendment,
     AmendmentSupport,
     Plan,
     PlanComment,
+    PlanCommentFlag,
+    PlanFollow,
     PlanSection,
     PlanVersion,
 )
@@ -32,12 +34,24 @@ def plan_get(pk: int) -> Plan:
     return Plan.objects.select_related("created_by").get(pk=pk)
 
 
+def plan_followers(plan: Plan) -> QuerySet[Any]:
+    from cocity.core.models import User
+
+    return User.objects.filter(plan_follows__plan=plan, is_active=True)
+
+
+def is_plan_follower(*, plan: Plan, user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return PlanFollow.objects.filter(plan=plan, user=user).exists()
+
+
 def plan_sections(plan: Plan) -> QuerySet[PlanSection]:
-    """The sections in order, with their comments and open amendments counted."""
+    """The sections in order, with their shown comments and open amendments counted."""
     return (
         PlanSection.objects.filter(plan=plan)
         .annotate(
-            n_comments=Count("comments", distinct=True),
+            n_comments=Count("comments", filter=Q(comments__hidden_at=None), distinct=True),
             n_open=Count("amendments", filter=Q(amendments__status="open"), distinct=True),
         )
         .order_by("position")
@@ -48,8 +62,30 @@ def section_get(pk: int) -> PlanSection:
     return PlanSection.objects.select_related("plan").get(pk=pk)
 
 
-def section_comments(section: PlanSection) -> QuerySet[PlanComment]:
-    return PlanComment.objects.filter(section=section).select_related("author", "organisation")
+def section_comments(section: PlanSection, user: Any = None) -> QuerySet[PlanComment]:
+    """The section's comments, hidden ones included (the page and the API show them as hidden);
+    ``flagged``: whether the signed-in ``user`` flagged each."""
+    qs = PlanComment.objects.filter(section=section).select_related("author", "organisation")
+    if user is not None and user.is_authenticated:
+        qs = qs.annotate(
+            flagged=Exists(PlanCommentFlag.objects.filter(comment=OuterRef("pk"), user=user))
+        )
+    return qs
+
+
+def flagged_comments() -> QuerySet[PlanComment]:
+    """The shown comments that people flagged and no moderator has settled yet, the most
+    flagged first, each with its open flags (``open_flags``) and their count (``n_flags``)."""
+    open_flags = PlanCommentFlag.objects.filter(resolved_at=None).order_by("created_at", "id")
+    return (
+        PlanComment.objects.filter(
+            Exists(open_flags.filter(comment=OuterRef("pk"))), hidden_at=None
+        )
+        .annotate(n_flags=Count("flags", filter=Q(flags__resolved_at=None)))
+        .select_related("author", "organisation", "section", "section__plan")
+        .prefetch_related(Prefetch("flags", queryset=open_flags, to_attr="open_flags"))
+        .order_by("-n_flags", "created_at", "id")
+    )
 
 
 def comment_groups(section: PlanSection, *, limit: int = GROUPS_SHOWN) -> dict[str, Any]:
@@ -57,9 +93,10 @@ def comment_groups(section: PlanSection, *, limit: int = GROUPS_SHOWN) -> dict[s
     than every line. Each comment joined its group when it was written
     (``services.plan_comment_add``), so this counts the largest groups with one query:
     ``count`` (all groups) and ``groups``, the ``limit`` largest, each with its ``size``, its
-    first comment (``comment``: id, ``example``: text) and ``words``, the words most of its
-    newest comments share (among the section's newest ``LABEL_ROWS``; else its first's words)."""
-    comments = PlanComment.objects.filter(section=section)
+    first comment (``comment``: id, ``example``: text, empty if a moderator hid it) and
+    ``words``, the words most of its newest comments share (among the section's newest
+    ``LABEL_ROWS``; else its first's words). Hidden comments are left out."""
+    comments = PlanComment.objects.filter(section=section, hidden_at=None)
     top = list(
         comments.filter(group__isnull=False)
         .values("group")
@@ -79,7 +116,7 @@ def comment_groups(section: PlanSection, *, limit: int = GROUPS_SHOWN) -> dict[s
         {
             "size": t["n"],
             "comment": t["group"],
-            "example": leaders[t["group"]].body,
+            "example": "" if leaders[t["group"]].hidden else leaders[t["group"]].body,
             "words": label_words(
                 bags[t["group"]] or [frozenset(leaders[t["group"]].words.split())]
             ),

@@ -12,11 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from cocity.cocreation.emails import email_plan_followers_task
 from cocity.cocreation.models_plans import (
     Amendment,
     AmendmentSupport,
     Plan,
     PlanComment,
+    PlanCommentFlag,
+    PlanFollow,
     PlanSection,
     PlanVersion,
 )
@@ -55,6 +58,18 @@ AMENDMENT_REJECTED = gettext_noop(
 VERSION_PUBLISHED = gettext_noop(
     "Version %(number)s of the plan “%(plan)s” is published, with changes you contributed."
 )
+# What followers are told (translated when shown)
+FOLLOWED_VERSION = gettext_noop("Version %(number)s of the plan “%(plan)s” is published.")
+FOLLOWED_VERSION_SECTIONS = gettext_noop(
+    "Version %(number)s of the plan “%(plan)s” is published. New text in: %(sections)s"
+)
+FOLLOWED_OPENED = gettext_noop("The plan “%(plan)s” is open for comments and amendments.")
+FOLLOWED_CLOSED = gettext_noop("The plan “%(plan)s” is closed to contributions.")
+COMMENT_HIDDEN = gettext_noop(
+    "A moderator hid your comment on the plan “%(plan)s”. Reason: %(reason)s"
+)
+#: At most this many headings name the sections with new text in a follower's notice.
+SECTIONS_NAMED = 5
 
 
 def _require(user: User | None, perm: str, obj: Any = None) -> User:
@@ -104,6 +119,37 @@ def plan_link(plan: Plan) -> str:
 
 def section_link(section: PlanSection) -> str:
     return reverse("cocreation:plan_section", args=[section.plan_id, section.pk])
+
+
+def _tell_followers(
+    plan: Plan, *, verb: str, text: str, params: dict[str, Any], link: str, skip: set[int]
+) -> None:
+    """After the commit, tell the plan's followers in the app and, those who allowed it, by
+    e-mail (a background task); never the people in ``skip``."""
+
+    def send() -> None:
+        notification_send(
+            recipients=selectors.plan_followers(plan).exclude(pk__in=skip),
+            verb=verb,
+            text=text,
+            params=params,
+            link=link,
+        )
+        email_plan_followers_task.enqueue(plan.pk, text, dict(params), link, sorted(skip))
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def plan_follow(*, plan: Plan, user: User, follow: bool = True) -> bool:
+    """Follow a plan (told of each new version and when it opens or closes), or unfollow it.
+    Returns whether anything changed."""
+    _require(user, "core.participate")
+    if follow:
+        _, changed = PlanFollow.objects.get_or_create(plan=plan, user=user)
+    else:
+        changed = PlanFollow.objects.filter(plan=plan, user=user).delete()[0] > 0
+    return changed
 
 
 # --- plans --------------------------------------------------------------------------------------
@@ -173,10 +219,57 @@ def plan_import(*, actor: User, markdown: str, title: str = "", note: str = "") 
 def plan_set_open(*, plan: Plan, actor: User, open: bool) -> Plan:
     """Open or close a plan to comments and amendments (officials, admins)."""
     _require(actor, "cocreation.manage_plan")
+    changed = plan.open != open
     plan.open = open
     plan.save(update_fields=["open"])
     audit_record(action="cocreation.plan_opened", actor=actor, obj=plan, data={"open": open})
+    if changed:
+        _tell_followers(
+            plan,
+            verb="cocreation.plan_state",
+            text=FOLLOWED_OPENED if open else FOLLOWED_CLOSED,
+            params={"plan": plan.title},
+            link=plan_link(plan),
+            skip={actor.pk},
+        )
     return plan
+
+
+@transaction.atomic
+def section_move(*, section: PlanSection, actor: User, position: int) -> PlanSection:
+    """Move a section to ``position`` (1: first) among its plan's sections, the ones between
+    shifting by one (officials, admins); the new order is published with the next version."""
+    _require(actor, "cocreation.manage_plan")
+    Plan.objects.select_for_update().filter(pk=section.plan_id).first()  # one move at a time
+    section.refresh_from_db(fields=["position"])
+    siblings = PlanSection.objects.filter(plan_id=section.plan_id)
+    count = siblings.count()
+    if not 1 <= position <= count:
+        message = _("Choose a position from 1 to %(max)d.") % {"max": count}
+        raise DomainError(message, code="bad_position", fields={"position": [message]})
+    old = section.position
+    if position == old:
+        return section
+    # Positions are unique per plan: park the moving section at 0 and the shifted ones far
+    # above the last position, then bring them back one step over.
+    PlanSection.objects.filter(pk=section.pk).update(position=0)
+    if position < old:
+        between, step = siblings.filter(position__gte=position, position__lt=old), 1
+    else:
+        between, step = siblings.filter(position__gt=old, position__lte=position), -1
+    far = MAX_SECTIONS + count + 1
+    moved = list(between.values_list("pk", flat=True))
+    PlanSection.objects.filter(pk__in=moved).update(position=F("position") + far)
+    PlanSection.objects.filter(pk__in=moved).update(position=F("position") - far + step)
+    PlanSection.objects.filter(pk=section.pk).update(position=position)
+    section.position = position
+    audit_record(
+        action="cocreation.plan_section_moved",
+        actor=actor,
+        obj=section,
+        data={"plan": section.plan_id, "from": old, "to": position},
+    )
+    return section
 
 
 @transaction.atomic
@@ -255,6 +348,23 @@ def plan_publish(*, plan: Plan, actor: User, note: str = "") -> PlanVersion:
             link=link,
         )
     )
+    # followers (other than the contributors, told above) learn which sections have new text
+    before = {s["id"]: s for s in last.sections}
+    renewed = [
+        str(s["heading"])
+        for s in current
+        if s["id"] not in before
+        or (before[s["id"]]["heading"], before[s["id"]]["body"]) != (s["heading"], s["body"])
+    ]
+    shown = ", ".join(renewed[:SECTIONS_NAMED]) + (" …" if len(renewed) > SECTIONS_NAMED else "")
+    _tell_followers(
+        plan,
+        verb="cocreation.plan_version",
+        text=FOLLOWED_VERSION_SECTIONS if renewed else FOLLOWED_VERSION,
+        params={**params, "sections": shown} if renewed else params,
+        link=link,
+        skip={actor.pk, *(p.pk for p in people)},
+    )
     return version
 
 
@@ -322,6 +432,75 @@ def plan_comment_address(
         obj=comment,
         data={"addressed": addressed},
     )
+    return comment
+
+
+@transaction.atomic
+def plan_comment_flag(*, comment: PlanComment, user: User, reason: str = "") -> bool:
+    """Tell the moderators that a comment breaks the rules (any signed-in person, once per
+    comment; not one's own). Returns False if the person had flagged it already."""
+    _require(user, "cocreation.contribute_plan")
+    if comment.author_id == user.pk:
+        raise DomainError(_("You cannot flag your own comment."), code="own_comment")
+    if comment.hidden_at is not None:
+        raise Conflict(_("A moderator has already hidden this comment."), code="hidden")
+    try:
+        with transaction.atomic():
+            PlanCommentFlag.objects.create(
+                comment=comment, user=user, reason=" ".join((reason or "").split())[:300]
+            )
+    except IntegrityError:
+        return False
+    audit_record(
+        action="cocreation.plan_comment_flagged",
+        actor=user,
+        obj=comment,
+        data={"plan": comment.section.plan_id},
+    )
+    return True
+
+
+@transaction.atomic
+def plan_comment_moderate(
+    *, comment: PlanComment, actor: User, hide: bool, reason: str = ""
+) -> PlanComment:
+    """Settle the flags on a comment (moderators, admins): hide it, with a reason its author
+    is told and its readers see, or dismiss the flags and leave it shown."""
+    _require(actor, "cocreation.moderate")
+    comment = (
+        PlanComment.objects.select_for_update().select_related("section__plan").get(pk=comment.pk)
+    )
+    if comment.hidden_at is not None:
+        raise Conflict(_("A moderator has already hidden this comment."), code="hidden")
+    reason = rejection_reason_clean(reason, rejecting=hide)
+    now = timezone.now()
+    flags = PlanCommentFlag.objects.filter(comment=comment, resolved_at=None).update(
+        resolved_at=now
+    )
+    if not hide and not flags:
+        raise Conflict(_("Nobody has flagged this comment."), code="not_flagged")
+    if hide:
+        comment.hidden_at, comment.hidden_by, comment.hidden_reason = now, actor, reason
+        comment.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    audit_record(
+        action="cocreation.plan_comment_moderated",
+        actor=actor,
+        obj=comment,
+        data={"plan": comment.section.plan_id, "hidden": hide, "flags": flags},
+    )
+    author = comment.author
+    if hide and author is not None and author.pk != actor.pk:
+        params = {"plan": comment.section.plan.title, "reason": reason}
+        link = section_link(comment.section)
+        transaction.on_commit(
+            lambda: notification_send(
+                recipients=[author],
+                verb="cocreation.plan_comment_hidden",
+                text=COMMENT_HIDDEN,
+                params=params,
+                link=link,
+            )
+        )
     return comment
 
 
@@ -487,6 +666,10 @@ def personal_data(user: User) -> dict[str, Any]:
         "supported": list(
             AmendmentSupport.objects.filter(user=user).values_list("amendment_id", flat=True)
         ),
+        "flagged": list(
+            PlanCommentFlag.objects.filter(user=user).values_list("comment_id", flat=True)
+        ),
+        "followed": list(PlanFollow.objects.filter(user=user).values_list("plan_id", flat=True)),
     }
 
 

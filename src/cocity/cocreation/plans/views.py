@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,6 +26,7 @@ from cocity.cocreation.plans.forms import (
     PlanImportForm,
     PublishForm,
     SectionEditForm,
+    SectionMoveForm,
 )
 from cocity.core.errors import form_write, or_404
 from cocity.core.text import csv_cell
@@ -87,9 +89,44 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sections": selectors.plan_sections(plan),
             "versions": selectors.plan_versions(plan),
             "can_manage": request.user.has_perm("cocreation.manage_plan"),
+            "is_follower": selectors.is_plan_follower(plan=plan, user=request.user),
             "publish_form": PublishForm(),
         },
     )
+
+
+@login_required
+@require_POST
+def plan_follow(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan(pk)
+    follow = request.POST.get("follow") != "0"
+    services.plan_follow(plan=plan, user=request.user, follow=follow)  # type: ignore[arg-type]
+    messages.success(
+        request, _("You follow this plan.") if follow else _("You no longer follow this plan.")
+    )
+    return redirect("cocreation:plan", pk=plan.pk)
+
+
+@login_required
+@require_POST
+def plan_section_move(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    """Move a section one place up or down (``direction``), or to a ``position``."""
+    section = _section(pk, sid)
+    actor = _manager(request)
+    form = SectionMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose where to move the section."))
+    else:
+        position = form.cleaned_data["position"] or section.position + (
+            -1 if form.cleaned_data["direction"] == "up" else 1
+        )
+        services.section_move(section=section, actor=actor, position=position)
+        messages.success(
+            request,
+            _("“%(heading)s” moved; publish a version to show the new order.")
+            % {"heading": section.heading},
+        )
+    return redirect(f"{reverse('cocreation:plan', args=[pk])}#section-{sid}")
 
 
 @login_required
@@ -121,7 +158,8 @@ def _section_page(
 ) -> HttpResponse:
     user = request.user
     page = Paginator(
-        selectors.section_comments(section).order_by("-created_at", "-id"), COMMENTS_PER_PAGE
+        selectors.section_comments(section, user).order_by("-created_at", "-id"),
+        COMMENTS_PER_PAGE,
     ).get_page(request.GET.get("page"))
     can_manage = user.has_perm("cocreation.manage_plan")
     can_contribute = section.plan.open and user.has_perm("cocreation.contribute_plan")
@@ -140,6 +178,8 @@ def _section_page(
             "amendments": selectors.section_amendments(section, user),
             "can_manage": can_manage,
             "can_contribute": can_contribute,
+            "can_flag": user.has_perm("cocreation.contribute_plan"),
+            "can_moderate": user.has_perm("cocreation.moderate"),
             "comment_form": comment_form or PlanCommentForm(user=user, prefix="comment"),
             "amendment_form": amendment_form or AmendmentForm(user=user, prefix="amend"),
             "decision_form": DecisionForm(),
@@ -247,6 +287,47 @@ def comment_address(request: HttpRequest, cid: int) -> HttpResponse:
     return _to_section(comment.section)
 
 
+@login_required
+@require_POST
+def comment_flag(request: HttpRequest, cid: int) -> HttpResponse:
+    """Flag a comment for the moderators, with an optional word on what is wrong."""
+    comment = or_404(selectors.comment_get, cid)
+    services.plan_comment_flag(
+        comment=comment,
+        user=request.user,  # type: ignore[arg-type]
+        reason=request.POST.get("reason", "")[:300],
+    )
+    messages.success(request, _("Thank you: a moderator will look at this comment."))
+    section = comment.section
+    return redirect(
+        f"{reverse('cocreation:plan_section', args=[section.plan_id, section.pk])}#comment-{cid}"
+    )
+
+
+@login_required
+@require_POST
+def comment_moderate(request: HttpRequest, cid: int) -> HttpResponse:
+    """A moderator hides a flagged comment with a reason, or dismisses its flags; back to the
+    moderation page, where flagged comments wait beside proposals' comments."""
+    if not request.user.has_perm("cocreation.moderate"):
+        raise PermissionDenied
+    comment = or_404(selectors.comment_get, cid)
+    hide = request.POST.get("action") == "hide"
+    services.plan_comment_moderate(
+        comment=comment,
+        actor=request.user,  # type: ignore[arg-type]
+        hide=hide,
+        reason=request.POST.get("reason", ""),
+    )
+    messages.success(
+        request,
+        _("The comment is hidden; its author is told why.")
+        if hide
+        else _("The flags are dismissed; the comment stays."),
+    )
+    return redirect("cocreation:moderation")
+
+
 def _version(plan: Plan, number: int) -> PlanVersion:
     return or_404(selectors.version_get, plan, number)
 
@@ -320,10 +401,10 @@ def plan_csv(request: HttpRequest, pk: int) -> HttpResponse:
                 csv_cell(c.section.heading),
                 csv_cell(_name(c)),
                 c.created_at.isoformat(),
-                csv_cell(c.quote),
-                csv_cell(c.body),
+                "" if c.hidden else csv_cell(c.quote),
+                "" if c.hidden else csv_cell(c.body),
                 "",
-                "addressed" if c.addressed else "",
+                "hidden" if c.hidden else "addressed" if c.addressed else "",
                 "",
                 "",
                 c.applied_in or "",
