@@ -297,6 +297,7 @@ ACCESS: dict[str, tuple[str, frozenset[str], dict[str, str]]] = {
     # data stewards and officials: uploads and sensor evidence
     "sensing:upload": ("GET", OFFICIALS, {}),
     "sensing:keys": ("GET", OFFICIALS, {}),
+    "sensing:key_revoke": ("GET", OFFICIALS, {"pk": "sensor_key"}),
     "sensing:evidence": ("GET", OFFICIALS, {}),
     "sensing:evidence_decide": ("POST", OFFICIALS, {"pk": "suggestion", "action": "dismiss"}),
     "budgeting:eligibility": ("POST", OFFICIALS, {"slug": "process"}),
@@ -458,6 +459,7 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         days=[["2026-03-01", 20.0]],
         peak=20.0,
     )
+    sensor_key, _secret = sensing.sensor_key_create(name="Provider")
     alert = _equity_world(needs)
     from cocity.equity.opendata.services import release_publish
 
@@ -483,6 +485,7 @@ def world(needs: dict[str, Any]) -> dict[str, str]:  # noqa: F811 - the imported
         **_invest_world(needs),
         "entity": sensor.entity_id,
         "sensor": str(sensor.pk),
+        "sensor_key": str(sensor_key.pk),
         "statement": str(conversation.statements.get().number),
         "report": str(report.pk),
         "token": report.tracking_token,
