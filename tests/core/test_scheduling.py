@@ -136,12 +136,15 @@ def test_a_due_job_is_queued_once_however_many_schedulers_tick(probe_jobs: list[
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_not_due_is_not_run(probe_jobs: list[Job], settings: Any) -> None:
+def test_a_job_not_due_is_not_run(
+    probe_jobs: list[Job], settings: Any, django_assert_num_queries: Any
+) -> None:
     settings.TASKS = IMMEDIATE
     services.schedule_tick(now=NOON)
     assert schedule_probe.RUNS == {"count": 1, "other": 1}
-    # later in the same 5-minute slot, and the same day: nothing is due
-    assert services.schedule_tick(now=NOON + timedelta(minutes=4)) == []
+    # later in the same 5-minute slot, and the same day: nothing is due, one read and no write
+    with django_assert_num_queries(1):
+        assert services.schedule_tick(now=NOON + timedelta(minutes=4)) == []
     assert schedule_probe.RUNS == {"count": 1, "other": 1}
     # the next 5-minute slot: only the interval job
     assert services.schedule_tick(now=NOON + timedelta(minutes=5)) == ["count"]

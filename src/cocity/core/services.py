@@ -767,16 +767,17 @@ def schedule_tick(*, now: datetime | None = None) -> list[str]:
         return []
     now = now or timezone.now()
     due = [job for job in scheduling.jobs() if job.enabled]
-    ScheduledJob.objects.bulk_create(
-        [ScheduledJob(name=job.name) for job in due], ignore_conflicts=True
-    )
+    claimed = dict(ScheduledJob.objects.values_list("name", "last_slot"))  # one read per tick
+    new = [ScheduledJob(name=job.name) for job in due if job.name not in claimed]
+    if new:
+        ScheduledJob.objects.bulk_create(new, ignore_conflicts=True)
     queued: list[str] = []
     for job in due:
         slot = job.slot(now)
-        row = ScheduledJob.objects.filter(name=job.name)
-        before = row.values_list("last_slot", flat=True).first()
+        before = claimed.get(job.name)
         if before is not None and before >= slot:
             continue  # already claimed (by this scheduler or another): no write at all
+        row = ScheduledJob.objects.filter(name=job.name)
         won = row.filter(Q(last_slot__isnull=True) | Q(last_slot__lt=slot)).update(
             last_slot=slot, queued_at=now
         )
