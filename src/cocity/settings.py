@@ -346,6 +346,13 @@ COCITY_CELERY_BROKER = env("COCITY_CELERY_BROKER") or REDIS_URL or "redis://127.
 # Seconds before a task a worker took but did not acknowledge (the worker died) is delivered
 # again. Must exceed the longest task and the longest deferral (run_after) in use.
 COCITY_CELERY_VISIBILITY_TIMEOUT = int(env("COCITY_CELERY_VISIBILITY_TIMEOUT", "300"))
+# The built-in scheduler of periodic jobs (core/scheduling.py): `cocity serve` runs it unless
+# COCITY_SCHEDULER=off (then run the jobs' commands from cron); it looks for due jobs every
+# COCITY_SCHEDULER_TICK seconds; COCITY_SCHEDULE changes single jobs: "sensors-check=off,
+# opendata-publish=04:15,invest-tick=10m" (off, a daily HH:MM, or seconds with s, m or h).
+COCITY_SCHEDULER = env("COCITY_SCHEDULER", "on").strip().lower() not in {"off", "0", "false", "no"}
+COCITY_SCHEDULER_TICK = max(1, int(env("COCITY_SCHEDULER_TICK", "30")))
+COCITY_SCHEDULE = env("COCITY_SCHEDULE")
 
 # --- cocity ----------------------------------------------------------------------------------
 COCITY_NAME = env("COCITY_NAME", "Villaverde del Río")

@@ -67,6 +67,12 @@ def test_demo_command_serves_the_seeded_city_with_gunicorn(tmp_path: Path) -> No
         css = _wait(f"http://127.0.0.1:{port}/static/cocity/cocity.css")
         assert b"skip-link" in css
         assert (tmp_path / "cocity.sqlite3").exists()
+        # the demo runs the scheduler too: its periodic jobs get done
+        _until(
+            lambda: any(success for success, _ in _job_runs(tmp_path / "cocity.sqlite3").values()),
+            240,
+            "a periodic job done in the demo",
+        )
     finally:
         proc.terminate()
         out = proc.communicate(timeout=20)[0].decode()
@@ -151,7 +157,7 @@ def test_supervise_passes_sigterm_on_and_exits_cleanly() -> None:
 
 
 def _children(pid: int) -> dict[str, int]:
-    """The direct children of `pid`, by role ("web" for gunicorn, "worker")."""
+    """The direct children of `pid`, by role ("web" for gunicorn, "scheduler", "worker")."""
     found: dict[str, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -163,7 +169,8 @@ def _children(pid: int) -> dict[str, int]:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         if ppid == pid:
-            found["web" if "gunicorn" in cmdline else "worker"] = int(entry.name)
+            role = "scheduler" if "schedule loop" in cmdline else "worker"
+            found["web" if "gunicorn" in cmdline else role] = int(entry.name)
     return found
 
 
@@ -199,14 +206,24 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return var / "cocity.sqlite3"
 
 
-def _env(var: Path) -> dict[str, str]:
-    env = {**os.environ, "COCITY_VAR_DIR": str(var), "COCITY_ENV": "development"}
+def _env(var: Path, *, scheduler: bool = False) -> dict[str, str]:
+    """The environment of a served instance; the scheduler only where a test looks at it (its
+    jobs would add tasks to the queue the other tests count)."""
+    env = {
+        **os.environ,
+        "COCITY_VAR_DIR": str(var),
+        "COCITY_ENV": "development",
+        "COCITY_SCHEDULER": "on" if scheduler else "off",
+        "COCITY_SCHEDULER_TICK": "1",
+    }
     for name in ("DATABASE_URL", "COCITY_TASK_BACKEND"):
         env.pop(name, None)
     return env
 
 
-def _serve(migrated: Path, var: Path, *extra: str) -> tuple[subprocess.Popen[bytes], int]:
+def _serve(
+    migrated: Path, var: Path, *extra: str, scheduler: bool = False
+) -> tuple[subprocess.Popen[bytes], int]:
     """A fresh copy of the database with one task queued, served by `cocity serve`."""
     shutil.copy(migrated, var / "cocity.sqlite3")
     enqueue = "from cocity.core.tasks import ping; ping.enqueue()"
@@ -215,7 +232,7 @@ def _serve(migrated: Path, var: Path, *extra: str) -> tuple[subprocess.Popen[byt
     port = _free_port()
     proc = subprocess.Popen(
         [COCITY, "serve", "--port", str(port), "--workers", "1", *extra],
-        env=_env(var),
+        env=_env(var, scheduler=scheduler),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -243,11 +260,12 @@ def test_serve_runs_the_web_and_a_task_worker_that_stop_together(
         health = json.loads(_wait(f"http://127.0.0.1:{port}/healthz", timeout=90))
         assert health["status"] == "ok"
         children.update(_children(proc.pid))
-        assert set(children) == {"web", "worker"}
+        assert set(children) == {"web", "worker"}  # COCITY_SCHEDULER=off: no scheduler
         # the queued task gets done by the worker `serve` started
         _until(lambda: _task_status(tmp_path / "cocity.sqlite3") == ["SUCCESSFUL"], 60, "task done")
         health = json.loads(_wait(f"http://127.0.0.1:{port}/healthz"))
         assert health["checks"]["tasks"]["waiting"] == 0
+        assert "scheduler" not in health["checks"]
 
         # SIGTERM to serve: both children stop, serve exits cleanly
         proc.send_signal(signal.SIGTERM)
@@ -304,3 +322,40 @@ def test_serve_without_worker_and_killed_leaves_no_orphan(migrated: Path, tmp_pa
     finally:
         out = _cleanup(proc, children)
     assert "no task worker (--no-worker)" in out
+
+
+def _job_runs(db: Path) -> dict[str, tuple[object, object]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT name, last_success_at, last_error FROM core_scheduledjob")
+        return {name: (success, error) for name, success, error in rows}
+
+
+@pytest.mark.slow
+def test_serve_runs_the_scheduler_whose_jobs_the_worker_does(
+    migrated: Path, tmp_path: Path
+) -> None:
+    proc, port = _serve(migrated, tmp_path, scheduler=True)
+    children: dict[str, int] = {}
+    db = tmp_path / "cocity.sqlite3"
+    try:
+        _wait(f"http://127.0.0.1:{port}/healthz", timeout=90)
+        children.update(_children(proc.pid))
+        assert set(children) == {"web", "worker", "scheduler"}
+        # every declared job was due (never run): queued by the scheduler, done by the worker
+        _until(
+            lambda: len(_job_runs(db)) >= 8 and all(s for s, _ in _job_runs(db).values()),
+            240,
+            "every periodic job done once",
+        )
+        assert all(not error for _, error in _job_runs(db).values())
+        health = json.loads(_wait(f"http://127.0.0.1:{port}/healthz"))
+        assert health["checks"]["scheduler"]["ok"] is True
+        assert health["checks"]["scheduler"]["failing"] == []
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert not any(_alive(pid) for pid in children.values())
+    finally:
+        out = _cleanup(proc, children)
+    assert "the scheduler of periodic jobs" in out.splitlines()[0]
+    records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert any(r["message"].startswith("periodic job invest-tick queued") for r in records)

@@ -92,10 +92,28 @@ def _task_queue() -> dict[str, object]:
     return {"backend": type(backend).__name__, **_queue_check(backend)(backend)}
 
 
+def _scheduler() -> dict[str, object]:
+    """The periodic jobs (one query): a job whose first unclaimed slot began more than
+    ``COCITY_HEALTH_TASK_MAX_AGE`` seconds ago is overdue, which fails the check (no scheduler is
+    running); jobs whose last run failed are listed without failing it."""
+    from cocity.core.selectors import scheduled_jobs
+
+    states = scheduled_jobs(grace=_max_age())
+    overdue = [s.job.name for s in states if s.overdue_since]
+    failing = [s.job.name for s in states if s.row and s.row.failing]
+    return {"ok": not overdue, "jobs": len(states), "overdue": overdue, "failing": failing}
+
+
+def _checks() -> tuple[tuple[str, Callable[[], dict[str, object]]], ...]:
+    checks = (("database", _database), ("tasks", _task_queue))
+    # under COCITY_SCHEDULER=off cron runs the jobs: no row is kept current
+    return (*checks, ("scheduler", _scheduler)) if settings.COCITY_SCHEDULER else checks
+
+
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     checks: dict[str, dict[str, object]] = {}
-    for name, check in (("database", _database), ("tasks", _task_queue)):
+    for name, check in _checks():
         try:
             checks[name] = check()
         except Exception as exc:  # any failure makes the instance unhealthy

@@ -387,3 +387,33 @@ class Place(models.Model):
         """How the place is written in an address: "Calle Mayor 12" (with its district)."""
         text = f"{self.name} {self.number}".strip()
         return f"{text}, {self.area.name}" if self.area_id and self.area else text
+
+
+class ScheduledJob(models.Model):
+    """The state of one periodic job (``core.scheduling``), shared by every scheduler.
+
+    ``last_slot`` is the slot last claimed: a scheduler claims a slot with one conditional UPDATE
+    (``last_slot`` earlier than the slot), so however many app servers tick at once, one of them
+    queues the run. The other columns record what happened."""
+
+    name = models.CharField(primary_key=True, max_length=60)
+    last_slot = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_result = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def failing(self) -> bool:
+        """The last run failed (an error later than the last success)."""
+        return self.last_error_at is not None and (
+            self.last_success_at is None or self.last_error_at > self.last_success_at
+        )

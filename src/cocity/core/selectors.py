@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.cache import cache
@@ -21,8 +22,10 @@ if TYPE_CHECKING:
         Notification,
         Organisation,
         Place,
+        ScheduledJob,
         User,
     )
+    from cocity.core.scheduling import Job
 
 _index_lock = threading.Lock()
 _index: AreaIndex | None = None
@@ -291,3 +294,37 @@ def street_lines() -> dict[str, Any]:
     result = {"type": "FeatureCollection", "features": features}
     cache.set(key, result, 3600)
     return result
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A periodic job with its recorded state. ``next_at``: the slot it runs at next (in the past:
+    due now; None: disabled); ``overdue_since``: when the first slot it has not claimed began, if
+    that was more than the grace period ago (no scheduler is running)."""
+
+    job: Job
+    row: ScheduledJob | None  # None until a scheduler first saw the job
+    next_at: datetime | None
+    overdue_since: datetime | None
+
+
+def scheduled_jobs(*, now: datetime | None = None, grace: float = 0) -> list[JobState]:
+    """Every declared periodic job with its row (one query), in declaration order."""
+    from django.utils import timezone
+
+    from cocity.core import scheduling
+    from cocity.core.models import ScheduledJob
+
+    now = now or timezone.now()
+    rows = {row.name: row for row in ScheduledJob.objects.all()}
+    states = []
+    for job in scheduling.jobs():
+        row = rows.get(job.name)
+        last = row.last_slot if row else None
+        next_at = overdue = None
+        if job.enabled:
+            next_at = job.next_slot(last) if last else job.slot(now)
+            if last and (now - next_at).total_seconds() > grace:
+                overdue = next_at
+        states.append(JobState(job=job, row=row, next_at=next_at, overdue_since=overdue))
+    return states

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -30,8 +31,12 @@ from cocity.core.models import (
     Place,
     Revision,
     Role,
+    ScheduledJob,
     User,
 )
+
+#: the periodic jobs' log lines (queued, done, failed)
+schedule_log = logging.getLogger("cocity.schedule")
 
 # --- audit log --------------------------------------------------------------------------------
 
@@ -742,3 +747,90 @@ def _notifications_export(user: User) -> list[dict[str, Any]]:
 
 
 PERSONAL_DATA_EXPORTERS["notifications"] = _notifications_export
+
+
+# --- periodic jobs (core/scheduling.py) --------------------------------------------------------
+
+
+def schedule_tick(*, now: datetime | None = None) -> list[str]:
+    """One look at the clock: claim every enabled job whose slot has come and queue its run
+    (``scheduled_job_task``). Any number of schedulers may tick at once: the claim is one
+    conditional UPDATE, which only one of them can win per slot. Nothing runs under
+    ``COCITY_SCHEDULER=off``. Returns the names queued."""
+    from django.conf import settings
+    from django.db.models import Q
+
+    from cocity.core import scheduling
+    from cocity.core.tasks import scheduled_job_task
+
+    if not settings.COCITY_SCHEDULER:
+        return []
+    now = now or timezone.now()
+    due = [job for job in scheduling.jobs() if job.enabled]
+    claimed = dict(ScheduledJob.objects.values_list("name", "last_slot"))  # one read per tick
+    new = [ScheduledJob(name=job.name) for job in due if job.name not in claimed]
+    if new:
+        ScheduledJob.objects.bulk_create(new, ignore_conflicts=True)
+    queued: list[str] = []
+    for job in due:
+        slot = job.slot(now)
+        before = claimed.get(job.name)
+        if before is not None and before >= slot:
+            continue  # already claimed (by this scheduler or another): no write at all
+        row = ScheduledJob.objects.filter(name=job.name)
+        won = row.filter(Q(last_slot__isnull=True) | Q(last_slot__lt=slot)).update(
+            last_slot=slot, queued_at=now
+        )
+        if not won:
+            continue  # another scheduler claimed it between the read and the update
+        try:
+            scheduled_job_task.enqueue(job.name)
+        except Exception as exc:  # the queue is down: give the slot back, the next tick retries
+            schedule_log.exception("periodic job %s: could not queue it", job.name)
+            row.filter(last_slot=slot).update(
+                last_slot=before, last_error_at=timezone.now(), last_error=f"not queued: {exc!r}"
+            )
+            continue
+        schedule_log.info("periodic job %s queued (slot %s)", job.name, slot.isoformat())
+        queued.append(job.name)
+    return queued
+
+
+def scheduled_job_run(*, name: str) -> ScheduledJob:
+    """Run the periodic job ``name`` now, in this process, and record how it went (start,
+    success with the last line it printed, or the error). A failure is logged and recorded, not
+    raised: the caller goes on with the next job. ``KeyError`` for an unknown job."""
+    import io
+
+    from django.core.management import call_command
+    from django.utils.module_loading import import_string
+
+    from cocity.core import scheduling
+
+    job = scheduling.job(name)
+    ScheduledJob.objects.get_or_create(name=name)
+    row = ScheduledJob.objects.filter(name=name)
+    row.update(last_run_at=timezone.now())
+    output = io.StringIO()
+    try:
+        if job.command:
+            call_command(*job.command, stdout=output, stderr=output)
+            result = output.getvalue()
+        else:
+            target = import_string(job.task)
+            result = str(target.call() if hasattr(target, "call") else target())
+    except (Exception, SystemExit) as exc:
+        code = getattr(exc, "code", None)
+        if isinstance(exc, SystemExit) and not code:
+            result = output.getvalue()  # exit status 0: a success
+        else:
+            schedule_log.exception("periodic job %s failed", name)
+            said = output.getvalue().strip()
+            error = f"{type(exc).__name__}: {exc}" + (f"\n{said}" if said else "")
+            row.update(last_error_at=timezone.now(), last_error=error[-4000:])
+            return ScheduledJob.objects.get(name=name)
+    lines = [line for line in result.splitlines() if line.strip()]
+    last = lines[-1].strip() if lines else ""
+    row.update(last_success_at=timezone.now(), last_result=last[:200])
+    schedule_log.info("periodic job %s done: %s", name, last)
+    return ScheduledJob.objects.get(name=name)

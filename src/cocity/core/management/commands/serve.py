@@ -1,11 +1,13 @@
 """`cocity serve`: the web workers (gunicorn) and a task worker as one process tree.
 
-The command is a small supervisor. It starts gunicorn and, unless ``--no-worker`` is given or the
-task backend needs none, the worker of the configured task backend; both start and stop together:
+The command is a small supervisor. It starts gunicorn; unless ``--no-worker`` is given or the
+task backend needs none, the worker of the configured task backend; unless
+``COCITY_SCHEDULER=off``, the scheduler of periodic jobs (``cocity schedule loop``); and the MQTT
+bridge when ``MQTT_URL`` is set. They all start and stop together:
 
 - SIGTERM or SIGINT to ``serve`` is passed on as SIGTERM (gunicorn then finishes its requests),
   and whatever has not stopped after the grace period is killed;
-- if either child exits, the other is stopped and ``serve`` exits non-zero, so an orchestrator
+- if any child exits, the others are stopped and ``serve`` exits non-zero, so an orchestrator
   (systemd, Kubernetes, a container's restart policy) restarts the whole tree; no half-running
   instance (web without tasks, or the reverse) is left behind;
 - each child runs in its own process group (so a terminal's Ctrl-C reaches only ``serve``,
@@ -87,6 +89,16 @@ def bridge_command() -> list[str] | None:
     if not settings.MQTT_URL:
         return None
     return [sys.executable, "-m", "cocity.cli", "mqtt-bridge"]
+
+
+def scheduler_command() -> list[str] | None:
+    """`cocity schedule loop`, the periodic jobs' scheduler, unless ``COCITY_SCHEDULER=off``.
+
+    Every app server may run one: the jobs' slots are claimed in the database, so each slot runs
+    once however many schedulers tick (core/scheduling.py)."""
+    if not settings.COCITY_SCHEDULER:
+        return None
+    return [sys.executable, "-m", "cocity.cli", "schedule", "loop"]
 
 
 def _die_with_parent() -> None:
@@ -203,6 +215,10 @@ class Command(BaseCommand):
         if bridge is not None:
             commands["mqtt bridge"] = bridge
             tasks += "; the MQTT bridge"
+        scheduler = scheduler_command()
+        if scheduler is not None:
+            commands["scheduler"] = scheduler
+            tasks += "; the scheduler of periodic jobs"
         self.stdout.write(
             f"Serving {settings.COCITY_NAME} on http://{host}:{port}/ "
             f"({workers} web workers; {tasks})"
