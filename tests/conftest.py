@@ -40,6 +40,21 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.MEDIA_ROOT = Path(settings.MEDIA_ROOT) / f"xdist-{worker}"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files of browser tests or of tests marked slow first. pytest-xdist hands tests out in
+    this order as workers come free: with the long ones first, a run does not end with one
+    worker still busy on a long test while the others wait. This runs before pytest-django's
+    own (stable) sort, which then still puts database tests before transactional ones before
+    the rest, as Django does."""
+    long = {
+        item.path
+        for item in items
+        if "e2e" in item.path.parts or item.get_closest_marker("slow") is not None
+    }
+    items.sort(key=lambda item: item.path not in long)
+
+
 @pytest.fixture
 def require_service() -> Callable[[str], None]:
     def check(name: str) -> None:

@@ -105,15 +105,82 @@ def shot() -> Any:
     return take
 
 
+# The demo city each browser test starts from, as this worker process last seeded it, and when.
+_DEMO_SNAPSHOT: dict[str, Any] = {}
+# Seeding reads the clock (sensor readings end at the current hour, a ballot closes in so many
+# days): a snapshot older than this is seeded afresh rather than restored.
+DEMO_SNAPSHOT_MAX_AGE = 15 * 60
+
+
+def _take_snapshot() -> Any:
+    """Every row of every table of the test database, as it is now."""
+    import sqlite3
+
+    from django.db import connection
+
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        copy = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(copy)
+        return copy
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    data = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            name = connection.ops.quote_name(table)
+            with cursor.copy(f"COPY {name} TO STDOUT (FORMAT BINARY)") as copy:
+                data[table] = b"".join(bytes(chunk) for chunk in copy)
+    return data
+
+
+def _restore_snapshot(snapshot: Any) -> None:
+    """Put the test database back as ``_take_snapshot`` found it. (After a transactional test,
+    the flush empties every table and post_migrate puts content types and permissions back.)"""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    connection.ensure_connection()
+    # the content types get their snapshot ids back: none may be remembered under another
+    ContentType.objects.clear_cache()
+    if connection.vendor == "sqlite":
+        # the whole database image, sqlite_sequence included: new rows get the ids they would get
+        snapshot.backup(connection.connection)
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in connection.ops.sql_flush(no_style(), list(snapshot)):
+            cursor.execute(sql)
+        for table, rows in snapshot.items():
+            name = connection.ops.quote_name(table)
+            with cursor.copy(f"COPY {name} FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(rows)
+        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
+            cursor.execute(sql)
+
+
 @pytest.fixture
 def demo_city(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo city with 300 reports (the pages under test need some, not all 5,000)."""
+    """The demo city with 300 reports (the pages under test need some, not all 5,000).
+
+    Seeding it takes many seconds and a dozen browser tests start from it: the first test on
+    each worker seeds it through ``seed_demo`` and keeps a copy of the database's rows; the
+    next ones (the database is flushed after each test) get those rows back instead of
+    seeding again. The seeders themselves are tested fresh in each app's test_seeders.py.
+    """
+    import time
+
     from django.core.management import call_command
 
     from cocity.needs import seeders
 
     monkeypatch.setattr(seeders, "REPORTS", 300)
+    taken = _DEMO_SNAPSHOT.get("at")
+    if taken is not None and time.monotonic() - taken < DEMO_SNAPSHOT_MAX_AGE:
+        _restore_snapshot(_DEMO_SNAPSHOT["rows"])
+        return
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    _DEMO_SNAPSHOT.update(rows=_take_snapshot(), at=time.monotonic())
 
 
 @pytest.fixture

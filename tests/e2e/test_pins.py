@@ -35,7 +35,7 @@ def _centre_on(page: Any, index: int) -> None:
 
 
 def _zoom_in_until_pins(page: Any, language: str) -> int:
-    button = page.get_by_role("button", name=t(language, "Zoom in"))
+    button = page.get_by_role("button", name=t(language, "Zoom in"), exact=True)
     for clicks in range(1, 9):
         button.click()
         page.wait_for_timeout(500)  # the zoom animation, then the request for the view
@@ -83,7 +83,7 @@ def test_zooming_in_shows_pins_and_zooming_out_the_cells(
         axe(page)
         shot(page, f"needs-pins-{language}-{device}")
         # back out: the cells return
-        out = page.get_by_role("button", name=t(language, "Zoom out"))
+        out = page.get_by_role("button", name=t(language, "Zoom out"), exact=True)
         for _ in range(8):
             out.click()
             page.wait_for_timeout(400)
@@ -96,7 +96,7 @@ def test_zooming_in_shows_pins_and_zooming_out_the_cells(
         # in again, until a single pin shows: with the keyboard, its popup links to the report
         _zoom_in_until_pins(page, language)
         single = page.locator("#report-map .leaflet-marker-icon.pin-marker")
-        button = page.get_by_role("button", name=t(language, "Zoom in"))
+        button = page.get_by_role("button", name=t(language, "Zoom in"), exact=True)
         for _ in range(5):
             if single.count():
                 break
