@@ -75,6 +75,7 @@ logging.getLogger("cocity.request").setLevel(logging.WARNING)  # one line per re
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.core.management.color import no_style  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -165,6 +166,10 @@ def load() -> dict[str, Any]:
             PlanComment.objects.bulk_create(batch)
             batch = []
     PlanComment.objects.bulk_create(batch)
+    # ids given by hand do not move PostgreSQL's sequence: move it past them, as loaddata does
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [PlanComment]):
+            cursor.execute(sql)
     loaded = time.perf_counter() - started
     return {
         "plan": plan,
